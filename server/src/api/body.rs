@@ -1,0 +1,276 @@
+//! Request bodies, parsed the way a DRF serializer does, *after* the permission checks.
+//!
+//! DRF reads `request.data` lazily, so an outsider posting a malformed body gets 403, not 400.
+//! [`JsonBody`] therefore only buffers the bytes (enforcing the size limit); the handler calls
+//! [`JsonBody::fields`] once the caller may act, then pulls each field with the parsers below,
+//! which collect *every* field error into one 400 body.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use poem::{Request, RequestBody};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::error::{ApiError, FieldErrors};
+use crate::startup::AppState;
+
+/// A JSON request body documented as `T`, parsed on demand.
+pub struct JsonBody<T> {
+    content_type: Option<String>,
+    bytes: Result<Vec<u8>, ApiError>,
+    documented_as: PhantomData<T>,
+}
+
+impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: "application/json",
+                schema: T::schema_ref(),
+            }],
+            required: true,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let limit = request
+            .data::<Arc<AppState>>()
+            .map_or(64 * 1024, |state| state.config.max_body_bytes);
+        let bytes = match body.take() {
+            Ok(body) => body
+                .into_bytes_limit(limit)
+                .await
+                .map(|bytes| bytes.to_vec())
+                .map_err(|err| match err {
+                    poem::error::ReadBodyError::PayloadTooLarge => ApiError::PayloadTooLarge(limit),
+                    other => ApiError::field("non_field_errors", format!("Could not read the request body: {other}")),
+                }),
+            Err(_) => Ok(Vec::new()),
+        };
+        Ok(Self {
+            content_type: request.content_type().map(str::to_owned),
+            bytes,
+            documented_as: PhantomData,
+        })
+    }
+}
+
+impl<T> JsonBody<T> {
+    /// The body as a JSON object, or the 413/415/400 that DRF's parser would give.
+    pub fn fields(self) -> Result<Fields, ApiError> {
+        let bytes = self.bytes?;
+        // DRF: no body at all is empty data, whatever the content type says.
+        if bytes.is_empty() {
+            return Ok(Fields::new(Map::new()));
+        }
+        let content_type = self.content_type.unwrap_or_default();
+        if !is_json(&content_type) {
+            let media = content_type.split(';').next().unwrap_or_default().trim().to_owned();
+            return Err(ApiError::UnsupportedMediaType(media));
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Fields::new(map)),
+            Ok(other) => Err(ApiError::field(
+                "non_field_errors",
+                format!("Invalid data. Expected a dictionary, but got {}.", python_type(&other)),
+            )),
+            Err(err) => Err(ApiError::JsonParse(err.to_string())),
+        }
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The fields of a request body and the errors found in them so far.
+pub struct Fields {
+    map: Map<String, Value>,
+    errors: FieldErrors,
+}
+
+/// A parser of one field's JSON value: the value, or the DRF message saying why not.
+pub type Parse<T> = fn(&Value) -> Result<T, String>;
+
+impl Fields {
+    pub fn new(map: Map<String, Value>) -> Self {
+        Self {
+            map,
+            errors: FieldErrors::new(),
+        }
+    }
+
+    /// A field that must be present (and not null unless `parse` accepts null).
+    pub fn required<T>(&mut self, key: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> Option<T> {
+        match self.map.get(key) {
+            None => {
+                self.error(key, "This field is required.");
+                None
+            }
+            Some(value) => self.parsed(key, parse(value)),
+        }
+    }
+
+    /// A field that may be absent (`None`).
+    pub fn optional<T>(&mut self, key: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> Option<T> {
+        let result = parse(self.map.get(key)?);
+        self.parsed(key, result)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub fn error(&mut self, key: &str, message: impl Into<String>) {
+        self.errors.entry(key.to_owned()).or_default().push(message.into());
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// The validated value, or a 400 with every error collected.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
+        if !self.errors.is_empty() {
+            return Err(ApiError::Validation(self.errors));
+        }
+        value.ok_or_else(|| ApiError::internal("a field parser returned nothing without an error"))
+    }
+
+    fn parsed<T>(&mut self, key: &str, result: Result<T, String>) -> Option<T> {
+        result.map_err(|message| self.error(key, message)).ok()
+    }
+}
+
+const MAY_NOT_BE_NULL: &str = "This field may not be null.";
+
+/// DRF `CharField`: strings, and numbers turned into strings.
+pub fn string(value: &Value) -> Result<String, String> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Null => Err(MAY_NOT_BE_NULL.into()),
+        _ => Err("Not a valid string.".into()),
+    }
+}
+
+/// A JSON boolean only (API.md narrows DRF's `BooleanField`).
+pub fn boolean(value: &Value) -> Result<bool, String> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::Null => Err(MAY_NOT_BE_NULL.into()),
+        _ => Err("Must be a valid boolean.".into()),
+    }
+}
+
+/// DRF `PrimaryKeyRelatedField`: an integer, or a string holding one.
+pub fn primary_key(value: &Value) -> Result<i64, String> {
+    let incorrect = || format!("Incorrect type. Expected pk value, received {}.", python_type(value));
+    match value {
+        Value::Number(n) => n.as_i64().ok_or_else(incorrect),
+        Value::String(s) => s.trim().parse::<i64>().map_err(|_| incorrect()),
+        Value::Null => Err(MAY_NOT_BE_NULL.into()),
+        _ => Err(incorrect()),
+    }
+}
+
+/// DRF `PrimaryKeyRelatedField(many=True)`.
+pub fn primary_keys(value: &Value) -> Result<Vec<i64>, String> {
+    match value {
+        Value::Array(items) => items.iter().map(primary_key).collect(),
+        Value::Null => Err(MAY_NOT_BE_NULL.into()),
+        other => Err(format!("Expected a list of items but got type \"{}\".", python_type(other))),
+    }
+}
+
+/// DRF `UUIDField(allow_null=True)`.
+pub fn nullable_uuid(value: &Value) -> Result<Option<Uuid>, String> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Uuid::parse_str(s.trim()).map(Some).map_err(|_| "Must be a valid UUID.".into()),
+        _ => Err("Must be a valid UUID.".into()),
+    }
+}
+
+/// The name Python gives the JSON value's type, as DRF's messages quote it.
+fn python_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn strings_accept_numbers_but_not_booleans() {
+        assert_eq!(string(&json!(42)), Ok("42".into()));
+        assert_eq!(string(&json!(true)), Err("Not a valid string.".into()));
+        assert_eq!(string(&json!(null)), Err(MAY_NOT_BE_NULL.into()));
+    }
+
+    #[test]
+    fn booleans_are_json_booleans_only() {
+        assert_eq!(boolean(&json!(false)), Ok(false));
+        assert_eq!(boolean(&json!(1)), Err("Must be a valid boolean.".into()));
+        assert_eq!(boolean(&json!("true")), Err("Must be a valid boolean.".into()));
+    }
+
+    #[test]
+    fn primary_keys_follow_drf() {
+        assert_eq!(primary_keys(&json!([1, "2"])), Ok(vec![1, 2]));
+        assert_eq!(
+            primary_keys(&json!("1")),
+            Err("Expected a list of items but got type \"str\".".into())
+        );
+        assert_eq!(
+            primary_keys(&json!([1, "x"])),
+            Err("Incorrect type. Expected pk value, received str.".into())
+        );
+        assert_eq!(
+            primary_key(&json!(true)),
+            Err("Incorrect type. Expected pk value, received bool.".into())
+        );
+    }
+
+    #[test]
+    fn every_error_is_collected() {
+        let mut fields = Fields::new(json!({"is_read": 5}).as_object().cloned().unwrap_or_default());
+        let content = fields.required("content", string);
+        let is_read = fields.optional("is_read", boolean);
+        let Err(ApiError::Validation(errors)) = fields.finish(content.zip(is_read)) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors["content"], ["This field is required."]);
+        assert_eq!(errors["is_read"], ["Must be a valid boolean."]);
+    }
+}

@@ -1,0 +1,331 @@
+//! The one error type of the API, its Django REST Framework bodies, and how each operation
+//! documents the statuses it can return.
+//!
+//! Handlers return `Result<T, Errors<{ E400 | E404 }>>`: the const parameter lists the error
+//! statuses the operation documents (500 always), all with the single `ApiError` schema, as
+//! progenitor needs one error type per operation. Errors raised before a handler runs (auth,
+//! routing, bad parameters) arrive as `poem::Error` and are mapped by [`drf_response`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::{IntoResponse, Response};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Object};
+
+/// Field name → messages, as a DRF serializer reports validation errors.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Every error body of the API: DRF's `{"detail": ...}` (with `code` for token errors), or a
+/// validation map `{"field": ["message", ...]}` with `non_field_errors` for the rest.
+#[derive(Object, Debug, Clone, Default, PartialEq)]
+#[oai(rename = "ApiError", skip_serializing_if_is_none)]
+pub struct ErrorBody {
+    /// Human-readable reason (every non-validation error).
+    pub detail: Option<String>,
+    /// Machine-readable reason, e.g. `token_not_valid`.
+    pub code: Option<String>,
+    /// Validation errors not tied to one field.
+    pub non_field_errors: Option<Vec<String>>,
+    /// Validation errors of each request field, by field name.
+    // Kept last: flatten takes the keys the fields above did not.
+    #[oai(flatten)]
+    pub fields: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    #[error("malformed JSON: {0}")]
+    JsonParse(String),
+    #[error("authentication credentials were not provided")]
+    NotAuthenticated,
+    #[error("token not valid")]
+    TokenNotValid,
+    /// A refresh token that cannot be exchanged; the detail says why (Simple JWT's texts).
+    #[error("refresh token refused: {0}")]
+    RefreshRefused(&'static str),
+    #[error("bad credentials")]
+    BadCredentials,
+    #[error("the token's user does not exist")]
+    UserNotFound,
+    #[error("permission denied")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("invalid page")]
+    InvalidPage,
+    #[error("invalid cursor")]
+    InvalidCursor,
+    #[error("method {0} not allowed")]
+    MethodNotAllowed(String),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("request body too large")]
+    PayloadTooLarge(usize),
+    #[error("unsupported media type {0:?}")]
+    UnsupportedMediaType(String),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// Anything unexpected: logged in full, answered with a generic body.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn internal(err: impl fmt::Display) -> Self {
+        Self::Internal(err.to_string())
+    }
+
+    /// A validation error on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(BTreeMap::from([(field.to_owned(), vec![message.into()])]))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) | Self::JsonParse(_) => StatusCode::BAD_REQUEST,
+            Self::NotAuthenticated
+            | Self::TokenNotValid
+            | Self::RefreshRefused(_)
+            | Self::BadCredentials
+            | Self::UserNotFound => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound | Self::InvalidPage | Self::InvalidCursor => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let detail = |text: String| ErrorBody {
+            detail: Some(text),
+            ..ErrorBody::default()
+        };
+        let token = |text: &str, code: &str| ErrorBody {
+            detail: Some(text.to_owned()),
+            code: Some(code.to_owned()),
+            ..ErrorBody::default()
+        };
+        match self {
+            Self::Validation(fields) => {
+                let mut fields = fields.clone();
+                ErrorBody {
+                    non_field_errors: fields.remove("non_field_errors"),
+                    fields,
+                    ..ErrorBody::default()
+                }
+            }
+            Self::JsonParse(reason) => detail(format!("JSON parse error - {reason}")),
+            Self::NotAuthenticated => {
+                detail("Authentication credentials were not provided.".into())
+            }
+            Self::TokenNotValid => token("Given token not valid for any token type", "token_not_valid"),
+            Self::RefreshRefused(why) => token(why, "token_not_valid"),
+            Self::BadCredentials => {
+                detail("No active account found with the given credentials".into())
+            }
+            Self::UserNotFound => token("User not found", "user_not_found"),
+            Self::Forbidden => detail("You do not have permission to perform this action.".into()),
+            Self::NotFound => detail("Not found.".into()),
+            Self::InvalidPage => detail("Invalid page.".into()),
+            Self::InvalidCursor => detail("Invalid cursor".into()),
+            Self::MethodNotAllowed(method) => detail(format!("Method \"{method}\" not allowed.")),
+            Self::Conflict(why) => detail((*why).to_owned()),
+            Self::PayloadTooLarge(limit) => {
+                detail(format!("Request body is larger than the limit of {limit} bytes."))
+            }
+            Self::UnsupportedMediaType(media) => {
+                detail(format!("Unsupported media type \"{media}\" in request."))
+            }
+            Self::Unavailable(why) => detail(why.clone()),
+            Self::Internal(_) => detail("A server error occurred.".into()),
+        }
+    }
+}
+
+impl poem::error::ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        ApiError::status(self)
+    }
+
+    fn as_response(&self) -> Response {
+        if let Self::Internal(err) = self {
+            tracing::error!(error = %err, "internal error");
+        }
+        let status = self.status();
+        let mut response = poem::web::Json(serde_json::to_value(self.body().to_json_value()).unwrap_or_default())
+            .with_status(status)
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer realm="api""#),
+            );
+        }
+        response
+    }
+}
+
+impl ErrorBody {
+    fn to_json_value(&self) -> serde_json::Value {
+        poem_openapi::types::ToJSON::to_json(self).unwrap_or_default()
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+/// Error statuses an operation documents, as bits of the const parameter of [`Errors`].
+pub const E400: u32 = 1 << 0;
+pub const E401: u32 = 1 << 1;
+pub const E403: u32 = 1 << 2;
+pub const E404: u32 = 1 << 3;
+pub const E409: u32 = 1 << 4;
+pub const E413: u32 = 1 << 5;
+pub const E415: u32 = 1 << 6;
+pub const E503: u32 = 1 << 7;
+/// What every operation with a JSON request body can answer.
+pub const BODY: u32 = E400 | E413 | E415;
+
+const DOCUMENTED: [(u32, u16, &str); 8] = [
+    (E400, 400, "Validation error: a map of field → messages, or `detail` for malformed JSON"),
+    (E401, 401, "Missing, malformed, expired or invalid credentials"),
+    (E403, 403, "The caller may not do this"),
+    (E404, 404, "No such resource (or not visible to the caller), invalid page or cursor"),
+    (E409, 409, "Conflicts with an earlier request"),
+    (E413, 413, "Request body too large"),
+    (E415, 415, "Request body is not JSON"),
+    (E503, 503, "The database does not answer"),
+];
+
+/// An [`ApiError`] returned by an operation that documents the error statuses in `S`.
+#[derive(Debug)]
+pub struct Errors<const S: u32>(pub ApiError);
+
+impl<const S: u32> From<ApiError> for Errors<S> {
+    fn from(err: ApiError) -> Self {
+        Self(err)
+    }
+}
+
+impl<const S: u32> From<sqlx::Error> for Errors<S> {
+    fn from(err: sqlx::Error) -> Self {
+        Self(err.into())
+    }
+}
+
+impl<const S: u32> From<Errors<S>> for poem::Error {
+    fn from(err: Errors<S>) -> Self {
+        poem::Error::from(err.0)
+    }
+}
+
+impl<const S: u32> IntoResponse for Errors<S> {
+    fn into_response(self) -> Response {
+        poem::error::ResponseError::as_response(&self.0)
+    }
+}
+
+impl<const S: u32> ApiResponse for Errors<S> {
+    fn meta() -> MetaResponses {
+        let error = |status: u16, description: &'static str| MetaResponse {
+            description,
+            status: Some(status),
+            status_range: None,
+            content: vec![MetaMediaType {
+                content_type: "application/json; charset=utf-8",
+                schema: ErrorBody::schema_ref(),
+            }],
+            headers: if status == 401 {
+                vec![MetaHeader {
+                    name: "WWW-Authenticate".into(),
+                    description: Some("Always `Bearer realm=\"api\"`".into()),
+                    required: true,
+                    deprecated: false,
+                    schema: String::schema_ref(),
+                }]
+            } else {
+                vec![]
+            },
+        };
+        let mut responses: Vec<MetaResponse> = DOCUMENTED
+            .iter()
+            .filter(|(bit, _, _)| S & bit != 0)
+            .map(|&(_, status, description)| error(status, description))
+            .collect();
+        responses.push(error(500, "Unexpected server error (never with internal details)"));
+        MetaResponses { responses }
+    }
+
+    fn register(registry: &mut Registry) {
+        ErrorBody::register(registry);
+    }
+}
+
+/// Maps any error that reached the top of the app to its DRF response: ours keep their body,
+/// poem's and poem-openapi's own (routing, auth header, parameters, content type) get the
+/// body API.md gives for their status.
+pub fn drf_response(err: poem::Error, method: &poem::http::Method) -> Response {
+    use poem::error::{MethodNotAllowedError, NotFoundError};
+    use poem_openapi::error::{AuthorizationError, ContentTypeError, ParseParamError, ParsePathError};
+
+    if err.is::<ApiError>() || err.has_source() && err.downcast_ref::<ApiError>().is_some() {
+        return err.into_response();
+    }
+    let api_error = if err.is::<NotFoundError>() || err.is::<ParsePathError>() {
+        ApiError::NotFound
+    } else if err.is::<MethodNotAllowedError>() {
+        ApiError::MethodNotAllowed(method.to_string())
+    } else if err.is::<AuthorizationError>() {
+        ApiError::NotAuthenticated
+    } else if let Some(param) = err.downcast_ref::<ParseParamError>() {
+        ApiError::field(param.name, param_message(&param.reason))
+    } else if let Some(ContentTypeError::NotSupported { content_type }) = err.downcast_ref() {
+        ApiError::UnsupportedMediaType(content_type.clone())
+    } else if err.is::<ContentTypeError>() {
+        ApiError::UnsupportedMediaType(String::new())
+    } else {
+        match err.status() {
+            StatusCode::NOT_FOUND => ApiError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed(method.to_string()),
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(0),
+            StatusCode::UNAUTHORIZED => ApiError::NotAuthenticated,
+            status if status.is_server_error() => ApiError::internal(&err),
+            status => {
+                tracing::debug!(%status, error = %err, "request rejected");
+                ApiError::field("non_field_errors", "Invalid request.")
+            }
+        }
+    };
+    poem::error::ResponseError::as_response(&api_error)
+}
+
+/// DRF's words for a query parameter poem-openapi could not parse or validate.
+fn param_message(reason: &str) -> String {
+    if let Some(rule) = reason.strip_prefix("verification failed. ") {
+        if let Some(max) = rule.strip_prefix("maximum(").and_then(|r| r.split(',').next()) {
+            return format!("Ensure this value is less than or equal to {max}.");
+        }
+        if let Some(min) = rule.strip_prefix("minimum(").and_then(|r| r.split(',').next()) {
+            return format!("Ensure this value is greater than or equal to {min}.");
+        }
+    }
+    if reason.contains("integer") {
+        "A valid integer is required.".into()
+    } else if reason.contains("boolean") {
+        "Must be a valid boolean.".into()
+    } else {
+        "This value is not valid.".into()
+    }
+}

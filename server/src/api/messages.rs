@@ -1,0 +1,329 @@
+//! `/api/chat/rooms/{room_id}/messages/`: a room's messages (seeds 001 and 004).
+//!
+//! Every route answers 403 when the room does not exist or the caller is not in it (seed
+//! 004), and 404 for a message id that is not in that room.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::body::{Fields, JsonBody, boolean, nullable_uuid, primary_key, string};
+use super::cursor::Cursor;
+use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
+use super::pagination::{CursorPage, RequestUrl};
+use crate::auth::BearerAuth;
+use crate::domain::text::Content;
+use crate::domain::time::rfc3339;
+use crate::startup::AppState;
+use crate::store::{CreateOutcome, MessageRow, NewMessage, Store};
+
+#[derive(Object)]
+pub struct Message {
+    pub id: i64,
+    /// The room's id.
+    pub chat_room: i64,
+    /// The sender's username.
+    pub sender: String,
+    pub sender_id: i64,
+    pub content: String,
+    /// RFC 3339 UTC with microseconds.
+    pub created_at: String,
+    /// When the content was last edited; null until then.
+    #[oai(nullable)]
+    pub updated_at: Option<String>,
+    pub is_read: bool,
+    /// The sender's idempotency key, if one was sent.
+    #[oai(nullable)]
+    pub client_id: Option<Uuid>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(row: MessageRow) -> Self {
+        Self {
+            id: row.id,
+            chat_room: row.room_id,
+            sender: row.sender,
+            sender_id: row.sender_id,
+            content: row.content,
+            created_at: rfc3339(row.created_at),
+            updated_at: row.updated_at.map(rfc3339),
+            is_read: row.is_read,
+            client_id: row.client_id.and_then(|id| Uuid::parse_str(&id).ok()),
+        }
+    }
+}
+
+/// A page of messages (seed 004's cursor envelope).
+#[derive(Object)]
+pub struct MessagePage {
+    /// URL of the next page: older messages (newer ones with `after`); null at the end.
+    #[oai(nullable)]
+    pub next: Option<String>,
+    /// URL of the previous page: newer messages (older ones with `after`); null at the start.
+    #[oai(nullable)]
+    pub previous: Option<String>,
+    pub results: Vec<Message>,
+}
+
+#[derive(Object)]
+pub struct MessageCreate {
+    /// Trimmed; 1–10,000 characters.
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub content: String,
+    /// Defaults to false.
+    pub is_read: Option<bool>,
+    /// Must be the caller if sent (403 otherwise).
+    pub sender_id: Option<i64>,
+    /// Idempotency key: sending the same one again returns the first message with 200.
+    pub client_id: Option<Uuid>,
+}
+
+/// A partial update (PATCH); PUT requires `content`.
+#[derive(Object)]
+pub struct MessagePatch {
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub content: Option<String>,
+    pub is_read: Option<bool>,
+}
+
+/// PUT: the message's editable state.
+#[derive(Object)]
+pub struct MessageWrite {
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub content: String,
+    pub is_read: Option<bool>,
+}
+
+#[derive(ApiResponse)]
+pub enum MessageCreated {
+    /// Stored durably.
+    #[oai(status = 201)]
+    Created(Json<Message>),
+    /// This `client_id` was already sent with the same content: the first message.
+    #[oai(status = 200)]
+    Existing(Json<Message>),
+}
+
+#[derive(ApiResponse)]
+pub enum MessageDeleted {
+    #[oai(status = 204)]
+    NoContent,
+}
+
+const DEFAULT_PAGE_SIZE: i64 = 50;
+const MAX_PAGE_SIZE: i64 = 100;
+
+fn content(value: &serde_json::Value) -> Result<Content, String> {
+    string(value).and_then(|s| Content::parse(&s))
+}
+
+/// 403 unless the room exists and the caller is in it.
+async fn require_member(store: &Store, room_id: i64, user_id: i64) -> Result<(), ApiError> {
+    if store.is_member(room_id, user_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+async fn find_message(store: &Store, room_id: i64, id: i64) -> Result<MessageRow, ApiError> {
+    store.find_message(room_id, id).await?.ok_or(ApiError::NotFound)
+}
+
+/// `sender_id`, if sent, must name a user (400) and be the caller (403).
+async fn check_sender(store: &Store, fields: &mut Fields, caller: i64) -> Result<Option<i64>, ApiError> {
+    let sender_id = fields.optional("sender_id", primary_key);
+    if let Some(id) = sender_id {
+        if !store.missing_user_ids(&[id]).await?.is_empty() {
+            fields.error("sender_id", format!("Invalid pk \"{id}\" - object does not exist."));
+        }
+    }
+    Ok(sender_id.filter(|id| *id != caller))
+}
+
+pub struct MessagesApi;
+
+#[OpenApi(tag = "ApiTags::Messages")]
+impl MessagesApi {
+    /// List a room's messages
+    ///
+    /// Newest first, cursor-paginated (`page_size` default 50, at most 100): follow `next`
+    /// for older messages and `previous` for newer ones. With `after=<message id>`, the
+    /// messages newer than it, oldest first — to catch up after a reconnect.
+    #[oai(path = "/api/chat/rooms/:room_id/messages/", method = "get", operation_id = "messages_list")]
+    async fn messages_list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        room_id: Path<i64>,
+        cursor: Query<Option<String>>,
+        page_size: Query<Option<String>>,
+        after: Query<Option<i64>>,
+    ) -> Result<Json<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
+        require_member(&state.store, room_id.0, auth.0.id).await?;
+        let cursor: Option<Cursor> = match cursor.0.as_deref() {
+            None => None,
+            Some(token) => Some(state.cursors.open(room_id.0, token).ok_or(ApiError::InvalidCursor)?),
+        };
+        let size = page_size
+            .0
+            .and_then(|raw| raw.trim().parse::<i64>().ok())
+            .filter(|n| *n > 0)
+            .map_or(DEFAULT_PAGE_SIZE, |n| n.min(MAX_PAGE_SIZE));
+        let plan = CursorPage::plan(room_id.0, after.0, cursor, size)?;
+        let rows = state.store.message_window(plan.window.clone()).await?;
+        let page = plan.finish(rows);
+        let url = RequestUrl::of(req);
+        let link = |c: Cursor| url.with(&[("cursor", Some(state.cursors.seal(room_id.0, &c)))]);
+        Ok(Json(MessagePage {
+            next: page.next.map(link),
+            previous: page.previous.map(link),
+            results: page.messages.into_iter().map(Message::from).collect(),
+        }))
+    }
+
+    /// Send a message
+    ///
+    /// The sender is the caller and the room comes from the path. 201 once the message is
+    /// durably stored; with a `client_id` already used for the same content, 200 and the
+    /// first message; for different content, 409.
+    #[oai(path = "/api/chat/rooms/:room_id/messages/", method = "post", operation_id = "messages_create")]
+    async fn messages_create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        room_id: Path<i64>,
+        body: JsonBody<MessageCreate>,
+    ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E409 }>> {
+        require_member(&state.store, room_id.0, auth.0.id).await?;
+        let mut fields = body.fields()?;
+        let content = fields.required("content", content);
+        let is_read = fields.optional("is_read", boolean).unwrap_or(false);
+        let client_id = fields.optional("client_id", nullable_uuid).flatten();
+        let impersonated = check_sender(&state.store, &mut fields, auth.0.id).await?;
+        let content = fields.finish(content)?;
+        if impersonated.is_some() {
+            return Err(ApiError::Forbidden.into());
+        }
+        let outcome = state
+            .store
+            .create_message(NewMessage {
+                room_id: room_id.0,
+                sender_id: auth.0.id,
+                content: content.as_str(),
+                is_read,
+                client_id: client_id.map(|id| id.to_string()),
+            })
+            .await?;
+        match outcome {
+            CreateOutcome::Created(row) => Ok(MessageCreated::Created(Json(row.into()))),
+            CreateOutcome::Replayed(row) => Ok(MessageCreated::Existing(Json(row.into()))),
+            CreateOutcome::ClientIdConflict => {
+                Err(ApiError::Conflict("client_id was already used for a different message.").into())
+            }
+        }
+    }
+
+    /// Get a message
+    #[oai(path = "/api/chat/rooms/:room_id/messages/:id/", method = "get", operation_id = "messages_retrieve")]
+    async fn messages_retrieve(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        room_id: Path<i64>,
+        id: Path<i64>,
+    ) -> Result<Json<Message>, Errors<{ E401 | E403 | E404 }>> {
+        require_member(&state.store, room_id.0, auth.0.id).await?;
+        Ok(Json(find_message(&state.store, room_id.0, id.0).await?.into()))
+    }
+
+    /// Edit a message
+    ///
+    /// The sender only; sets `updated_at`.
+    #[oai(path = "/api/chat/rooms/:room_id/messages/:id/", method = "put", operation_id = "messages_update")]
+    async fn messages_update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        room_id: Path<i64>,
+        id: Path<i64>,
+        body: JsonBody<MessageWrite>,
+    ) -> Result<Json<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
+        Ok(Json(edit(&state, auth.0.id, room_id.0, id.0, body, false).await?))
+    }
+
+    /// Edit a message partially
+    ///
+    /// The sender only; sets `updated_at`.
+    #[oai(path = "/api/chat/rooms/:room_id/messages/:id/", method = "patch", operation_id = "messages_partial_update")]
+    async fn messages_partial_update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        room_id: Path<i64>,
+        id: Path<i64>,
+        body: JsonBody<MessagePatch>,
+    ) -> Result<Json<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
+        Ok(Json(edit(&state, auth.0.id, room_id.0, id.0, body, true).await?))
+    }
+
+    /// Delete a message
+    ///
+    /// The sender only.
+    #[oai(path = "/api/chat/rooms/:room_id/messages/:id/", method = "delete", operation_id = "messages_destroy")]
+    async fn messages_destroy(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        room_id: Path<i64>,
+        id: Path<i64>,
+    ) -> Result<MessageDeleted, Errors<{ E401 | E403 | E404 }>> {
+        require_member(&state.store, room_id.0, auth.0.id).await?;
+        let message = find_message(&state.store, room_id.0, id.0).await?;
+        if message.sender_id != auth.0.id {
+            return Err(ApiError::Forbidden.into());
+        }
+        state.store.delete_message(message.id).await?;
+        Ok(MessageDeleted::NoContent)
+    }
+}
+
+/// PUT (`partial = false`: content required) and PATCH, by the sender only.
+async fn edit<T>(
+    state: &AppState,
+    caller: i64,
+    room_id: i64,
+    id: i64,
+    body: JsonBody<T>,
+    partial: bool,
+) -> Result<Message, ApiError> {
+    require_member(&state.store, room_id, caller).await?;
+    let message = find_message(&state.store, room_id, id).await?;
+    if message.sender_id != caller {
+        return Err(ApiError::Forbidden);
+    }
+    let mut fields = body.fields()?;
+    let content = if partial {
+        fields.optional("content", content)
+    } else {
+        fields.required("content", content)
+    };
+    let is_read = fields.optional("is_read", boolean);
+    let impersonated = check_sender(&state.store, &mut fields, caller).await?;
+    fields.finish(Some(()))?;
+    if impersonated.is_some() {
+        return Err(ApiError::Forbidden);
+    }
+    let row = state
+        .store
+        .update_message(message.id, content.as_ref().map(Content::as_str), is_read)
+        .await?;
+    Ok(row.into())
+}

@@ -1,0 +1,102 @@
+//! The HTTP surface: one module per OpenAPI tag, assembled into one spec and one app.
+
+pub mod body;
+pub mod cursor;
+mod docs;
+pub mod error;
+mod health;
+mod messages;
+mod middleware;
+pub mod pagination;
+mod rooms;
+mod tokens;
+mod users;
+
+use std::sync::Arc;
+
+use poem::middleware::Tracing;
+use poem::{Endpoint, EndpointExt, Route, get};
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::startup::AppState;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Liveness of the server and its database.
+    Health,
+    /// JSON Web Tokens: obtain a pair with a username and password, refresh it.
+    Auth,
+    /// Registration and user lookup.
+    Users,
+    /// Chat rooms the caller participates in.
+    Rooms,
+    /// Messages of a room, newest first, cursor-paginated.
+    Messages,
+}
+
+type Apis = (health::HealthApi, tokens::TokensApi, users::UsersApi, rooms::RoomsApi, messages::MessagesApi);
+
+fn service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (health::HealthApi, tokens::TokensApi, users::UsersApi, rooms::RoomsApi, messages::MessagesApi),
+        "Chat API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Chat rooms and messages, Django REST Framework conventions: JSON in and out, \
+         DRF-shaped errors, JWT Bearer auth (`POST /api/token/`), page-number or limit/offset \
+         pagination for rooms and users, opaque cursors for messages.",
+    )
+}
+
+/// Paths documented without a trailing slash; every other path ends in `/` (API.md).
+const SLASHLESS_PATHS: &[&str] = &["/healthz"];
+
+/// The OpenAPI document, as JSON and as YAML.
+pub struct Spec {
+    pub json: String,
+    pub yaml: String,
+}
+
+/// poem-openapi's document with the paths as API.md writes them: poem-openapi drops trailing
+/// slashes from operation paths, so they are put back here. Routing accepts both forms.
+pub fn spec() -> Spec {
+    let mut doc: serde_json::Value = serde_json::from_str(&service().spec()).unwrap_or_default();
+    if let Some(paths) = doc.get_mut("paths").and_then(serde_json::Value::as_object_mut) {
+        *paths = std::mem::take(paths)
+            .into_iter()
+            .map(|(path, item)| {
+                let documented = if path.ends_with('/') || SLASHLESS_PATHS.contains(&path.as_str()) {
+                    path
+                } else {
+                    format!("{path}/")
+                };
+                (documented, item)
+            })
+            .collect();
+    }
+    Spec {
+        json: serde_json::to_string_pretty(&doc).unwrap_or_default(),
+        yaml: serde_yaml::to_string(&doc).unwrap_or_default(),
+    }
+}
+
+/// The OpenAPI document as YAML: what `chat-server openapi` prints and `openapi.yaml` holds.
+pub fn spec_yaml() -> String {
+    spec().yaml
+}
+
+/// Every route of the server.
+pub fn routes(state: Arc<AppState>) -> impl Endpoint {
+    let Spec { json, yaml } = spec();
+    Route::new()
+        .at("/openapi.json", get(docs::spec.data(docs::SpecDocument::json(json))))
+        .at("/openapi.yaml", get(docs::spec.data(docs::SpecDocument::yaml(yaml))))
+        .at("/docs", get(docs::redirect))
+        .at("/docs/", get(docs::index.data(docs::config())))
+        .at("/docs/*tail", get(docs::asset_file.data(docs::config())))
+        .nest("/", service().with(middleware::TrailingSlash))
+        .with(middleware::DrfErrors)
+        .data(state)
+        .with(Tracing)
+}

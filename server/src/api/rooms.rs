@@ -1,0 +1,319 @@
+//! `/api/chat/rooms/`: the rooms the caller participates in (seeds 001 and 003).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::body::{Fields, JsonBody, primary_keys, string};
+use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors};
+use super::messages::Message;
+use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
+use crate::auth::BearerAuth;
+use crate::domain::rooms::{self, RoomChange, RoomFacts, RoomType, RuleError};
+use crate::domain::text::RoomName;
+use crate::domain::time::rfc3339;
+use crate::startup::AppState;
+use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
+
+#[derive(Object)]
+pub struct Room {
+    pub id: i64,
+    pub name: String,
+    pub room_type: RoomType,
+    /// User ids; the creator is always one.
+    pub participants: Vec<i64>,
+    pub created_by: i64,
+    /// The newest messages, newest first: at most `messages_limit` (a preview, not the history).
+    pub messages: Vec<Message>,
+    /// RFC 3339 UTC with microseconds.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Room {
+    fn from_detail(detail: RoomDetail) -> Result<Self, ApiError> {
+        Ok(Self {
+            id: detail.room.id,
+            room_type: room_type_of(&detail.room)?,
+            name: detail.room.name,
+            participants: detail.participants,
+            created_by: detail.room.created_by,
+            messages: detail.messages.into_iter().map(Message::from).collect(),
+            created_at: rfc3339(detail.room.created_at),
+            updated_at: rfc3339(detail.room.updated_at),
+        })
+    }
+}
+
+fn room_type_of(room: &RoomRow) -> Result<RoomType, ApiError> {
+    RoomType::parse(&room.room_type).map_err(ApiError::internal)
+}
+
+numbered_page!(RoomPage, Room, "A page of rooms (seed 003's envelope; `limit`/`offset` fill it too).");
+
+/// A room to create, or (PUT) the whole of a room's editable state.
+#[derive(Object)]
+pub struct RoomWrite {
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub name: String,
+    pub room_type: RoomType,
+    /// User ids to have in the room; the creator is added (and kept) anyway. At most 500.
+    #[oai(validator(max_items = 500))]
+    pub participants: Option<Vec<i64>>,
+}
+
+/// A partial update: absent fields stay as they are.
+#[derive(Object)]
+pub struct RoomPatch {
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub name: Option<String>,
+    pub room_type: Option<RoomType>,
+    /// The new participant list (replaces the old one; the creator stays).
+    #[oai(validator(max_items = 500))]
+    pub participants: Option<Vec<i64>>,
+}
+
+#[derive(ApiResponse)]
+pub enum RoomCreated {
+    /// The room was created.
+    #[oai(status = 201)]
+    Created(Json<Room>),
+    /// A ONE_TO_ONE room of this pair already existed: this is it.
+    #[oai(status = 200)]
+    Existing(Json<Room>),
+}
+
+#[derive(ApiResponse)]
+pub enum RoomDeleted {
+    /// Deleted, with its messages.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+/// `messages_limit`: how many of the newest messages each room object carries.
+type MessagesLimit = Query<Option<i64>>;
+const DEFAULT_MESSAGES_LIMIT: i64 = 1;
+
+fn room_name(value: &serde_json::Value) -> Result<RoomName, String> {
+    string(value).and_then(|s| RoomName::parse(&s))
+}
+
+fn room_type(value: &serde_json::Value) -> Result<RoomType, String> {
+    string(value).and_then(|s| RoomType::parse(&s))
+}
+
+fn rule_error(err: RuleError) -> ApiError {
+    match err {
+        RuleError::Invalid { field, message } => ApiError::field(field, message),
+        RuleError::Forbidden => ApiError::Forbidden,
+    }
+}
+
+/// Adds DRF's "Invalid pk" error for the first id that names no user.
+async fn check_users_exist(store: &Store, fields: &mut Fields, field: &str, ids: &[i64]) -> Result<(), ApiError> {
+    if let Some(missing) = store.missing_user_ids(ids).await?.first() {
+        fields.error(field, format!("Invalid pk \"{missing}\" - object does not exist."));
+    }
+    Ok(())
+}
+
+async fn load_room(store: &Store, id: i64, messages_limit: i64) -> Result<Room, ApiError> {
+    let detail = store.room_details(&[id], messages_limit).await?.pop().ok_or(ApiError::NotFound)?;
+    Room::from_detail(detail)
+}
+
+/// The room if the caller is in it; 404 otherwise, as if it did not exist (seed 001).
+async fn member_room(store: &Store, room_id: i64, user_id: i64) -> Result<RoomRow, ApiError> {
+    store.room_for_member(room_id, user_id).await?.ok_or(ApiError::NotFound)
+}
+
+pub struct RoomsApi;
+
+#[OpenApi(prefix_path = "/api/chat/rooms", tag = "ApiTags::Rooms")]
+impl RoomsApi {
+    /// List the caller's rooms
+    ///
+    /// Most recent activity (creation or newest message) first. Paginate with `page` and
+    /// `page_size` (default 10, at most 100), or with `limit` and `offset`.
+    #[oai(path = "/", method = "get", operation_id = "rooms_list")]
+    #[allow(clippy::too_many_arguments)]
+    async fn rooms_list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        page: Query<Option<String>>,
+        page_size: Query<Option<String>>,
+        limit: Query<Option<String>>,
+        offset: Query<Option<String>>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "50")))] messages_limit: MessagesLimit,
+    ) -> Result<Json<RoomPage>, Errors<{ E400 | E401 | E404 }>> {
+        let pages = PageRequest::parse(&PageParams {
+            page: page.0,
+            page_size: page_size.0,
+            limit: limit.0,
+            offset: offset.0,
+        })?;
+        let count = state.store.count_rooms(auth.0.id).await?;
+        let (limit, offset) = pages.window(count)?;
+        let ids = state.store.list_room_ids(auth.0.id, limit, offset).await?;
+        let details = state
+            .store
+            .room_details(&ids, messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT))
+            .await?;
+        let rooms = details.into_iter().map(Room::from_detail).collect::<Result<_, _>>()?;
+        Ok(Json(RoomPage::new(pages.links(count, &RequestUrl::of(req)), rooms)))
+    }
+
+    /// Create a room
+    ///
+    /// The caller is always a participant. A ONE_TO_ONE room has exactly two participants;
+    /// asking again for a pair that has one returns that room with 200.
+    #[oai(path = "/", method = "post", operation_id = "rooms_create")]
+    async fn rooms_create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        body: JsonBody<RoomWrite>,
+    ) -> Result<RoomCreated, Errors<{ BODY | E401 }>> {
+        let mut fields = body.fields()?;
+        let name = fields.required("name", room_name);
+        let room_type = fields.required("room_type", room_type);
+        let requested = fields.optional("participants", primary_keys).unwrap_or_default();
+        check_users_exist(&state.store, &mut fields, "participants", &requested).await?;
+        let (name, room_type) = fields.finish(name.zip(room_type))?;
+
+        let members = rooms::new_room_members(auth.0.id, &requested, room_type).map_err(rule_error)?;
+        let direct_key = (room_type == RoomType::OneToOne)
+            .then(|| rooms::direct_key(&members))
+            .flatten();
+        let (id, existed) = state
+            .store
+            .create_room(NewRoom {
+                name: name.as_str(),
+                room_type: room_type.as_str(),
+                created_by: auth.0.id,
+                members: &members,
+                direct_key,
+            })
+            .await?;
+        let room = load_room(&state.store, id, DEFAULT_MESSAGES_LIMIT).await?;
+        Ok(if existed {
+            RoomCreated::Existing(Json(room))
+        } else {
+            RoomCreated::Created(Json(room))
+        })
+    }
+
+    /// Get a room
+    ///
+    /// 404 for a room that does not exist or that the caller is not in.
+    #[oai(path = "/:id/", method = "get", operation_id = "rooms_retrieve")]
+    async fn rooms_retrieve(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "50")))] messages_limit: MessagesLimit,
+    ) -> Result<Json<Room>, Errors<{ E400 | E401 | E404 }>> {
+        member_room(&state.store, id.0, auth.0.id).await?;
+        let limit = messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT);
+        Ok(Json(load_room(&state.store, id.0, limit).await?))
+    }
+
+    /// Replace a room
+    ///
+    /// Participants may rename the room and add people. Removing others or changing the
+    /// type of a GROUP/COURSE room is the creator's alone (403). A ONE_TO_ONE room keeps its
+    /// two participants and its type (400).
+    #[oai(path = "/:id/", method = "put", operation_id = "rooms_update")]
+    async fn rooms_update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+        body: JsonBody<RoomWrite>,
+    ) -> Result<Json<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
+        Ok(Json(update(&state, auth.0.id, id.0, body, false).await?))
+    }
+
+    /// Update a room partially
+    ///
+    /// As PUT, with every field optional.
+    #[oai(path = "/:id/", method = "patch", operation_id = "rooms_partial_update")]
+    async fn rooms_partial_update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+        body: JsonBody<RoomPatch>,
+    ) -> Result<Json<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
+        Ok(Json(update(&state, auth.0.id, id.0, body, true).await?))
+    }
+
+    /// Delete a room
+    ///
+    /// The creator may delete a room, and either member a ONE_TO_ONE room; its messages go
+    /// with it.
+    #[oai(path = "/:id/", method = "delete", operation_id = "rooms_destroy")]
+    async fn rooms_destroy(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+    ) -> Result<RoomDeleted, Errors<{ E401 | E403 | E404 }>> {
+        let room = member_room(&state.store, id.0, auth.0.id).await?;
+        if !rooms::may_delete(room_type_of(&room)?, room.created_by, auth.0.id) {
+            return Err(ApiError::Forbidden.into());
+        }
+        state.store.delete_room(room.id).await?;
+        Ok(RoomDeleted::NoContent)
+    }
+}
+
+/// PUT (`partial = false`: name and type required) and PATCH.
+async fn update<T>(state: &AppState, caller: i64, room_id: i64, body: JsonBody<T>, partial: bool) -> Result<Room, ApiError> {
+    // Membership first: an outsider's malformed body is a 404, not a 400.
+    let room = member_room(&state.store, room_id, caller).await?;
+    let mut fields = body.fields()?;
+    let (name, new_type) = if partial {
+        (fields.optional("name", room_name), fields.optional("room_type", room_type))
+    } else {
+        (fields.required("name", room_name), fields.required("room_type", room_type))
+    };
+    let requested = fields.optional("participants", primary_keys);
+    if let Some(ids) = &requested {
+        check_users_exist(&state.store, &mut fields, "participants", ids).await?;
+    }
+    fields.finish(Some(()))?;
+
+    let current: BTreeSet<i64> = state.store.room_members(room_id).await?;
+    let facts = RoomFacts {
+        room_type: room_type_of(&room)?,
+        created_by: room.created_by,
+        participants: &current,
+    };
+    let change = RoomChange {
+        room_type: new_type,
+        participants: requested,
+    };
+    let members = rooms::plan_update(&facts, caller, &change).map_err(rule_error)?;
+    state
+        .store
+        .update_room(
+            room_id,
+            RoomUpdate {
+                name: name.as_ref().map(RoomName::as_str),
+                room_type: new_type.map(RoomType::as_str),
+                members: change.participants.is_some().then_some(&members),
+            },
+        )
+        .await?;
+    load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT).await
+}

@@ -1,0 +1,111 @@
+//! `POST /api/token/` and `POST /api/token/refresh/` (Simple JWT's views).
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::ApiTags;
+use super::body::{JsonBody, string};
+use super::error::{ApiError, BODY, E401, Errors};
+use crate::auth::jwt::{TokenError, TokenPair, TokenType};
+use crate::auth::password;
+use crate::startup::AppState;
+
+#[derive(Object)]
+pub struct TokenObtainRequest {
+    #[oai(validator(min_length = 1))]
+    pub username: String,
+    #[oai(validator(min_length = 1))]
+    pub password: String,
+}
+
+#[derive(Object)]
+pub struct TokenRefreshRequest {
+    /// A refresh token; each one can be exchanged once (rotation).
+    #[oai(validator(min_length = 1))]
+    pub refresh: String,
+}
+
+/// An access token (short-lived, for `Authorization: Bearer`) and a refresh token.
+#[derive(Object)]
+pub struct TokenPairResponse {
+    pub access: String,
+    pub refresh: String,
+}
+
+impl From<TokenPair> for TokenPairResponse {
+    fn from(pair: TokenPair) -> Self {
+        Self {
+            access: pair.access,
+            refresh: pair.refresh,
+        }
+    }
+}
+
+/// A non-blank string field (DRF `CharField`).
+fn non_blank(value: &serde_json::Value) -> Result<String, String> {
+    string(value).and_then(|s| {
+        if s.trim().is_empty() {
+            Err("This field may not be blank.".into())
+        } else {
+            Ok(s)
+        }
+    })
+}
+
+pub struct TokensApi;
+
+#[OpenApi(prefix_path = "/api/token", tag = "ApiTags::Auth")]
+impl TokensApi {
+    /// Obtain a token pair
+    ///
+    /// Exchanges a username and password for an access token and a refresh token.
+    #[oai(path = "/", method = "post", operation_id = "token_obtain")]
+    async fn token_obtain(
+        &self,
+        state: Data<&Arc<AppState>>,
+        body: JsonBody<TokenObtainRequest>,
+    ) -> Result<Json<TokenPairResponse>, Errors<{ BODY | E401 }>> {
+        let mut fields = body.fields()?;
+        let username = fields.required("username", non_blank);
+        let password = fields.required("password", non_blank);
+        let (username, password) = fields.finish(username.zip(password))?;
+        let user = state.store.find_user_by_username(&username).await?;
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let (true, Some(user)) = (password::verify(password, stored).await, user) else {
+            return Err(ApiError::BadCredentials.into());
+        };
+        let pair = state.tokens.issue_pair(user.id).map_err(ApiError::internal)?;
+        Ok(Json(pair.into()))
+    }
+
+    /// Refresh a token pair
+    ///
+    /// Exchanges a refresh token for a new pair. Refresh tokens rotate: the one sent is
+    /// spent, and sending it again is refused with 401.
+    #[oai(path = "/refresh/", method = "post", operation_id = "token_refresh")]
+    async fn token_refresh(
+        &self,
+        state: Data<&Arc<AppState>>,
+        body: JsonBody<TokenRefreshRequest>,
+    ) -> Result<Json<TokenPairResponse>, Errors<{ BODY | E401 }>> {
+        let mut fields = body.fields()?;
+        let refresh = fields.required("refresh", non_blank);
+        let refresh = fields.finish(refresh)?;
+        let claims = state.tokens.verify(&refresh, TokenType::Refresh).map_err(|err| match err {
+            TokenError::Invalid => ApiError::RefreshRefused("Token is invalid or expired"),
+            TokenError::WrongType => ApiError::RefreshRefused("Token has wrong type"),
+        })?;
+        if state.store.find_user(claims.user_id).await?.is_none() {
+            return Err(ApiError::UserNotFound.into());
+        }
+        let expires_at = claims.exp.saturating_mul(1_000_000);
+        if !state.store.use_refresh_token(&claims.jti.to_string(), expires_at).await? {
+            return Err(ApiError::RefreshRefused("Token is blacklisted").into());
+        }
+        let pair = state.tokens.issue_pair(claims.user_id).map_err(ApiError::internal)?;
+        Ok(Json(pair.into()))
+    }
+}

@@ -1,0 +1,132 @@
+//! Registration, the caller's own profile, and user search.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::body::{JsonBody, string};
+use super::error::{ApiError, BODY, E401, E404, Errors};
+use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
+use crate::auth::{BearerAuth, password};
+use crate::domain::text::{Email, Password, Username};
+use crate::startup::AppState;
+use crate::store::UserRow;
+
+#[derive(Object)]
+pub struct RegisterRequest {
+    /// 1–150 letters, digits and `@.+-_`.
+    #[oai(validator(min_length = 1, max_length = 150))]
+    pub username: String,
+    /// At least 8 characters.
+    #[oai(validator(min_length = 8))]
+    pub password: String,
+    pub email: Option<String>,
+}
+
+#[derive(Object)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    /// Empty when none was given.
+    pub email: String,
+}
+
+impl From<UserRow> for User {
+    fn from(user: UserRow) -> Self {
+        Self {
+            id: user.id,
+            username: user.username,
+            email: user.email,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct UserSummary {
+    pub id: i64,
+    pub username: String,
+}
+
+numbered_page!(UserPage, UserSummary, "A page of users (seed 003's envelope).");
+
+#[derive(ApiResponse)]
+pub enum Registered {
+    #[oai(status = 201)]
+    Created(Json<User>),
+}
+
+pub struct UsersApi;
+
+#[OpenApi(prefix_path = "/api/users", tag = "ApiTags::Users")]
+impl UsersApi {
+    /// Register a user
+    ///
+    /// Creates an account; obtain tokens for it with `POST /api/token/`.
+    #[oai(path = "/register/", method = "post", operation_id = "users_register")]
+    async fn users_register(
+        &self,
+        state: Data<&Arc<AppState>>,
+        body: JsonBody<RegisterRequest>,
+    ) -> Result<Registered, Errors<BODY>> {
+        let mut fields = body.fields()?;
+        let username = fields.required("username", |v| string(v).and_then(|s| Username::parse(&s)));
+        let password = fields.required("password", |v| string(v).and_then(|s| Password::parse(&s)));
+        let email = fields
+            .optional("email", |v| match v {
+                serde_json::Value::Null => Ok(Email::none()),
+                v => string(v).and_then(|s| Email::parse(&s)),
+            })
+            .unwrap_or_else(Email::none);
+        let (username, password) = fields.finish(username.zip(password))?;
+        let hash = password::hash(password.into_inner()).await.map_err(ApiError::internal)?;
+        let user = state
+            .store
+            .create_user(username.as_str(), email.as_str(), &hash)
+            .await?
+            .map_err(|_| ApiError::field("username", "A user with that username already exists."))?;
+        Ok(Registered::Created(Json(user.into())))
+    }
+
+    /// The caller's own account
+    #[oai(path = "/me/", method = "get", operation_id = "users_me")]
+    async fn users_me(&self, auth: BearerAuth, state: Data<&Arc<AppState>>) -> Result<Json<User>, Errors<E401>> {
+        let user = state.store.find_user(auth.0.id).await?.ok_or(ApiError::UserNotFound)?;
+        Ok(Json(user.into()))
+    }
+
+    /// Search users
+    ///
+    /// Users whose username contains `search` (case-insensitive), by id, paginated like the
+    /// room list (`page`/`page_size` or `limit`/`offset`).
+    #[oai(path = "/", method = "get", operation_id = "users_list")]
+    #[allow(clippy::too_many_arguments)]
+    async fn users_list(
+        &self,
+        _auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        search: Query<Option<String>>,
+        page: Query<Option<String>>,
+        page_size: Query<Option<String>>,
+        limit: Query<Option<String>>,
+        offset: Query<Option<String>>,
+    ) -> Result<Json<UserPage>, Errors<{ E401 | E404 }>> {
+        let pages = PageRequest::parse(&PageParams {
+            page: page.0,
+            page_size: page_size.0,
+            limit: limit.0,
+            offset: offset.0,
+        })?;
+        let search = search.0.unwrap_or_default();
+        let count = state.store.count_users(&search).await?;
+        let (limit, offset) = pages.window(count)?;
+        let users = state.store.search_users(&search, limit, offset).await?;
+        let results = users.into_iter().map(|(id, username)| UserSummary { id, username }).collect();
+        Ok(Json(UserPage::new(pages.links(count, &RequestUrl::of(req)), results)))
+    }
+}

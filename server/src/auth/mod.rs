@@ -1,0 +1,52 @@
+//! Who is calling: tokens, passwords, the signing secret, and the Bearer security scheme.
+
+pub mod jwt;
+pub mod password;
+pub mod secret;
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+
+use crate::api::error::ApiError;
+use crate::startup::AppState;
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+}
+
+/// `Authorization: Bearer <access token>` (a JWT from `POST /api/token/`).
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "BearerAuth",
+    ty = "bearer",
+    bearer_format = "JWT",
+    checker = "authenticate"
+)]
+pub struct BearerAuth(pub CurrentUser);
+
+async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser> {
+    let state = req
+        .data::<Arc<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let claims = state
+        .tokens
+        .verify(&bearer.token, jwt::TokenType::Access)
+        .map_err(|_| ApiError::TokenNotValid)?;
+    // Simple JWT looks the user up on every request, so a deleted user's tokens die with them.
+    let user = state
+        .store
+        .find_user(claims.user_id)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or(ApiError::UserNotFound)?;
+    Ok(CurrentUser {
+        id: user.id,
+        username: user.username,
+    })
+}

@@ -1,0 +1,77 @@
+//! Every setting of the server, with its CLI flag, environment variable and default in one place.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "chat-server", version, about = "Chat rooms and messages over REST, OpenAPI-first.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default when no command is given).
+    Serve(Config),
+    /// Print the OpenAPI document as YAML (the checked-in openapi.yaml is this output).
+    Openapi,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "CHAT_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+
+    /// Database URL; the SQLite file is created and migrated on start.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://chat.db")]
+    pub database_url: String,
+
+    /// Secret that signs tokens and cursors. Without it a random one is generated on first
+    /// start and kept beside the database file (`<database>.jwt-secret`, mode 0600).
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "JWT_ACCESS_TTL_SECS", default_value_t = 300)]
+    pub access_token_ttl_secs: u64,
+
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, env = "JWT_REFRESH_TTL_SECS", default_value_t = 86_400)]
+    pub refresh_token_ttl_secs: u64,
+
+    /// Largest accepted request body, in bytes (larger → 413).
+    #[arg(long, env = "CHAT_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Seconds in-flight requests get to finish after SIGTERM / Ctrl-C.
+    #[arg(long, env = "CHAT_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl Config {
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl_secs)
+    }
+
+    pub fn refresh_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_ttl_secs)
+    }
+}
+
+impl Config {
+    /// The configuration `chat-server` gets with no arguments: environment variables, then
+    /// defaults.
+    pub fn from_env() -> Self {
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            config: Config,
+        }
+        // Parsing an empty command line cannot fail: every field has a default.
+        Defaults::parse_from(["chat-server"]).config
+    }
+}

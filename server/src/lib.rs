@@ -1,0 +1,14 @@
+//! The chat API server: poem + poem-openapi handlers over an sqlx (SQLite) store.
+//!
+//! A request flows one way: `api` parses it, `domain` validates and decides, `store` reads and
+//! writes, and `api` maps the result to the documented response.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+
+pub use startup::{App, build};

@@ -1,0 +1,103 @@
+//! Opening the database, assembling the routes, binding, and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::{EndpointExt, Server};
+
+use crate::api::cursor::CursorCipher;
+use crate::auth::jwt::TokenIssuer;
+use crate::auth::secret;
+use crate::config::Config;
+use crate::store::Store;
+
+/// What every handler can reach, shared through poem's request data.
+pub struct AppState {
+    pub store: Store,
+    pub tokens: TokenIssuer,
+    pub cursors: CursorCipher,
+    pub config: Config,
+}
+
+/// A server bound to its port and ready to run.
+pub struct App {
+    acceptor: TcpAcceptor,
+    endpoint: poem::endpoint::BoxEndpoint<'static>,
+    local_addr: SocketAddr,
+    shutdown_grace: Duration,
+}
+
+/// Opens and migrates the database, loads the secret, and binds `config.bind` (port 0 picks a
+/// free port: see [`App::local_addr`]).
+pub async fn build(config: Config) -> anyhow::Result<App> {
+    let store = Store::open(&config.database_url).await?;
+    let secret = secret::load_or_create(config.jwt_secret.as_deref(), &config.database_url)
+        .context("loading the signing secret")?;
+    let state = Arc::new(AppState {
+        store,
+        tokens: TokenIssuer::new(&secret, config.access_token_ttl(), config.refresh_token_ttl()),
+        cursors: CursorCipher::new(&secret),
+        config: config.clone(),
+    });
+
+    let acceptor = TcpListener::bind(config.bind)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
+    let local_addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().copied())
+        .context("the listener has no socket address")?;
+
+    Ok(App {
+        acceptor,
+        endpoint: crate::api::routes(state).map_to_response().boxed(),
+        local_addr,
+        shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
+    })
+}
+
+impl App {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!(addr = %self.local_addr, "serving");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(self.endpoint, shutdown_signal(), Some(self.shutdown_grace))
+            .await
+    }
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    build(config).await?.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,171 @@
+use sqlx::FromRow;
+
+use super::{Store, is_unique_violation};
+use crate::domain::time::now_micros;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub room_id: i64,
+    pub sender_id: i64,
+    /// The sender's username.
+    pub sender: String,
+    pub content: String,
+    pub is_read: bool,
+    pub client_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: Option<i64>,
+}
+
+/// The columns of [`MessageRow`], as a literal for `concat!` (statements stay `&'static str`).
+macro_rules! message_select {
+    () => {
+        "SELECT m.id, m.room_id, m.sender_id, u.username AS sender, m.content, m.is_read, m.client_id, \
+         m.created_at, m.updated_at FROM messages m JOIN users u ON u.id = m.sender_id"
+    };
+}
+pub(super) use message_select;
+
+pub struct NewMessage<'a> {
+    pub room_id: i64,
+    pub sender_id: i64,
+    pub content: &'a str,
+    pub is_read: bool,
+    pub client_id: Option<String>,
+}
+
+pub enum CreateOutcome {
+    Created(MessageRow),
+    /// The sender already sent this `client_id`; this is that message.
+    Replayed(MessageRow),
+    /// The sender already used this `client_id` for a different message.
+    ClientIdConflict,
+}
+
+/// Messages of one room with `after < id < before`, `limit` of them, ascending or descending
+/// by id: the one query behind every cursor page.
+#[derive(Debug, Clone)]
+pub struct MessageWindow {
+    pub room_id: i64,
+    pub after: i64,
+    pub before: i64,
+    pub ascending: bool,
+    pub limit: i64,
+}
+
+impl Store {
+    /// Stores the message and marks the room active, in one transaction; committed (durably,
+    /// with `synchronous=FULL`) before this returns.
+    pub async fn create_message(&self, message: NewMessage<'_>) -> Result<CreateOutcome, sqlx::Error> {
+        let now = now_micros();
+        let mut tx = self.write.begin().await?;
+        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(message.room_id)
+        .bind(message.sender_id)
+        .bind(message.content)
+        .bind(message.is_read)
+        .bind(&message.client_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(err) if is_unique_violation(&err) => {
+                drop(tx);
+                return self.replay(&message).await;
+            }
+            Err(err) => return Err(err),
+        };
+        sqlx::query("UPDATE chat_rooms SET last_activity_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(message.room_id)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query_as(concat!(message_select!(), " WHERE m.id = ?"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(CreateOutcome::Created(row))
+    }
+
+    /// The earlier message with the same sender and `client_id`: the same one if room and
+    /// content match, else a conflict.
+    async fn replay(&self, message: &NewMessage<'_>) -> Result<CreateOutcome, sqlx::Error> {
+        let earlier: MessageRow = sqlx::query_as(concat!(message_select!(), " WHERE m.sender_id = ? AND m.client_id = ?"))
+            .bind(message.sender_id)
+            .bind(&message.client_id)
+            .fetch_one(&self.write)
+            .await?;
+        Ok(if earlier.room_id == message.room_id && earlier.content == message.content {
+            CreateOutcome::Replayed(earlier)
+        } else {
+            CreateOutcome::ClientIdConflict
+        })
+    }
+
+    pub async fn find_message(&self, room_id: i64, id: i64) -> Result<Option<MessageRow>, sqlx::Error> {
+        sqlx::query_as(concat!(message_select!(), " WHERE m.id = ? AND m.room_id = ?"))
+            .bind(id)
+            .bind(room_id)
+            .fetch_optional(&self.read)
+            .await
+    }
+
+    pub async fn update_message(
+        &self,
+        id: i64,
+        content: Option<&str>,
+        is_read: Option<bool>,
+    ) -> Result<MessageRow, sqlx::Error> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "UPDATE messages SET content = COALESCE(?, content), is_read = COALESCE(?, is_read), updated_at = ? \
+             WHERE id = ?",
+        )
+        .bind(content)
+        .bind(is_read)
+        .bind(now_micros())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query_as(concat!(message_select!(), " WHERE m.id = ?"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn delete_message(&self, id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM messages WHERE id = ?")
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map(drop)
+    }
+
+    pub async fn message_window(&self, window: MessageWindow) -> Result<Vec<MessageRow>, sqlx::Error> {
+        macro_rules! window {
+            ($order:literal) => {
+                concat!(
+                    message_select!(),
+                    " WHERE m.room_id = ? AND m.id > ? AND m.id < ? ORDER BY m.id ",
+                    $order,
+                    " LIMIT ?"
+                )
+            };
+        }
+        let sql = if window.ascending { window!("ASC") } else { window!("DESC") };
+        sqlx::query_as(sql)
+        .bind(window.room_id)
+        .bind(window.after)
+        .bind(window.before)
+        .bind(window.limit)
+        .fetch_all(&self.read)
+        .await
+    }
+}

@@ -1,0 +1,70 @@
+//! Every SQL statement of the server, grouped by table, behind one [`Store`] handle.
+
+mod messages;
+mod rooms;
+mod tokens;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use messages::{CreateOutcome, MessageRow, MessageWindow, NewMessage};
+pub use rooms::{NewRoom, RoomDetail, RoomRow, RoomUpdate};
+pub use users::{UserRow, UsernameTaken};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// The database: SQLite admits one writer at a time, so writes go through a one-connection
+/// pool (queued in-process instead of failing with SQLITE_BUSY) and reads through a pool of
+/// their own, which WAL lets run beside the writer.
+#[derive(Clone)]
+pub struct Store {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+impl Store {
+    pub async fn open(database_url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(database_url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a 201 means the row survives power loss, not only a process crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&write).await?;
+        // Each in-memory connection is a database of its own: share the writer's.
+        let read = if in_memory {
+            write.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?
+        };
+        Ok(Self { read, write })
+    }
+
+    /// Whether the database answers a query.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map(drop)
+    }
+}
+
+/// A JSON array of ids, bound as one parameter and expanded with `json_each` in SQL, so a
+/// list of any length is one prepared statement.
+fn json_ids<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
+    let ids: Vec<i64> = ids.into_iter().copied().collect();
+    serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|db| db.is_unique_violation())
+}
