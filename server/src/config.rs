@@ -6,7 +6,11 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "chat-server", version, about = "Chat rooms and messages over REST, OpenAPI-first.")]
+#[command(
+    name = "chat-server",
+    version,
+    about = "Chat rooms and messages over REST, OpenAPI-first."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

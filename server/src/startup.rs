@@ -38,7 +38,11 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         .context("loading the signing secret")?;
     let state = Arc::new(AppState {
         store,
-        tokens: TokenIssuer::new(&secret, config.access_token_ttl(), config.refresh_token_ttl()),
+        tokens: TokenIssuer::new(
+            &secret,
+            config.access_token_ttl(),
+            config.refresh_token_ttl(),
+        ),
         cursors: CursorCipher::new(&secret),
         config: config.clone(),
     });

@@ -60,7 +60,10 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
                 .map(|bytes| bytes.to_vec())
                 .map_err(|err| match err {
                     poem::error::ReadBodyError::PayloadTooLarge => ApiError::PayloadTooLarge(limit),
-                    other => ApiError::field("non_field_errors", format!("Could not read the request body: {other}")),
+                    other => ApiError::field(
+                        "non_field_errors",
+                        format!("Could not read the request body: {other}"),
+                    ),
                 }),
             Err(_) => Ok(Vec::new()),
         };
@@ -82,14 +85,22 @@ impl<T> JsonBody<T> {
         }
         let content_type = self.content_type.unwrap_or_default();
         if !is_json(&content_type) {
-            let media = content_type.split(';').next().unwrap_or_default().trim().to_owned();
+            let media = content_type
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
             return Err(ApiError::UnsupportedMediaType(media));
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(Fields::new(map)),
             Ok(other) => Err(ApiError::field(
                 "non_field_errors",
-                format!("Invalid data. Expected a dictionary, but got {}.", python_type(&other)),
+                format!(
+                    "Invalid data. Expected a dictionary, but got {}.",
+                    python_type(&other)
+                ),
             )),
             Err(err) => Err(ApiError::JsonParse(err.to_string())),
         }
@@ -121,7 +132,11 @@ impl Fields {
     }
 
     /// A field that must be present (and not null unless `parse` accepts null).
-    pub fn required<T>(&mut self, key: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> Option<T> {
+    pub fn required<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Option<T> {
         match self.map.get(key) {
             None => {
                 self.error(key, "This field is required.");
@@ -132,7 +147,11 @@ impl Fields {
     }
 
     /// A field that may be absent (`None`).
-    pub fn optional<T>(&mut self, key: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> Option<T> {
+    pub fn optional<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Option<T> {
         let result = parse(self.map.get(key)?);
         self.parsed(key, result)
     }
@@ -142,7 +161,10 @@ impl Fields {
     }
 
     pub fn error(&mut self, key: &str, message: impl Into<String>) {
-        self.errors.entry(key.to_owned()).or_default().push(message.into());
+        self.errors
+            .entry(key.to_owned())
+            .or_default()
+            .push(message.into());
     }
 
     pub fn has_errors(&self) -> bool {
@@ -185,7 +207,12 @@ pub fn boolean(value: &Value) -> Result<bool, String> {
 
 /// DRF `PrimaryKeyRelatedField`: an integer, or a string holding one.
 pub fn primary_key(value: &Value) -> Result<i64, String> {
-    let incorrect = || format!("Incorrect type. Expected pk value, received {}.", python_type(value));
+    let incorrect = || {
+        format!(
+            "Incorrect type. Expected pk value, received {}.",
+            python_type(value)
+        )
+    };
     match value {
         Value::Number(n) => n.as_i64().ok_or_else(incorrect),
         Value::String(s) => s.trim().parse::<i64>().map_err(|_| incorrect()),
@@ -199,7 +226,10 @@ pub fn primary_keys(value: &Value) -> Result<Vec<i64>, String> {
     match value {
         Value::Array(items) => items.iter().map(primary_key).collect(),
         Value::Null => Err(MAY_NOT_BE_NULL.into()),
-        other => Err(format!("Expected a list of items but got type \"{}\".", python_type(other))),
+        other => Err(format!(
+            "Expected a list of items but got type \"{}\".",
+            python_type(other)
+        )),
     }
 }
 
@@ -207,7 +237,9 @@ pub fn primary_keys(value: &Value) -> Result<Vec<i64>, String> {
 pub fn nullable_uuid(value: &Value) -> Result<Option<Uuid>, String> {
     match value {
         Value::Null => Ok(None),
-        Value::String(s) => Uuid::parse_str(s.trim()).map(Some).map_err(|_| "Must be a valid UUID.".into()),
+        Value::String(s) => Uuid::parse_str(s.trim())
+            .map(Some)
+            .map_err(|_| "Must be a valid UUID.".into()),
         _ => Err("Must be a valid UUID.".into()),
     }
 }
@@ -242,7 +274,10 @@ mod tests {
     fn booleans_are_json_booleans_only() {
         assert_eq!(boolean(&json!(false)), Ok(false));
         assert_eq!(boolean(&json!(1)), Err("Must be a valid boolean.".into()));
-        assert_eq!(boolean(&json!("true")), Err("Must be a valid boolean.".into()));
+        assert_eq!(
+            boolean(&json!("true")),
+            Err("Must be a valid boolean.".into())
+        );
     }
 
     #[test]
@@ -264,7 +299,12 @@ mod tests {
 
     #[test]
     fn every_error_is_collected() {
-        let mut fields = Fields::new(json!({"is_read": 5}).as_object().cloned().unwrap_or_default());
+        let mut fields = Fields::new(
+            json!({"is_read": 5})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
         let content = fields.required("content", string);
         let is_read = fields.optional("is_read", boolean);
         let Err(ApiError::Validation(errors)) = fields.finish(content.zip(is_read)) else {

@@ -39,7 +39,8 @@ impl CursorCipher {
     pub fn new(secret: &[u8]) -> Self {
         let mut key = [0u8; 32];
         // 32 bytes is a valid HKDF-SHA256 output length, so expand cannot fail.
-        let _ = Hkdf::<Sha256>::new(None, secret).expand(b"chat-server message cursor v1", &mut key);
+        let _ =
+            Hkdf::<Sha256>::new(None, secret).expand(b"chat-server message cursor v1", &mut key);
         Self {
             cipher: ChaCha20Poly1305::new(&key.into()),
         }
@@ -62,7 +63,13 @@ impl CursorCipher {
         let aad = room_id.to_be_bytes();
         let sealed = self
             .cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: &plain, aad: &aad })
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: &plain,
+                    aad: &aad,
+                },
+            )
             .unwrap_or_default();
         let mut token = nonce.to_vec();
         token.extend_from_slice(&sealed);
@@ -80,13 +87,23 @@ impl CursorCipher {
         let aad = room_id.to_be_bytes();
         let plain = self
             .cipher
-            .decrypt(&Nonce::from(nonce), Payload { msg: sealed, aad: &aad })
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
             .ok()?;
         let [VERSION, flags, position @ ..] = plain.as_slice() else {
             return None;
         };
         Some(Cursor {
-            order: if flags & 1 == 1 { Order::OldestFirst } else { Order::NewestFirst },
+            order: if flags & 1 == 1 {
+                Order::OldestFirst
+            } else {
+                Order::NewestFirst
+            },
             reverse: flags & 2 == 2,
             inclusive: flags & 4 == 4,
             position: i64::from_be_bytes(position.try_into().ok()?),
@@ -118,11 +135,19 @@ mod tests {
         let cipher = CursorCipher::new(b"secret");
         let token = cipher.seal(7, &CURSOR);
         assert_eq!(cipher.open(8, &token), None, "another room");
-        assert_eq!(CursorCipher::new(b"other").open(7, &token), None, "another key");
+        assert_eq!(
+            CursorCipher::new(b"other").open(7, &token),
+            None,
+            "another key"
+        );
         let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap_or_default();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
-        assert_eq!(cipher.open(7, &URL_SAFE_NO_PAD.encode(bytes)), None, "flipped bit");
+        assert_eq!(
+            cipher.open(7, &URL_SAFE_NO_PAD.encode(bytes)),
+            None,
+            "flipped bit"
+        );
         assert_eq!(cipher.open(7, "cD0yMDIzLTEwLTAx"), None, "DRF-style cursor");
         assert_eq!(cipher.open(7, "%%%"), None);
         assert_eq!(cipher.open(7, ""), None);

@@ -28,11 +28,17 @@ pub struct SpecDocument {
 
 impl SpecDocument {
     pub fn json(body: String) -> Self {
-        Self { content_type: "application/json; charset=utf-8", body: body.into() }
+        Self {
+            content_type: "application/json; charset=utf-8",
+            body: body.into(),
+        }
     }
 
     pub fn yaml(body: String) -> Self {
-        Self { content_type: "application/yaml; charset=utf-8", body: body.into() }
+        Self {
+            content_type: "application/yaml; charset=utf-8",
+            body: body.into(),
+        }
     }
 }
 
@@ -66,9 +72,10 @@ fn asset(tail: &str, config: Arc<Config<'static>>) -> Response {
                 .content_type(swagger_file.content_type)
                 .body(swagger_file.bytes.to_vec());
             if swagger_file.gzpipped {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("gzip"));
+                response.headers_mut().insert(
+                    header::CONTENT_ENCODING,
+                    header::HeaderValue::from_static("gzip"),
+                );
             }
             response
         }

@@ -127,7 +127,10 @@ impl ApiError {
             Self::NotAuthenticated => {
                 detail("Authentication credentials were not provided.".into())
             }
-            Self::TokenNotValid => token("Given token not valid for any token type", "token_not_valid"),
+            Self::TokenNotValid => token(
+                "Given token not valid for any token type",
+                "token_not_valid",
+            ),
             Self::RefreshRefused(why) => token(why, "token_not_valid"),
             Self::BadCredentials => {
                 detail("No active account found with the given credentials".into())
@@ -139,9 +142,9 @@ impl ApiError {
             Self::InvalidCursor => detail("Invalid cursor".into()),
             Self::MethodNotAllowed(method) => detail(format!("Method \"{method}\" not allowed.")),
             Self::Conflict(why) => detail((*why).to_owned()),
-            Self::PayloadTooLarge(limit) => {
-                detail(format!("Request body is larger than the limit of {limit} bytes."))
-            }
+            Self::PayloadTooLarge(limit) => detail(format!(
+                "Request body is larger than the limit of {limit} bytes."
+            )),
             Self::UnsupportedMediaType(media) => {
                 detail(format!("Unsupported media type \"{media}\" in request."))
             }
@@ -161,9 +164,10 @@ impl poem::error::ResponseError for ApiError {
             tracing::error!(error = %err, "internal error");
         }
         let status = self.status();
-        let mut response = poem::web::Json(serde_json::to_value(self.body().to_json_value()).unwrap_or_default())
-            .with_status(status)
-            .into_response();
+        let mut response =
+            poem::web::Json(serde_json::to_value(self.body().to_json_value()).unwrap_or_default())
+                .with_status(status)
+                .into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -199,10 +203,22 @@ pub const E503: u32 = 1 << 7;
 pub const BODY: u32 = E400 | E413 | E415;
 
 const DOCUMENTED: [(u32, u16, &str); 8] = [
-    (E400, 400, "Validation error: a map of field → messages, or `detail` for malformed JSON"),
-    (E401, 401, "Missing, malformed, expired or invalid credentials"),
+    (
+        E400,
+        400,
+        "Validation error: a map of field → messages, or `detail` for malformed JSON",
+    ),
+    (
+        E401,
+        401,
+        "Missing, malformed, expired or invalid credentials",
+    ),
     (E403, 403, "The caller may not do this"),
-    (E404, 404, "No such resource (or not visible to the caller), invalid page or cursor"),
+    (
+        E404,
+        404,
+        "No such resource (or not visible to the caller), invalid page or cursor",
+    ),
     (E409, 409, "Conflicts with an earlier request"),
     (E413, 413, "Request body too large"),
     (E415, 415, "Request body is not JSON"),
@@ -264,7 +280,10 @@ impl<const S: u32> ApiResponse for Errors<S> {
             .filter(|(bit, _, _)| S & bit != 0)
             .map(|&(_, status, description)| error(status, description))
             .collect();
-        responses.push(error(500, "Unexpected server error (never with internal details)"));
+        responses.push(error(
+            500,
+            "Unexpected server error (never with internal details)",
+        ));
         MetaResponses { responses }
     }
 
@@ -278,7 +297,9 @@ impl<const S: u32> ApiResponse for Errors<S> {
 /// body API.md gives for their status.
 pub fn drf_response(err: poem::Error, method: &poem::http::Method) -> Response {
     use poem::error::{MethodNotAllowedError, NotFoundError};
-    use poem_openapi::error::{AuthorizationError, ContentTypeError, ParseParamError, ParsePathError};
+    use poem_openapi::error::{
+        AuthorizationError, ContentTypeError, ParseParamError, ParsePathError,
+    };
 
     if err.is::<ApiError>() || err.has_source() && err.downcast_ref::<ApiError>().is_some() {
         return err.into_response();
@@ -314,10 +335,16 @@ pub fn drf_response(err: poem::Error, method: &poem::http::Method) -> Response {
 /// DRF's words for a query parameter poem-openapi could not parse or validate.
 fn param_message(reason: &str) -> String {
     if let Some(rule) = reason.strip_prefix("verification failed. ") {
-        if let Some(max) = rule.strip_prefix("maximum(").and_then(|r| r.split(',').next()) {
+        if let Some(max) = rule
+            .strip_prefix("maximum(")
+            .and_then(|r| r.split(',').next())
+        {
             return format!("Ensure this value is less than or equal to {max}.");
         }
-        if let Some(min) = rule.strip_prefix("minimum(").and_then(|r| r.split(',').next()) {
+        if let Some(min) = rule
+            .strip_prefix("minimum(")
+            .and_then(|r| r.split(',').next())
+        {
             return format!("Ensure this value is greater than or equal to {min}.");
         }
     }

@@ -133,16 +133,26 @@ async fn require_member(store: &Store, room_id: i64, user_id: i64) -> Result<(),
 }
 
 async fn find_message(store: &Store, room_id: i64, id: i64) -> Result<MessageRow, ApiError> {
-    store.find_message(room_id, id).await?.ok_or(ApiError::NotFound)
+    store
+        .find_message(room_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 /// `sender_id`, if sent, must name a user (400) and be the caller (403).
-async fn check_sender(store: &Store, fields: &mut Fields, caller: i64) -> Result<Option<i64>, ApiError> {
+async fn check_sender(
+    store: &Store,
+    fields: &mut Fields,
+    caller: i64,
+) -> Result<Option<i64>, ApiError> {
     let sender_id = fields.optional("sender_id", primary_key);
-    if let Some(id) = sender_id {
-        if !store.missing_user_ids(&[id]).await?.is_empty() {
-            fields.error("sender_id", format!("Invalid pk \"{id}\" - object does not exist."));
-        }
+    if let Some(id) = sender_id
+        && !store.missing_user_ids(&[id]).await?.is_empty()
+    {
+        fields.error(
+            "sender_id",
+            format!("Invalid pk \"{id}\" - object does not exist."),
+        );
     }
     Ok(sender_id.filter(|id| *id != caller))
 }
@@ -156,7 +166,12 @@ impl MessagesApi {
     /// Newest first, cursor-paginated (`page_size` default 50, at most 100): follow `next`
     /// for older messages and `previous` for newer ones. With `after=<message id>`, the
     /// messages newer than it, oldest first — to catch up after a reconnect.
-    #[oai(path = "/api/chat/rooms/:room_id/messages/", method = "get", operation_id = "messages_list")]
+    #[oai(
+        path = "/api/chat/rooms/:room_id/messages/",
+        method = "get",
+        operation_id = "messages_list"
+    )]
+    #[allow(clippy::too_many_arguments)]
     async fn messages_list(
         &self,
         auth: BearerAuth,
@@ -170,7 +185,12 @@ impl MessagesApi {
         require_member(&state.store, room_id.0, auth.0.id).await?;
         let cursor: Option<Cursor> = match cursor.0.as_deref() {
             None => None,
-            Some(token) => Some(state.cursors.open(room_id.0, token).ok_or(ApiError::InvalidCursor)?),
+            Some(token) => Some(
+                state
+                    .cursors
+                    .open(room_id.0, token)
+                    .ok_or(ApiError::InvalidCursor)?,
+            ),
         };
         let size = page_size
             .0
@@ -194,7 +214,11 @@ impl MessagesApi {
     /// The sender is the caller and the room comes from the path. 201 once the message is
     /// durably stored; with a `client_id` already used for the same content, 200 and the
     /// first message; for different content, 409.
-    #[oai(path = "/api/chat/rooms/:room_id/messages/", method = "post", operation_id = "messages_create")]
+    #[oai(
+        path = "/api/chat/rooms/:room_id/messages/",
+        method = "post",
+        operation_id = "messages_create"
+    )]
     async fn messages_create(
         &self,
         auth: BearerAuth,
@@ -225,14 +249,19 @@ impl MessagesApi {
         match outcome {
             CreateOutcome::Created(row) => Ok(MessageCreated::Created(Json(row.into()))),
             CreateOutcome::Replayed(row) => Ok(MessageCreated::Existing(Json(row.into()))),
-            CreateOutcome::ClientIdConflict => {
-                Err(ApiError::Conflict("client_id was already used for a different message.").into())
-            }
+            CreateOutcome::ClientIdConflict => Err(ApiError::Conflict(
+                "client_id was already used for a different message.",
+            )
+            .into()),
         }
     }
 
     /// Get a message
-    #[oai(path = "/api/chat/rooms/:room_id/messages/:id/", method = "get", operation_id = "messages_retrieve")]
+    #[oai(
+        path = "/api/chat/rooms/:room_id/messages/:id/",
+        method = "get",
+        operation_id = "messages_retrieve"
+    )]
     async fn messages_retrieve(
         &self,
         auth: BearerAuth,
@@ -241,13 +270,19 @@ impl MessagesApi {
         id: Path<i64>,
     ) -> Result<Json<Message>, Errors<{ E401 | E403 | E404 }>> {
         require_member(&state.store, room_id.0, auth.0.id).await?;
-        Ok(Json(find_message(&state.store, room_id.0, id.0).await?.into()))
+        Ok(Json(
+            find_message(&state.store, room_id.0, id.0).await?.into(),
+        ))
     }
 
     /// Edit a message
     ///
     /// The sender only; sets `updated_at`.
-    #[oai(path = "/api/chat/rooms/:room_id/messages/:id/", method = "put", operation_id = "messages_update")]
+    #[oai(
+        path = "/api/chat/rooms/:room_id/messages/:id/",
+        method = "put",
+        operation_id = "messages_update"
+    )]
     async fn messages_update(
         &self,
         auth: BearerAuth,
@@ -256,13 +291,19 @@ impl MessagesApi {
         id: Path<i64>,
         body: JsonBody<MessageWrite>,
     ) -> Result<Json<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(Json(edit(&state, auth.0.id, room_id.0, id.0, body, false).await?))
+        Ok(Json(
+            edit(&state, auth.0.id, room_id.0, id.0, body, false).await?,
+        ))
     }
 
     /// Edit a message partially
     ///
     /// The sender only; sets `updated_at`.
-    #[oai(path = "/api/chat/rooms/:room_id/messages/:id/", method = "patch", operation_id = "messages_partial_update")]
+    #[oai(
+        path = "/api/chat/rooms/:room_id/messages/:id/",
+        method = "patch",
+        operation_id = "messages_partial_update"
+    )]
     async fn messages_partial_update(
         &self,
         auth: BearerAuth,
@@ -271,13 +312,19 @@ impl MessagesApi {
         id: Path<i64>,
         body: JsonBody<MessagePatch>,
     ) -> Result<Json<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(Json(edit(&state, auth.0.id, room_id.0, id.0, body, true).await?))
+        Ok(Json(
+            edit(&state, auth.0.id, room_id.0, id.0, body, true).await?,
+        ))
     }
 
     /// Delete a message
     ///
     /// The sender only.
-    #[oai(path = "/api/chat/rooms/:room_id/messages/:id/", method = "delete", operation_id = "messages_destroy")]
+    #[oai(
+        path = "/api/chat/rooms/:room_id/messages/:id/",
+        method = "delete",
+        operation_id = "messages_destroy"
+    )]
     async fn messages_destroy(
         &self,
         auth: BearerAuth,

@@ -30,10 +30,12 @@ impl<E: Endpoint> Endpoint for DrfErrorsEndpoint<E> {
                 let response = output.into_response();
                 let status = response.status();
                 let has_body_type = response.headers().contains_key("content-type");
-                if status.is_client_error() && !has_body_type || status.is_server_error() && !has_body_type {
+                if (status.is_client_error() || status.is_server_error()) && !has_body_type {
                     let error = match status {
                         StatusCode::NOT_FOUND => ApiError::NotFound,
-                        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed(method.to_string()),
+                        StatusCode::METHOD_NOT_ALLOWED => {
+                            ApiError::MethodNotAllowed(method.to_string())
+                        }
                         other => return Ok(drf_response(poem::Error::from_status(other), &method)),
                     };
                     return Ok(poem::error::ResponseError::as_response(&error));

@@ -21,6 +21,7 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::startup::AppState;
 
 #[derive(Tags)]
+#[oai(rename_all = "lowercase")]
 pub enum ApiTags {
     /// Liveness of the server and its database.
     Health,
@@ -34,11 +35,23 @@ pub enum ApiTags {
     Messages,
 }
 
-type Apis = (health::HealthApi, tokens::TokensApi, users::UsersApi, rooms::RoomsApi, messages::MessagesApi);
+type Apis = (
+    health::HealthApi,
+    tokens::TokensApi,
+    users::UsersApi,
+    rooms::RoomsApi,
+    messages::MessagesApi,
+);
 
 fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (health::HealthApi, tokens::TokensApi, users::UsersApi, rooms::RoomsApi, messages::MessagesApi),
+        (
+            health::HealthApi,
+            tokens::TokensApi,
+            users::UsersApi,
+            rooms::RoomsApi,
+            messages::MessagesApi,
+        ),
         "Chat API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -62,11 +75,15 @@ pub struct Spec {
 /// slashes from operation paths, so they are put back here. Routing accepts both forms.
 pub fn spec() -> Spec {
     let mut doc: serde_json::Value = serde_json::from_str(&service().spec()).unwrap_or_default();
-    if let Some(paths) = doc.get_mut("paths").and_then(serde_json::Value::as_object_mut) {
+    if let Some(paths) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    {
         *paths = std::mem::take(paths)
             .into_iter()
             .map(|(path, item)| {
-                let documented = if path.ends_with('/') || SLASHLESS_PATHS.contains(&path.as_str()) {
+                let documented = if path.ends_with('/') || SLASHLESS_PATHS.contains(&path.as_str())
+                {
                     path
                 } else {
                     format!("{path}/")
@@ -90,8 +107,14 @@ pub fn spec_yaml() -> String {
 pub fn routes(state: Arc<AppState>) -> impl Endpoint {
     let Spec { json, yaml } = spec();
     Route::new()
-        .at("/openapi.json", get(docs::spec.data(docs::SpecDocument::json(json))))
-        .at("/openapi.yaml", get(docs::spec.data(docs::SpecDocument::yaml(yaml))))
+        .at(
+            "/openapi.json",
+            get(docs::spec.data(docs::SpecDocument::json(json))),
+        )
+        .at(
+            "/openapi.yaml",
+            get(docs::spec.data(docs::SpecDocument::yaml(yaml))),
+        )
         .at("/docs", get(docs::redirect))
         .at("/docs/", get(docs::index.data(docs::config())))
         .at("/docs/*tail", get(docs::asset_file.data(docs::config())))

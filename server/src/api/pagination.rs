@@ -35,14 +35,20 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 /// DRF's `_positive_int(strict=True, cutoff=max)`: a positive integer, capped; anything else is
 /// "not given" and falls back to the default, as DRF does for `page_size` and `limit`.
 fn positive_capped(raw: Option<&str>, max: i64) -> Option<i64> {
-    raw?.trim().parse::<i64>().ok().filter(|n| *n > 0).map(|n| n.min(max))
+    raw?.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(|n| n.min(max))
 }
 
 impl PageRequest {
     pub fn parse(params: &PageParams) -> Result<Self, ApiError> {
-        let uses_limit = params.page.is_none() && (params.limit.is_some() || params.offset.is_some());
+        let uses_limit =
+            params.page.is_none() && (params.limit.is_some() || params.offset.is_some());
         if uses_limit {
-            let limit = positive_capped(params.limit.as_deref(), MAX_PAGE_SIZE).unwrap_or(DEFAULT_PAGE_SIZE);
+            let limit = positive_capped(params.limit.as_deref(), MAX_PAGE_SIZE)
+                .unwrap_or(DEFAULT_PAGE_SIZE);
             let offset = params
                 .offset
                 .as_deref()
@@ -51,7 +57,8 @@ impl PageRequest {
                 .unwrap_or(0);
             return Ok(Self::LimitOffset { limit, offset });
         }
-        let size = positive_capped(params.page_size.as_deref(), MAX_PAGE_SIZE).unwrap_or(DEFAULT_PAGE_SIZE);
+        let size = positive_capped(params.page_size.as_deref(), MAX_PAGE_SIZE)
+            .unwrap_or(DEFAULT_PAGE_SIZE);
         let page = match params.page.as_deref().map(str::trim) {
             None => PageNumber::Nth(1),
             Some("last") => PageNumber::Last,
@@ -96,7 +103,8 @@ impl PageRequest {
                 let total = total_pages(count, size);
                 PageLinks {
                     count,
-                    next: (page < total).then(|| url.with(&[("page", Some((page + 1).to_string()))])),
+                    next: (page < total)
+                        .then(|| url.with(&[("page", Some((page + 1).to_string()))])),
                     previous: (page > 1).then(|| {
                         // DRF drops `page` for the first page.
                         let previous = (page > 2).then(|| (page - 1).to_string());
@@ -129,7 +137,11 @@ impl PageRequest {
 
 /// Django's `Paginator.num_pages` with an allowed empty first page.
 fn total_pages(count: i64, size: i64) -> i64 {
-    if count <= 0 { 1 } else { (count + size - 1) / size }
+    if count <= 0 {
+        1
+    } else {
+        (count + size - 1) / size
+    }
 }
 
 pub struct PageLinks {
@@ -243,8 +255,17 @@ pub struct CursorResult {
 impl CursorPage {
     /// `after` (exclusive) switches to oldest-first and bounds every page; `cursor` must have
     /// been issued for the same order.
-    pub fn plan(room_id: i64, after: Option<i64>, cursor: Option<Cursor>, size: i64) -> Result<Self, ApiError> {
-        let order = if after.is_some() { Order::OldestFirst } else { Order::NewestFirst };
+    pub fn plan(
+        room_id: i64,
+        after: Option<i64>,
+        cursor: Option<Cursor>,
+        size: i64,
+    ) -> Result<Self, ApiError> {
+        let order = if after.is_some() {
+            Order::OldestFirst
+        } else {
+            Order::NewestFirst
+        };
         if cursor.is_some_and(|c| c.order != order) {
             return Err(ApiError::InvalidCursor);
         }
@@ -255,9 +276,17 @@ impl CursorPage {
         if let Some(c) = cursor {
             // The bound is exclusive; an inclusive cursor moves it one step outward.
             if ascending {
-                low = low.max(if c.inclusive { c.position.saturating_sub(1) } else { c.position });
+                low = low.max(if c.inclusive {
+                    c.position.saturating_sub(1)
+                } else {
+                    c.position
+                });
             } else {
-                high = if c.inclusive { c.position.saturating_add(1) } else { c.position };
+                high = if c.inclusive {
+                    c.position.saturating_add(1)
+                } else {
+                    c.position
+                };
             }
         }
         Ok(Self {
@@ -291,13 +320,18 @@ impl CursorPage {
         let first = rows.first().map(|m| m.id);
         let last = rows.last().map(|m| m.id);
         let (next, previous) = match (self.cursor, reverse) {
-            (None, _) => (more.then(|| last.map(|id| at(id, false, false))).flatten(), None),
+            (None, _) => (
+                more.then(|| last.map(|id| at(id, false, false))).flatten(),
+                None,
+            ),
             (Some(c), false) => (
                 more.then(|| last.map(|id| at(id, false, false))).flatten(),
                 Some(first.map_or(at(c.position, true, !c.inclusive), |id| at(id, true, false))),
             ),
             (Some(c), true) => (
-                Some(last.map_or(at(c.position, false, !c.inclusive), |id| at(id, false, false))),
+                Some(last.map_or(at(c.position, false, !c.inclusive), |id| {
+                    at(id, false, false)
+                })),
                 more.then(|| first.map(|id| at(id, true, false))).flatten(),
             ),
         };
@@ -313,7 +347,12 @@ impl CursorPage {
 mod tests {
     use super::*;
 
-    fn parse(page: Option<&str>, size: Option<&str>, limit: Option<&str>, offset: Option<&str>) -> Result<PageRequest, ApiError> {
+    fn parse(
+        page: Option<&str>,
+        size: Option<&str>,
+        limit: Option<&str>,
+        offset: Option<&str>,
+    ) -> Result<PageRequest, ApiError> {
         PageRequest::parse(&PageParams {
             page: page.map(Into::into),
             page_size: size.map(Into::into),
@@ -324,23 +363,63 @@ mod tests {
 
     #[test]
     fn page_numbers_follow_drf() {
-        let number = |page, size| PageRequest::Number { page: PageNumber::Nth(page), size };
+        let number = |page, size| PageRequest::Number {
+            page: PageNumber::Nth(page),
+            size,
+        };
         assert_eq!(parse(None, None, None, None).ok(), Some(number(1, 10)));
-        assert_eq!(parse(Some("2"), Some("1000"), None, None).ok(), Some(number(2, 100)));
-        assert_eq!(parse(Some("2"), Some("abc"), None, None).ok(), Some(number(2, 10)));
-        assert!(matches!(parse(Some("x"), None, None, None), Err(ApiError::InvalidPage)));
-        assert!(matches!(parse(Some("0"), None, None, None), Err(ApiError::InvalidPage)));
-        assert!(matches!(number(3, 10).window(20), Err(ApiError::InvalidPage)));
+        assert_eq!(
+            parse(Some("2"), Some("1000"), None, None).ok(),
+            Some(number(2, 100))
+        );
+        assert_eq!(
+            parse(Some("2"), Some("abc"), None, None).ok(),
+            Some(number(2, 10))
+        );
+        assert!(matches!(
+            parse(Some("x"), None, None, None),
+            Err(ApiError::InvalidPage)
+        ));
+        assert!(matches!(
+            parse(Some("0"), None, None, None),
+            Err(ApiError::InvalidPage)
+        ));
+        assert!(matches!(
+            number(3, 10).window(20),
+            Err(ApiError::InvalidPage)
+        ));
         assert_eq!(number(2, 10).window(20).ok(), Some((10, 10)));
-        assert_eq!(number(1, 10).window(0).ok(), Some((10, 0)), "an empty first page is valid");
+        assert_eq!(
+            number(1, 10).window(0).ok(),
+            Some((10, 0)),
+            "an empty first page is valid"
+        );
     }
 
     #[test]
     fn limit_offset() {
         let req = parse(None, None, Some("5"), Some("7"));
-        assert_eq!(req.ok(), Some(PageRequest::LimitOffset { limit: 5, offset: 7 }));
-        assert_eq!(parse(None, None, Some("0"), None).ok(), Some(PageRequest::LimitOffset { limit: 10, offset: 0 }));
-        assert_eq!(parse(Some("1"), None, Some("5"), None).ok(), Some(PageRequest::Number { page: PageNumber::Nth(1), size: 10 }));
+        assert_eq!(
+            req.ok(),
+            Some(PageRequest::LimitOffset {
+                limit: 5,
+                offset: 7
+            })
+        );
+        assert_eq!(
+            parse(None, None, Some("0"), None).ok(),
+            Some(PageRequest::LimitOffset {
+                limit: 10,
+                offset: 0
+            })
+        );
+        assert_eq!(
+            parse(Some("1"), None, Some("5"), None).ok(),
+            Some(PageRequest::Number {
+                page: PageNumber::Nth(1),
+                size: 10
+            })
+        );
     }
 
     fn row(id: i64) -> MessageRow {
@@ -359,11 +438,16 @@ mod tests {
 
     /// Simulates the store: ids 1..=n, windowed as `plan` asks.
     fn fetch(n: i64, window: &MessageWindow) -> Vec<MessageRow> {
-        let mut ids: Vec<i64> = (1..=n).filter(|id| *id > window.after && *id < window.before).collect();
+        let mut ids: Vec<i64> = (1..=n)
+            .filter(|id| *id > window.after && *id < window.before)
+            .collect();
         if !window.ascending {
             ids.reverse();
         }
-        ids.into_iter().take(usize::try_from(window.limit).unwrap_or(0)).map(row).collect()
+        ids.into_iter()
+            .take(usize::try_from(window.limit).unwrap_or(0))
+            .map(row)
+            .collect()
     }
 
     fn walk(n: i64, size: i64, after: Option<i64>) -> (Vec<i64>, Vec<i64>) {
@@ -371,7 +455,9 @@ mod tests {
         let mut cursor = None;
         let mut last_page_first = None;
         loop {
-            let plan = CursorPage::plan(1, after, cursor, size).ok().unwrap_or_else(|| panic!("plan"));
+            let plan = CursorPage::plan(1, after, cursor, size)
+                .ok()
+                .unwrap_or_else(|| panic!("plan"));
             let page = plan.finish(fetch(n, &plan.window));
             forward.extend(page.messages.iter().map(|m| m.id));
             last_page_first = page.previous.or(last_page_first);
@@ -383,7 +469,9 @@ mod tests {
         let mut backward = Vec::new();
         let mut cursor = last_page_first;
         while let Some(c) = cursor {
-            let plan = CursorPage::plan(1, after, Some(c), size).ok().unwrap_or_else(|| panic!("plan"));
+            let plan = CursorPage::plan(1, after, Some(c), size)
+                .ok()
+                .unwrap_or_else(|| panic!("plan"));
             let page = plan.finish(fetch(n, &plan.window));
             backward.splice(0..0, page.messages.iter().map(|m| m.id));
             cursor = page.previous;
@@ -395,9 +483,17 @@ mod tests {
     fn cursor_walks_cover_every_message_once() {
         for (n, size) in [(0, 3), (1, 3), (3, 3), (10, 3), (10, 1), (7, 50)] {
             let (forward, _) = walk(n, size, None);
-            assert_eq!(forward, (1..=n).rev().collect::<Vec<_>>(), "newest first n={n} size={size}");
+            assert_eq!(
+                forward,
+                (1..=n).rev().collect::<Vec<_>>(),
+                "newest first n={n} size={size}"
+            );
             let (forward, _) = walk(n, size, Some(2));
-            assert_eq!(forward, (3..=n).collect::<Vec<_>>(), "after=2 n={n} size={size}");
+            assert_eq!(
+                forward,
+                (3..=n).collect::<Vec<_>>(),
+                "after=2 n={n} size={size}"
+            );
         }
         let (forward, backward) = walk(10, 3, None);
         // Walking back from the last page's `previous` gives everything but the last page.
@@ -406,7 +502,15 @@ mod tests {
 
     #[test]
     fn cursors_of_the_other_order_are_invalid() {
-        let cursor = Cursor { order: Order::NewestFirst, reverse: false, inclusive: false, position: 5 };
-        assert!(matches!(CursorPage::plan(1, Some(1), Some(cursor), 10), Err(ApiError::InvalidCursor)));
+        let cursor = Cursor {
+            order: Order::NewestFirst,
+            reverse: false,
+            inclusive: false,
+            position: 5,
+        };
+        assert!(matches!(
+            CursorPage::plan(1, Some(1), Some(cursor), 10),
+            Err(ApiError::InvalidCursor)
+        ));
     }
 }

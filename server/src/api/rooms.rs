@@ -55,7 +55,11 @@ fn room_type_of(room: &RoomRow) -> Result<RoomType, ApiError> {
     RoomType::parse(&room.room_type).map_err(ApiError::internal)
 }
 
-numbered_page!(RoomPage, Room, "A page of rooms (seed 003's envelope; `limit`/`offset` fill it too).");
+numbered_page!(
+    RoomPage,
+    Room,
+    "A page of rooms (seed 003's envelope; `limit`/`offset` fill it too)."
+);
 
 /// A room to create, or (PUT) the whole of a room's editable state.
 #[derive(Object)]
@@ -116,21 +120,36 @@ fn rule_error(err: RuleError) -> ApiError {
 }
 
 /// Adds DRF's "Invalid pk" error for the first id that names no user.
-async fn check_users_exist(store: &Store, fields: &mut Fields, field: &str, ids: &[i64]) -> Result<(), ApiError> {
+async fn check_users_exist(
+    store: &Store,
+    fields: &mut Fields,
+    field: &str,
+    ids: &[i64],
+) -> Result<(), ApiError> {
     if let Some(missing) = store.missing_user_ids(ids).await?.first() {
-        fields.error(field, format!("Invalid pk \"{missing}\" - object does not exist."));
+        fields.error(
+            field,
+            format!("Invalid pk \"{missing}\" - object does not exist."),
+        );
     }
     Ok(())
 }
 
 async fn load_room(store: &Store, id: i64, messages_limit: i64) -> Result<Room, ApiError> {
-    let detail = store.room_details(&[id], messages_limit).await?.pop().ok_or(ApiError::NotFound)?;
+    let detail = store
+        .room_details(&[id], messages_limit)
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound)?;
     Room::from_detail(detail)
 }
 
 /// The room if the caller is in it; 404 otherwise, as if it did not exist (seed 001).
 async fn member_room(store: &Store, room_id: i64, user_id: i64) -> Result<RoomRow, ApiError> {
-    store.room_for_member(room_id, user_id).await?.ok_or(ApiError::NotFound)
+    store
+        .room_for_member(room_id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 pub struct RoomsApi;
@@ -152,7 +171,8 @@ impl RoomsApi {
         page_size: Query<Option<String>>,
         limit: Query<Option<String>>,
         offset: Query<Option<String>>,
-        #[oai(validator(minimum(value = "0"), maximum(value = "50")))] messages_limit: MessagesLimit,
+        #[oai(validator(minimum(value = "0"), maximum(value = "50")))]
+        messages_limit: MessagesLimit,
     ) -> Result<Json<RoomPage>, Errors<{ E400 | E401 | E404 }>> {
         let pages = PageRequest::parse(&PageParams {
             page: page.0,
@@ -167,8 +187,14 @@ impl RoomsApi {
             .store
             .room_details(&ids, messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT))
             .await?;
-        let rooms = details.into_iter().map(Room::from_detail).collect::<Result<_, _>>()?;
-        Ok(Json(RoomPage::new(pages.links(count, &RequestUrl::of(req)), rooms)))
+        let rooms = details
+            .into_iter()
+            .map(Room::from_detail)
+            .collect::<Result<_, _>>()?;
+        Ok(Json(RoomPage::new(
+            pages.links(count, &RequestUrl::of(req)),
+            rooms,
+        )))
     }
 
     /// Create a room
@@ -185,11 +211,14 @@ impl RoomsApi {
         let mut fields = body.fields()?;
         let name = fields.required("name", room_name);
         let room_type = fields.required("room_type", room_type);
-        let requested = fields.optional("participants", primary_keys).unwrap_or_default();
+        let requested = fields
+            .optional("participants", primary_keys)
+            .unwrap_or_default();
         check_users_exist(&state.store, &mut fields, "participants", &requested).await?;
         let (name, room_type) = fields.finish(name.zip(room_type))?;
 
-        let members = rooms::new_room_members(auth.0.id, &requested, room_type).map_err(rule_error)?;
+        let members =
+            rooms::new_room_members(auth.0.id, &requested, room_type).map_err(rule_error)?;
         let direct_key = (room_type == RoomType::OneToOne)
             .then(|| rooms::direct_key(&members))
             .flatten();
@@ -220,7 +249,8 @@ impl RoomsApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
-        #[oai(validator(minimum(value = "0"), maximum(value = "50")))] messages_limit: MessagesLimit,
+        #[oai(validator(minimum(value = "0"), maximum(value = "50")))]
+        messages_limit: MessagesLimit,
     ) -> Result<Json<Room>, Errors<{ E400 | E401 | E404 }>> {
         member_room(&state.store, id.0, auth.0.id).await?;
         let limit = messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT);
@@ -246,7 +276,11 @@ impl RoomsApi {
     /// Update a room partially
     ///
     /// As PUT, with every field optional.
-    #[oai(path = "/:id/", method = "patch", operation_id = "rooms_partial_update")]
+    #[oai(
+        path = "/:id/",
+        method = "patch",
+        operation_id = "rooms_partial_update"
+    )]
     async fn rooms_partial_update(
         &self,
         auth: BearerAuth,
@@ -278,14 +312,26 @@ impl RoomsApi {
 }
 
 /// PUT (`partial = false`: name and type required) and PATCH.
-async fn update<T>(state: &AppState, caller: i64, room_id: i64, body: JsonBody<T>, partial: bool) -> Result<Room, ApiError> {
+async fn update<T>(
+    state: &AppState,
+    caller: i64,
+    room_id: i64,
+    body: JsonBody<T>,
+    partial: bool,
+) -> Result<Room, ApiError> {
     // Membership first: an outsider's malformed body is a 404, not a 400.
     let room = member_room(&state.store, room_id, caller).await?;
     let mut fields = body.fields()?;
     let (name, new_type) = if partial {
-        (fields.optional("name", room_name), fields.optional("room_type", room_type))
+        (
+            fields.optional("name", room_name),
+            fields.optional("room_type", room_type),
+        )
     } else {
-        (fields.required("name", room_name), fields.required("room_type", room_type))
+        (
+            fields.required("name", room_name),
+            fields.required("room_type", room_type),
+        )
     };
     let requested = fields.optional("participants", primary_keys);
     if let Some(ids) = &requested {

@@ -77,7 +77,10 @@ impl TokensApi {
         let (true, Some(user)) = (password::verify(password, stored).await, user) else {
             return Err(ApiError::BadCredentials.into());
         };
-        let pair = state.tokens.issue_pair(user.id).map_err(ApiError::internal)?;
+        let pair = state
+            .tokens
+            .issue_pair(user.id)
+            .map_err(ApiError::internal)?;
         Ok(Json(pair.into()))
     }
 
@@ -94,18 +97,29 @@ impl TokensApi {
         let mut fields = body.fields()?;
         let refresh = fields.required("refresh", non_blank);
         let refresh = fields.finish(refresh)?;
-        let claims = state.tokens.verify(&refresh, TokenType::Refresh).map_err(|err| match err {
-            TokenError::Invalid => ApiError::RefreshRefused("Token is invalid or expired"),
-            TokenError::WrongType => ApiError::RefreshRefused("Token has wrong type"),
-        })?;
+        let claims =
+            state
+                .tokens
+                .verify(&refresh, TokenType::Refresh)
+                .map_err(|err| match err {
+                    TokenError::Invalid => ApiError::RefreshRefused("Token is invalid or expired"),
+                    TokenError::WrongType => ApiError::RefreshRefused("Token has wrong type"),
+                })?;
         if state.store.find_user(claims.user_id).await?.is_none() {
             return Err(ApiError::UserNotFound.into());
         }
         let expires_at = claims.exp.saturating_mul(1_000_000);
-        if !state.store.use_refresh_token(&claims.jti.to_string(), expires_at).await? {
+        if !state
+            .store
+            .use_refresh_token(&claims.jti.to_string(), expires_at)
+            .await?
+        {
             return Err(ApiError::RefreshRefused("Token is blacklisted").into());
         }
-        let pair = state.tokens.issue_pair(claims.user_id).map_err(ApiError::internal)?;
+        let pair = state
+            .tokens
+            .issue_pair(claims.user_id)
+            .map_err(ApiError::internal)?;
         Ok(Json(pair.into()))
     }
 }

@@ -52,7 +52,11 @@ pub struct UserSummary {
     pub username: String,
 }
 
-numbered_page!(UserPage, UserSummary, "A page of users (seed 003's envelope).");
+numbered_page!(
+    UserPage,
+    UserSummary,
+    "A page of users (seed 003's envelope)."
+);
 
 #[derive(ApiResponse)]
 pub enum Registered {
@@ -83,19 +87,31 @@ impl UsersApi {
             })
             .unwrap_or_else(Email::none);
         let (username, password) = fields.finish(username.zip(password))?;
-        let hash = password::hash(password.into_inner()).await.map_err(ApiError::internal)?;
+        let hash = password::hash(password.into_inner())
+            .await
+            .map_err(ApiError::internal)?;
         let user = state
             .store
             .create_user(username.as_str(), email.as_str(), &hash)
             .await?
-            .map_err(|_| ApiError::field("username", "A user with that username already exists."))?;
+            .map_err(|_| {
+                ApiError::field("username", "A user with that username already exists.")
+            })?;
         Ok(Registered::Created(Json(user.into())))
     }
 
     /// The caller's own account
     #[oai(path = "/me/", method = "get", operation_id = "users_me")]
-    async fn users_me(&self, auth: BearerAuth, state: Data<&Arc<AppState>>) -> Result<Json<User>, Errors<E401>> {
-        let user = state.store.find_user(auth.0.id).await?.ok_or(ApiError::UserNotFound)?;
+    async fn users_me(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+    ) -> Result<Json<User>, Errors<E401>> {
+        let user = state
+            .store
+            .find_user(auth.0.id)
+            .await?
+            .ok_or(ApiError::UserNotFound)?;
         Ok(Json(user.into()))
     }
 
@@ -126,7 +142,13 @@ impl UsersApi {
         let count = state.store.count_users(&search).await?;
         let (limit, offset) = pages.window(count)?;
         let users = state.store.search_users(&search, limit, offset).await?;
-        let results = users.into_iter().map(|(id, username)| UserSummary { id, username }).collect();
-        Ok(Json(UserPage::new(pages.links(count, &RequestUrl::of(req)), results)))
+        let results = users
+            .into_iter()
+            .map(|(id, username)| UserSummary { id, username })
+            .collect();
+        Ok(Json(UserPage::new(
+            pages.links(count, &RequestUrl::of(req)),
+            results,
+        )))
     }
 }

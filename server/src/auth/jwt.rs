@@ -112,16 +112,31 @@ mod tests {
     use super::*;
 
     fn issuer(secret: &[u8]) -> TokenIssuer {
-        TokenIssuer::new(secret, Duration::from_secs(300), Duration::from_secs(86_400))
+        TokenIssuer::new(
+            secret,
+            Duration::from_secs(300),
+            Duration::from_secs(86_400),
+        )
     }
 
     #[test]
     fn round_trip_and_type_check() -> Result<(), jsonwebtoken::errors::Error> {
         let tokens = issuer(b"secret-one");
         let pair = tokens.issue_pair(42)?;
-        assert_eq!(tokens.verify(&pair.access, TokenType::Access).map(|c| c.user_id), Ok(42));
-        assert_eq!(tokens.verify(&pair.refresh, TokenType::Access).err(), Some(TokenError::WrongType));
-        assert_eq!(tokens.verify(&pair.access, TokenType::Refresh).err(), Some(TokenError::WrongType));
+        assert_eq!(
+            tokens
+                .verify(&pair.access, TokenType::Access)
+                .map(|c| c.user_id),
+            Ok(42)
+        );
+        assert_eq!(
+            tokens.verify(&pair.refresh, TokenType::Access).err(),
+            Some(TokenError::WrongType)
+        );
+        assert_eq!(
+            tokens.verify(&pair.access, TokenType::Refresh).err(),
+            Some(TokenError::WrongType)
+        );
         Ok(())
     }
 
@@ -129,8 +144,14 @@ mod tests {
     fn another_key_or_garbage_is_invalid() -> Result<(), jsonwebtoken::errors::Error> {
         let pair = issuer(b"secret-one").issue_pair(1)?;
         let other = issuer(b"secret-two");
-        assert_eq!(other.verify(&pair.access, TokenType::Access).err(), Some(TokenError::Invalid));
-        assert_eq!(other.verify("not.a.jwt", TokenType::Access).err(), Some(TokenError::Invalid));
+        assert_eq!(
+            other.verify(&pair.access, TokenType::Access).err(),
+            Some(TokenError::Invalid)
+        );
+        assert_eq!(
+            other.verify("not.a.jwt", TokenType::Access).err(),
+            Some(TokenError::Invalid)
+        );
         Ok(())
     }
 
@@ -139,7 +160,10 @@ mod tests {
         let tokens = TokenIssuer::new(b"k", Duration::ZERO, Duration::ZERO);
         let pair = tokens.issue_pair(1)?;
         std::thread::sleep(Duration::from_millis(1100));
-        assert_eq!(tokens.verify(&pair.access, TokenType::Access).err(), Some(TokenError::Invalid));
+        assert_eq!(
+            tokens.verify(&pair.access, TokenType::Access).err(),
+            Some(TokenError::Invalid)
+        );
         Ok(())
     }
 }

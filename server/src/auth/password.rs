@@ -28,8 +28,11 @@ fn hash_blocking(password: &str) -> Result<String, HashError> {
 pub async fn verify(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let matches = |phc: &str| {
-            PasswordHash::new(phc)
-                .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+            PasswordHash::new(phc).is_ok_and(|hash| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &hash)
+                    .is_ok()
+            })
         };
         match stored {
             Some(phc) => matches(&phc),

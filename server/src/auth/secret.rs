@@ -10,7 +10,10 @@ const MIN_LEN: usize = 32;
 pub fn load_or_create(explicit: Option<&str>, database_url: &str) -> io::Result<Vec<u8>> {
     if let Some(secret) = explicit {
         if secret.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "JWT_SECRET is empty"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "JWT_SECRET is empty",
+            ));
         }
         if secret.len() < MIN_LEN {
             tracing::warn!("JWT_SECRET is shorter than {MIN_LEN} bytes; HS256 wants at least that");
@@ -40,7 +43,9 @@ fn secret_path(database_url: &str) -> Option<PathBuf> {
 
 fn load_or_create_file(path: &Path) -> io::Result<Vec<u8>> {
     match fs::read_to_string(path) {
-        Ok(existing) if !existing.trim().is_empty() => return Ok(existing.trim().as_bytes().to_vec()),
+        Ok(existing) if !existing.trim().is_empty() => {
+            return Ok(existing.trim().as_bytes().to_vec());
+        }
         Ok(_) => {}
         Err(err) if err.kind() == io::ErrorKind::NotFound => {}
         Err(err) => return Err(err),
@@ -62,7 +67,11 @@ fn load_or_create_file(path: &Path) -> io::Result<Vec<u8>> {
 fn random_secret() -> io::Result<Vec<u8>> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|err| io::Error::other(err.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes())
+    Ok(bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .into_bytes())
 }
 
 #[cfg(test)]
@@ -71,8 +80,14 @@ mod tests {
 
     #[test]
     fn paths_follow_the_database() {
-        assert_eq!(secret_path("sqlite://chat.db"), Some(PathBuf::from("chat.db.jwt-secret")));
-        assert_eq!(secret_path("sqlite:/tmp/x.db?mode=rwc"), Some(PathBuf::from("/tmp/x.db.jwt-secret")));
+        assert_eq!(
+            secret_path("sqlite://chat.db"),
+            Some(PathBuf::from("chat.db.jwt-secret"))
+        );
+        assert_eq!(
+            secret_path("sqlite:/tmp/x.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/x.db.jwt-secret"))
+        );
         assert_eq!(secret_path("sqlite::memory:"), None);
     }
 
@@ -86,7 +101,9 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join("t.db.jwt-secret"))?.permissions().mode();
+            let mode = fs::metadata(dir.path().join("t.db.jwt-secret"))?
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         Ok(())

@@ -37,7 +37,10 @@ pub const MAX_PARTICIPANTS: usize = 500;
 /// A broken room rule, reported on the field it concerns.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RuleError {
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     Forbidden,
 }
 
@@ -112,7 +115,10 @@ pub fn plan_update(
     let is_creator = caller == room.created_by;
     if let Some(new_type) = change.room_type.filter(|t| *t != room.room_type) {
         if room.room_type == RoomType::OneToOne || new_type == RoomType::OneToOne {
-            return Err(invalid("room_type", "The type of a ONE_TO_ONE room cannot change, and no room can become one."));
+            return Err(invalid(
+                "room_type",
+                "The type of a ONE_TO_ONE room cannot change, and no room can become one.",
+            ));
         }
         if !is_creator {
             return Err(RuleError::Forbidden);
@@ -125,7 +131,10 @@ pub fn plan_update(
     members.insert(room.created_by);
     if room.room_type == RoomType::OneToOne {
         if &members != room.participants {
-            return Err(invalid("participants", "A ONE_TO_ONE room keeps its two participants."));
+            return Err(invalid(
+                "participants",
+                "A ONE_TO_ONE room keeps its two participants.",
+            ));
         }
         return Ok(members);
     }
@@ -155,8 +164,14 @@ mod tests {
 
     #[test]
     fn creator_is_always_a_member() {
-        assert_eq!(new_room_members(1, &[2, 3, 2], RoomType::Group), Ok(set(&[1, 2, 3])));
-        assert_eq!(new_room_members(1, &[2], RoomType::OneToOne), Ok(set(&[1, 2])));
+        assert_eq!(
+            new_room_members(1, &[2, 3, 2], RoomType::Group),
+            Ok(set(&[1, 2, 3]))
+        );
+        assert_eq!(
+            new_room_members(1, &[2], RoomType::OneToOne),
+            Ok(set(&[1, 2]))
+        );
         assert!(new_room_members(1, &[1], RoomType::OneToOne).is_err());
         assert!(new_room_members(1, &[2, 3], RoomType::OneToOne).is_err());
     }
@@ -178,26 +193,64 @@ mod tests {
     #[test]
     fn update_rules() {
         let members = set(&[1, 2, 3]);
-        let group = RoomFacts { room_type: RoomType::Group, created_by: 1, participants: &members };
+        let group = RoomFacts {
+            room_type: RoomType::Group,
+            created_by: 1,
+            participants: &members,
+        };
         let change = |room_type, participants: Option<&[i64]>| RoomChange {
             room_type,
             participants: participants.map(<[i64]>::to_vec),
         };
         // Anyone adds; only the creator removes others or changes the type.
-        assert_eq!(plan_update(&group, 2, &change(None, Some(&[1, 2, 3, 4]))), Ok(set(&[1, 2, 3, 4])));
-        assert_eq!(plan_update(&group, 2, &change(None, Some(&[1, 2]))), Err(RuleError::Forbidden));
-        assert_eq!(plan_update(&group, 1, &change(None, Some(&[1, 2]))), Ok(set(&[1, 2])));
-        assert_eq!(plan_update(&group, 2, &change(None, Some(&[1, 3]))), Ok(set(&[1, 3])));
-        assert_eq!(plan_update(&group, 2, &change(Some(RoomType::Course), None)), Err(RuleError::Forbidden));
-        assert_eq!(plan_update(&group, 1, &change(Some(RoomType::Course), None)), Ok(members.clone()));
+        assert_eq!(
+            plan_update(&group, 2, &change(None, Some(&[1, 2, 3, 4]))),
+            Ok(set(&[1, 2, 3, 4]))
+        );
+        assert_eq!(
+            plan_update(&group, 2, &change(None, Some(&[1, 2]))),
+            Err(RuleError::Forbidden)
+        );
+        assert_eq!(
+            plan_update(&group, 1, &change(None, Some(&[1, 2]))),
+            Ok(set(&[1, 2]))
+        );
+        assert_eq!(
+            plan_update(&group, 2, &change(None, Some(&[1, 3]))),
+            Ok(set(&[1, 3]))
+        );
+        assert_eq!(
+            plan_update(&group, 2, &change(Some(RoomType::Course), None)),
+            Err(RuleError::Forbidden)
+        );
+        assert_eq!(
+            plan_update(&group, 1, &change(Some(RoomType::Course), None)),
+            Ok(members.clone())
+        );
         // The creator cannot be dropped.
-        assert_eq!(plan_update(&group, 1, &change(None, Some(&[2]))), Ok(set(&[1, 2])));
+        assert_eq!(
+            plan_update(&group, 1, &change(None, Some(&[2]))),
+            Ok(set(&[1, 2]))
+        );
 
         let pair = set(&[1, 2]);
-        let direct = RoomFacts { room_type: RoomType::OneToOne, created_by: 1, participants: &pair };
-        assert!(matches!(plan_update(&direct, 2, &change(None, Some(&[1, 2, 3]))), Err(RuleError::Invalid { .. })));
-        assert!(matches!(plan_update(&direct, 1, &change(Some(RoomType::Group), None)), Err(RuleError::Invalid { .. })));
-        assert_eq!(plan_update(&direct, 2, &change(Some(RoomType::OneToOne), Some(&[2, 1]))), Ok(pair.clone()));
+        let direct = RoomFacts {
+            room_type: RoomType::OneToOne,
+            created_by: 1,
+            participants: &pair,
+        };
+        assert!(matches!(
+            plan_update(&direct, 2, &change(None, Some(&[1, 2, 3]))),
+            Err(RuleError::Invalid { .. })
+        ));
+        assert!(matches!(
+            plan_update(&direct, 1, &change(Some(RoomType::Group), None)),
+            Err(RuleError::Invalid { .. })
+        ));
+        assert_eq!(
+            plan_update(&direct, 2, &change(Some(RoomType::OneToOne), Some(&[2, 1]))),
+            Ok(pair.clone())
+        );
     }
 
     #[test]

@@ -32,7 +32,10 @@ impl Username {
 
     pub fn parse(raw: &str) -> Result<Self, String> {
         let name = trimmed(raw, Self::MAX)?;
-        if name.chars().all(|c| c.is_alphanumeric() || "@.+-_".contains(c)) {
+        if name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
+        {
             Ok(Self(name))
         } else {
             Err("Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.".into())

@@ -56,7 +56,10 @@ pub struct MessageWindow {
 impl Store {
     /// Stores the message and marks the room active, in one transaction; committed (durably,
     /// with `synchronous=FULL`) before this returns.
-    pub async fn create_message(&self, message: NewMessage<'_>) -> Result<CreateOutcome, sqlx::Error> {
+    pub async fn create_message(
+        &self,
+        message: NewMessage<'_>,
+    ) -> Result<CreateOutcome, sqlx::Error> {
         let now = now_micros();
         let mut tx = self.write.begin().await?;
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
@@ -95,24 +98,36 @@ impl Store {
     /// The earlier message with the same sender and `client_id`: the same one if room and
     /// content match, else a conflict.
     async fn replay(&self, message: &NewMessage<'_>) -> Result<CreateOutcome, sqlx::Error> {
-        let earlier: MessageRow = sqlx::query_as(concat!(message_select!(), " WHERE m.sender_id = ? AND m.client_id = ?"))
-            .bind(message.sender_id)
-            .bind(&message.client_id)
-            .fetch_one(&self.write)
-            .await?;
-        Ok(if earlier.room_id == message.room_id && earlier.content == message.content {
-            CreateOutcome::Replayed(earlier)
-        } else {
-            CreateOutcome::ClientIdConflict
-        })
+        let earlier: MessageRow = sqlx::query_as(concat!(
+            message_select!(),
+            " WHERE m.sender_id = ? AND m.client_id = ?"
+        ))
+        .bind(message.sender_id)
+        .bind(&message.client_id)
+        .fetch_one(&self.write)
+        .await?;
+        Ok(
+            if earlier.room_id == message.room_id && earlier.content == message.content {
+                CreateOutcome::Replayed(earlier)
+            } else {
+                CreateOutcome::ClientIdConflict
+            },
+        )
     }
 
-    pub async fn find_message(&self, room_id: i64, id: i64) -> Result<Option<MessageRow>, sqlx::Error> {
-        sqlx::query_as(concat!(message_select!(), " WHERE m.id = ? AND m.room_id = ?"))
-            .bind(id)
-            .bind(room_id)
-            .fetch_optional(&self.read)
-            .await
+    pub async fn find_message(
+        &self,
+        room_id: i64,
+        id: i64,
+    ) -> Result<Option<MessageRow>, sqlx::Error> {
+        sqlx::query_as(concat!(
+            message_select!(),
+            " WHERE m.id = ? AND m.room_id = ?"
+        ))
+        .bind(id)
+        .bind(room_id)
+        .fetch_optional(&self.read)
+        .await
     }
 
     pub async fn update_message(
@@ -148,7 +163,10 @@ impl Store {
             .map(drop)
     }
 
-    pub async fn message_window(&self, window: MessageWindow) -> Result<Vec<MessageRow>, sqlx::Error> {
+    pub async fn message_window(
+        &self,
+        window: MessageWindow,
+    ) -> Result<Vec<MessageRow>, sqlx::Error> {
         macro_rules! window {
             ($order:literal) => {
                 concat!(
@@ -159,13 +177,17 @@ impl Store {
                 )
             };
         }
-        let sql = if window.ascending { window!("ASC") } else { window!("DESC") };
+        let sql = if window.ascending {
+            window!("ASC")
+        } else {
+            window!("DESC")
+        };
         sqlx::query_as(sql)
-        .bind(window.room_id)
-        .bind(window.after)
-        .bind(window.before)
-        .bind(window.limit)
-        .fetch_all(&self.read)
-        .await
+            .bind(window.room_id)
+            .bind(window.after)
+            .bind(window.before)
+            .bind(window.limit)
+            .fetch_all(&self.read)
+            .await
     }
 }

@@ -8,7 +8,9 @@ mod users;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use messages::{CreateOutcome, MessageRow, MessageWindow, NewMessage};
 pub use rooms::{NewRoom, RoomDetail, RoomRow, RoomUpdate};
@@ -66,5 +68,6 @@ fn json_ids<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|db| db.is_unique_violation())
+    err.as_database_error()
+        .is_some_and(|db| db.is_unique_violation())
 }

@@ -72,17 +72,23 @@ impl Store {
                 .await?;
             return Ok((existing, true));
         };
-        sqlx::query("INSERT INTO room_participants (room_id, user_id) SELECT ?, value FROM json_each(?)")
-            .bind(id)
-            .bind(json_ids(room.members))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO room_participants (room_id, user_id) SELECT ?, value FROM json_each(?)",
+        )
+        .bind(id)
+        .bind(json_ids(room.members))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok((id, false))
     }
 
     /// The room, if it exists and `user_id` is in it.
-    pub async fn room_for_member(&self, room_id: i64, user_id: i64) -> Result<Option<RoomRow>, sqlx::Error> {
+    pub async fn room_for_member(
+        &self,
+        room_id: i64,
+        user_id: i64,
+    ) -> Result<Option<RoomRow>, sqlx::Error> {
         sqlx::query_as(concat!(
             "SELECT ",
             room_columns!(),
@@ -95,18 +101,21 @@ impl Store {
     }
 
     pub async fn is_member(&self, room_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM room_participants WHERE room_id = ? AND user_id = ?)")
-            .bind(room_id)
-            .bind(user_id)
-            .fetch_one(&self.read)
-            .await
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM room_participants WHERE room_id = ? AND user_id = ?)",
+        )
+        .bind(room_id)
+        .bind(user_id)
+        .fetch_one(&self.read)
+        .await
     }
 
     pub async fn room_members(&self, room_id: i64) -> Result<BTreeSet<i64>, sqlx::Error> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM room_participants WHERE room_id = ?")
-            .bind(room_id)
-            .fetch_all(&self.read)
-            .await?;
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT user_id FROM room_participants WHERE room_id = ?")
+                .bind(room_id)
+                .fetch_all(&self.read)
+                .await?;
         Ok(ids.into_iter().collect())
     }
 
@@ -118,7 +127,12 @@ impl Store {
     }
 
     /// The ids of one page of the rooms `user_id` is in, most recent activity first.
-    pub async fn list_room_ids(&self, user_id: i64, limit: i64, offset: i64) -> Result<Vec<i64>, sqlx::Error> {
+    pub async fn list_room_ids(
+        &self,
+        user_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<i64>, sqlx::Error> {
         sqlx::query_scalar(
             "SELECT r.id FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id \
              WHERE p.user_id = ? ORDER BY r.last_activity_at DESC, r.id DESC LIMIT ? OFFSET ?",
@@ -132,7 +146,11 @@ impl Store {
 
     /// The rooms `ids` in that order, each with its participants and its newest
     /// `messages_limit` messages: three queries whatever the number of rooms.
-    pub async fn room_details(&self, ids: &[i64], messages_limit: i64) -> Result<Vec<RoomDetail>, sqlx::Error> {
+    pub async fn room_details(
+        &self,
+        ids: &[i64],
+        messages_limit: i64,
+    ) -> Result<Vec<RoomDetail>, sqlx::Error> {
         let ids_json = json_ids(ids);
         let rooms: Vec<RoomRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -173,7 +191,8 @@ impl Store {
         for message in previews {
             messages.entry(message.room_id).or_default().push(message);
         }
-        let mut by_id: HashMap<i64, RoomRow> = rooms.into_iter().map(|room| (room.id, room)).collect();
+        let mut by_id: HashMap<i64, RoomRow> =
+            rooms.into_iter().map(|room| (room.id, room)).collect();
         Ok(ids
             .iter()
             .filter_map(|id| by_id.remove(id))
@@ -185,7 +204,11 @@ impl Store {
             .collect())
     }
 
-    pub async fn update_room(&self, room_id: i64, update: RoomUpdate<'_>) -> Result<(), sqlx::Error> {
+    pub async fn update_room(
+        &self,
+        room_id: i64,
+        update: RoomUpdate<'_>,
+    ) -> Result<(), sqlx::Error> {
         let mut tx = self.write.begin().await?;
         sqlx::query(
             "UPDATE chat_rooms SET name = COALESCE(?, name), room_type = COALESCE(?, room_type), updated_at = ? \

@@ -4,7 +4,11 @@ use crate::domain::time::now_micros;
 impl Store {
     /// Records that a refresh token was exchanged. `false` if it already was: rotation makes
     /// every refresh token single-use.
-    pub async fn use_refresh_token(&self, jti: &str, expires_at_micros: i64) -> Result<bool, sqlx::Error> {
+    pub async fn use_refresh_token(
+        &self,
+        jti: &str,
+        expires_at_micros: i64,
+    ) -> Result<bool, sqlx::Error> {
         let result = sqlx::query("INSERT INTO used_refresh_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(jti)
             .bind(expires_at_micros)

@@ -52,17 +52,28 @@ impl Store {
     }
 
     pub async fn find_user(&self, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
-        sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await
+        sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
     }
 
-    pub async fn find_user_by_username(&self, username: &str) -> Result<Option<UserRow>, sqlx::Error> {
-        sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE username = ?"))
-            .bind(username)
-            .fetch_optional(&self.read)
-            .await
+    pub async fn find_user_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<UserRow>, sqlx::Error> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE username = ?"
+        ))
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await
     }
 
     /// The ids among `ids` that name no user, in the order given.
@@ -85,7 +96,12 @@ impl Store {
     }
 
     /// One page of those users, by id.
-    pub async fn search_users(&self, search: &str, limit: i64, offset: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    pub async fn search_users(
+        &self,
+        search: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
         sqlx::query_as(concat!(
             "SELECT id, username FROM users WHERE ",
             user_match!(),

@@ -1,0 +1,199 @@
+//! API.md "Conventions": media types, trailing slashes, and the DRF body of every error the
+//! framework itself raises (405, 404, 413, 415, malformed input) — never plain text, never 500.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn raw(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> Reply {
+    let mut request = app
+        .client
+        .request(method.parse().unwrap(), app.url(path))
+        .bearer_auth(token)
+        .body(body);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    Reply::from(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn an_unsupported_method_is_405_with_drf_detail() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    app.patch("/api/chat/rooms/", Some(&alice.access), json!({}))
+        .await
+        .expect(405, detail("Method \"PATCH\" not allowed."));
+    app.delete("/api/token/", None)
+        .await
+        .expect(405, detail("Method \"DELETE\" not allowed."));
+}
+
+#[tokio::test]
+async fn unknown_paths_and_unparsable_ids_are_404_json() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    for path in [
+        "/nope",
+        "/api/chat/nothing/",
+        "/api/chat/rooms/abc/",
+        "/api/chat/rooms/99999999999999999999999/",
+    ] {
+        app.get(path, Some(&alice.access))
+            .await
+            .expect(404, detail(NOT_FOUND));
+    }
+}
+
+#[tokio::test]
+async fn paths_are_served_with_and_without_the_trailing_slash() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = app.room(&alice, "GROUP", &[]).await;
+    for path in ["/api/chat/rooms/", "/api/chat/rooms"] {
+        assert_eq!(
+            app.get(path, Some(&alice.access)).await.status,
+            200,
+            "{path}"
+        );
+    }
+    let no_slash = app
+        .post(
+            &format!("/api/chat/rooms/{room}/messages"),
+            Some(&alice.access),
+            json!({"content": "x"}),
+        )
+        .await;
+    assert_eq!(no_slash.status, 201);
+    assert_eq!(
+        app.get("/api/users/me", Some(&alice.access)).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn bodies_other_than_json_are_415() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = app.room(&alice, "GROUP", &[]).await;
+    let path = format!("/api/chat/rooms/{room}/messages/");
+    raw(
+        &app,
+        "POST",
+        &path,
+        &alice.access,
+        Some("text/plain"),
+        b"hello".to_vec(),
+    )
+    .await
+    .expect(
+        415,
+        detail("Unsupported media type \"text/plain\" in request."),
+    );
+    raw(
+        &app,
+        "POST",
+        &path,
+        &alice.access,
+        Some("application/x-www-form-urlencoded"),
+        b"content=x".to_vec(),
+    )
+    .await
+    .expect(
+        415,
+        detail("Unsupported media type \"application/x-www-form-urlencoded\" in request."),
+    );
+    let charset = raw(
+        &app,
+        "POST",
+        &path,
+        &alice.access,
+        Some("application/json; charset=utf-8"),
+        br#"{"content":"x"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(charset.status, 201);
+}
+
+#[tokio::test]
+async fn malformed_json_and_non_objects_are_400() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = app.room(&alice, "GROUP", &[]).await;
+    let path = format!("/api/chat/rooms/{room}/messages/");
+    let json = Some("application/json");
+    let malformed = raw(
+        &app,
+        "POST",
+        &path,
+        &alice.access,
+        json,
+        b"{not json".to_vec(),
+    )
+    .await;
+    assert_eq!(malformed.status, 400);
+    assert!(
+        malformed.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("JSON parse error - "),
+        "{malformed:?}"
+    );
+    raw(&app, "POST", &path, &alice.access, json, b"[1, 2]".to_vec())
+        .await
+        .expect(
+            400,
+            json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
+        );
+    raw(&app, "POST", &path, &alice.access, json, Vec::new())
+        .await
+        .expect(400, json!({"content": ["This field is required."]}));
+}
+
+#[tokio::test]
+async fn bodies_over_64_kib_are_413() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = app.room(&alice, "GROUP", &[]).await;
+    let big = format!(r#"{{"content": "{}"}}"#, "x".repeat(70 * 1024));
+    let reply = raw(
+        &app,
+        "POST",
+        &format!("/api/chat/rooms/{room}/messages/"),
+        &alice.access,
+        Some("application/json"),
+        big.into_bytes(),
+    )
+    .await;
+    reply.expect(
+        413,
+        detail("Request body is larger than the limit of 65536 bytes."),
+    );
+}
+
+#[tokio::test]
+async fn errors_never_leak_internals() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let nasty = [
+        "/api/chat/rooms/1'%20OR%201=1--/",
+        "/api/chat/rooms/-1/messages/",
+        "/api/users/?search=%27%22%25_",
+    ];
+    for path in nasty {
+        let reply = app.get(path, Some(&alice.access)).await;
+        assert!(reply.status < 500, "{path}: {reply:?}");
+        let text = reply.body.to_string().to_lowercase();
+        assert!(
+            !text.contains("sql") && !text.contains("panic"),
+            "{path}: {text}"
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! `spawn_app()`: the real server on a random port with its own temporary database, and a
+//! small HTTP vocabulary for the tests.
+
+use std::path::PathBuf;
+
+use chat_server::config::Config;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// The directory holding the database (and its generated secret).
+    pub dir: PathBuf,
+    _tempdir: Option<TempDir>,
+}
+
+/// A registered user with a fresh token pair.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+/// The response of a call: status and JSON body (`Value::Null` when there is none).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A server whose configuration `adjust` may change (token lifetimes, secret, ...).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let tempdir = tempfile::tempdir().expect("temporary directory");
+    let dir = tempdir.path().to_path_buf();
+    let mut app = spawn_in(dir, adjust).await;
+    app._tempdir = Some(tempdir);
+    app
+}
+
+/// A server on the database in `dir` (to restart one on the same data).
+pub async fn spawn_in(dir: PathBuf, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config {
+        bind: "127.0.0.1:0".parse().expect("address"),
+        database_url: format!("sqlite://{}", dir.join("chat.db").display()),
+        jwt_secret: None,
+        ..Config::from_env()
+    };
+    adjust(&mut config);
+    let app = chat_server::build(config).await.expect("server builds");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        dir,
+        _tempdir: None,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    /// Any request: `token` as Bearer, `body` as JSON.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Reply::from(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// Registers `username` (password `password123`) and obtains its tokens.
+    pub async fn user(&self, username: &str) -> User {
+        let registered = self
+            .post(
+                "/api/users/register/",
+                None,
+                json!({"username": username, "password": "password123"}),
+            )
+            .await;
+        assert_eq!(
+            registered.status, 201,
+            "register {username}: {:?}",
+            registered.body
+        );
+        let tokens = self
+            .post(
+                "/api/token/",
+                None,
+                json!({"username": username, "password": "password123"}),
+            )
+            .await;
+        assert_eq!(
+            tokens.status, 200,
+            "token for {username}: {:?}",
+            tokens.body
+        );
+        User {
+            id: registered.body["id"].as_i64().expect("id"),
+            username: username.to_owned(),
+            access: tokens.body["access"].as_str().expect("access").to_owned(),
+            refresh: tokens.body["refresh"].as_str().expect("refresh").to_owned(),
+        }
+    }
+
+    /// Creates a room owned by `owner` with `others` in it; returns its id.
+    pub async fn room(&self, owner: &User, room_type: &str, others: &[&User]) -> i64 {
+        let ids: Vec<i64> = others.iter().map(|u| u.id).collect();
+        let reply = self
+            .post(
+                "/api/chat/rooms/",
+                Some(&owner.access),
+                json!({"name": format!("{} room", owner.username), "room_type": room_type, "participants": ids}),
+            )
+            .await;
+        assert!(matches!(reply.status, 200 | 201), "create room: {reply:?}");
+        reply.body["id"].as_i64().expect("room id")
+    }
+
+    /// Sends `content` to `room` as `sender`; returns the message id.
+    pub async fn message(&self, sender: &User, room: i64, content: &str) -> i64 {
+        let reply = self
+            .post(
+                &format!("/api/chat/rooms/{room}/messages/"),
+                Some(&sender.access),
+                json!({ "content": content }),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "send message: {reply:?}");
+        reply.body["id"].as_i64().expect("message id")
+    }
+}
+
+impl Reply {
+    pub async fn from(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body read");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Self {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// Asserts status and the exact JSON body.
+    pub fn expect(&self, status: u16, body: Value) {
+        assert_eq!(
+            (self.status, &self.body),
+            (status, &body),
+            "unexpected reply: {self:?}"
+        );
+    }
+}
+
+/// DRF's error bodies.
+pub fn detail(text: &str) -> Value {
+    json!({ "detail": text })
+}
+
+pub const FORBIDDEN: &str = "You do not have permission to perform this action.";
+pub const NOT_FOUND: &str = "Not found.";
+pub const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
+
+/// RFC 3339 UTC with microseconds, as DRF renders timestamps.
+pub fn is_drf_timestamp(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| {
+        s.len() == 27
+            && s.ends_with('Z')
+            && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+            && s.as_bytes()[19] == b'.'
+    })
+}
+
+/// Follows `next` (or `previous`) links from `first` to the end, collecting `results`.
+pub async fn walk(app: &TestApp, token: &str, first: &str, link: &str) -> (Vec<Value>, usize) {
+    let mut items = Vec::new();
+    let mut pages = 0;
+    let mut url = Some(first.to_owned());
+    while let Some(current) = url {
+        let reply = app.get(&current, Some(token)).await;
+        assert_eq!(reply.status, 200, "page {current}: {reply:?}");
+        items.extend(
+            reply.body["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .cloned(),
+        );
+        pages += 1;
+        assert!(pages < 1000, "pagination does not end");
+        url = reply.body[link].as_str().map(str::to_owned);
+    }
+    (items, pages)
+}

@@ -1,0 +1,12 @@
+//! Black-box tests: the real server on a random port with its own database, spoken to over
+//! HTTP. One binary (modules below) so the suite links once.
+
+mod auth;
+mod conventions;
+mod helpers;
+mod message_pagination;
+mod messages;
+mod room_pagination;
+mod rooms;
+mod spec;
+mod users;

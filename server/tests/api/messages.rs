@@ -1,0 +1,407 @@
+//! `/api/chat/rooms/{room_id}/messages/` and `.../{id}/`: the permission matrix, validation
+//! and idempotent sends.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// A GROUP room of alice (creator) and bob, and carol outside it.
+struct Scene {
+    app: TestApp,
+    alice: User,
+    bob: User,
+    carol: User,
+    room: i64,
+}
+
+async fn scene() -> Scene {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    let room = app.room(&alice, "GROUP", &[&bob]).await;
+    Scene {
+        app,
+        alice,
+        bob,
+        carol,
+        room,
+    }
+}
+
+fn messages(room: i64) -> String {
+    format!("/api/chat/rooms/{room}/messages/")
+}
+
+fn message(room: i64, id: i64) -> String {
+    format!("/api/chat/rooms/{room}/messages/{id}/")
+}
+
+#[tokio::test]
+async fn a_participant_sends_and_the_message_has_every_field() {
+    let s = scene().await;
+    let reply = s
+        .app
+        .post(
+            &messages(s.room),
+            Some(&s.bob.access),
+            json!({"content": "  Hello!  "}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{reply:?}");
+    let m = &reply.body;
+    assert_eq!(m["chat_room"], s.room);
+    assert_eq!(m["sender"], "bob");
+    assert_eq!(m["sender_id"], s.bob.id);
+    assert_eq!(m["content"], "Hello!", "content is trimmed");
+    assert_eq!(m["is_read"], false);
+    assert_eq!(m["updated_at"], Value::Null);
+    assert_eq!(m["client_id"], Value::Null);
+    assert!(is_drf_timestamp(&m["created_at"]), "{m}");
+    let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 9, "{keys:?}");
+
+    s.app
+        .get(
+            &message(s.room, m["id"].as_i64().unwrap()),
+            Some(&s.alice.access),
+        )
+        .await
+        .expect(200, m.clone());
+}
+
+#[tokio::test]
+async fn is_read_and_sender_id_may_be_sent() {
+    let s = scene().await;
+    let reply = s
+        .app
+        .post(
+            &messages(s.room),
+            Some(&s.bob.access),
+            json!({"content": "x", "is_read": true, "sender_id": s.bob.id}),
+        )
+        .await;
+    assert_eq!((reply.status, &reply.body["is_read"]), (201, &json!(true)));
+}
+
+#[tokio::test]
+async fn sending_as_someone_else_is_forbidden_and_an_unknown_sender_invalid() {
+    let s = scene().await;
+    s.app
+        .post(
+            &messages(s.room),
+            Some(&s.bob.access),
+            json!({"content": "x", "sender_id": s.alice.id}),
+        )
+        .await
+        .expect(403, detail(FORBIDDEN));
+    s.app
+        .post(
+            &messages(s.room),
+            Some(&s.bob.access),
+            json!({"content": "x", "sender_id": 999}),
+        )
+        .await
+        .expect(
+            400,
+            json!({"sender_id": ["Invalid pk \"999\" - object does not exist."]}),
+        );
+}
+
+#[tokio::test]
+async fn content_and_is_read_are_validated_as_drf_does() {
+    let s = scene().await;
+    let url = messages(s.room);
+    let send = |body: Value| s.app.post(&url, Some(&s.bob.access), body);
+    send(json!({}))
+        .await
+        .expect(400, json!({"content": ["This field is required."]}));
+    send(json!({"content": " \n\t "}))
+        .await
+        .expect(400, json!({"content": ["This field may not be blank."]}));
+    send(json!({"content": null}))
+        .await
+        .expect(400, json!({"content": ["This field may not be null."]}));
+    send(json!({"content": ["x"]}))
+        .await
+        .expect(400, json!({"content": ["Not a valid string."]}));
+    send(json!({"content": "x".repeat(10_001)})).await.expect(
+        400,
+        json!({"content": ["Ensure this field has no more than 10000 characters."]}),
+    );
+    assert_eq!(
+        send(json!({"content": "é".repeat(10_000)})).await.status,
+        201,
+        "10,000 characters fit"
+    );
+    send(json!({"content": "x", "is_read": 5}))
+        .await
+        .expect(400, json!({"is_read": ["Must be a valid boolean."]}));
+    send(json!({"content": "x", "is_read": "true"}))
+        .await
+        .expect(400, json!({"is_read": ["Must be a valid boolean."]}));
+    send(json!({"is_read": 5})).await.expect(
+        400,
+        json!({"content": ["This field is required."], "is_read": ["Must be a valid boolean."]}),
+    );
+    send(json!({"content": "x", "client_id": "nope"}))
+        .await
+        .expect(400, json!({"client_id": ["Must be a valid UUID."]}));
+}
+
+#[tokio::test]
+async fn outsiders_and_missing_rooms_get_403_on_every_message_route() {
+    let s = scene().await;
+    let id = s.app.message(&s.alice, s.room, "hi").await;
+    let carol = Some(s.carol.access.as_str());
+    for room in [s.room, 9999] {
+        s.app
+            .get(&messages(room), carol)
+            .await
+            .expect(403, detail(FORBIDDEN));
+        s.app
+            .post(&messages(room), carol, json!({"content": "x"}))
+            .await
+            .expect(403, detail(FORBIDDEN));
+        s.app
+            .get(&message(room, id), carol)
+            .await
+            .expect(403, detail(FORBIDDEN));
+        s.app
+            .put(&message(room, id), carol, json!({"content": "x"}))
+            .await
+            .expect(403, detail(FORBIDDEN));
+        s.app
+            .patch(&message(room, id), carol, json!({"content": "x"}))
+            .await
+            .expect(403, detail(FORBIDDEN));
+        s.app
+            .delete(&message(room, id), carol)
+            .await
+            .expect(403, detail(FORBIDDEN));
+    }
+    // Permission is decided before the body is read, as DRF does.
+    let malformed = s
+        .app
+        .client
+        .post(s.app.url(&messages(s.room)))
+        .bearer_auth(&s.carol.access)
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    Reply::from(malformed).await.expect(403, detail(FORBIDDEN));
+}
+
+#[tokio::test]
+async fn anonymous_callers_get_401_on_every_message_route() {
+    let s = scene().await;
+    let id = s.app.message(&s.alice, s.room, "hi").await;
+    let replies = [
+        s.app.get(&messages(s.room), None).await,
+        s.app
+            .post(&messages(s.room), None, json!({"content": "x"}))
+            .await,
+        s.app.get(&message(s.room, id), None).await,
+        s.app
+            .put(&message(s.room, id), None, json!({"content": "x"}))
+            .await,
+        s.app
+            .patch(&message(s.room, id), None, json!({"content": "x"}))
+            .await,
+        s.app.delete(&message(s.room, id), None).await,
+    ];
+    for reply in replies {
+        reply.expect(401, detail(NO_CREDENTIALS));
+        assert_eq!(reply.headers["www-authenticate"], r#"Bearer realm="api""#);
+    }
+}
+
+#[tokio::test]
+async fn a_message_of_another_room_or_none_is_404() {
+    let s = scene().await;
+    let other_room = s.app.room(&s.alice, "GROUP", &[]).await;
+    let elsewhere = s.app.message(&s.alice, other_room, "elsewhere").await;
+    let alice = Some(s.alice.access.as_str());
+    for id in [elsewhere, 9999] {
+        s.app
+            .get(&message(s.room, id), alice)
+            .await
+            .expect(404, detail(NOT_FOUND));
+        s.app
+            .patch(&message(s.room, id), alice, json!({"content": "x"}))
+            .await
+            .expect(404, detail(NOT_FOUND));
+        s.app
+            .delete(&message(s.room, id), alice)
+            .await
+            .expect(404, detail(NOT_FOUND));
+    }
+    s.app
+        .get(&format!("/api/chat/rooms/{}/messages/abc/", s.room), alice)
+        .await
+        .expect(404, detail(NOT_FOUND));
+}
+
+#[tokio::test]
+async fn only_the_sender_edits_and_updated_at_is_set() {
+    let s = scene().await;
+    let id = s.app.message(&s.bob, s.room, "first").await;
+    s.app
+        .patch(
+            &message(s.room, id),
+            Some(&s.alice.access),
+            json!({"content": "hijack"}),
+        )
+        .await
+        .expect(403, detail(FORBIDDEN));
+    s.app
+        .put(
+            &message(s.room, id),
+            Some(&s.alice.access),
+            json!({"content": "hijack"}),
+        )
+        .await
+        .expect(403, detail(FORBIDDEN));
+
+    let edited = s
+        .app
+        .put(
+            &message(s.room, id),
+            Some(&s.bob.access),
+            json!({"content": " second "}),
+        )
+        .await;
+    assert_eq!(
+        (edited.status, &edited.body["content"]),
+        (200, &json!("second")),
+        "{edited:?}"
+    );
+    assert!(is_drf_timestamp(&edited.body["updated_at"]));
+
+    let patched = s
+        .app
+        .patch(
+            &message(s.room, id),
+            Some(&s.bob.access),
+            json!({"is_read": true}),
+        )
+        .await;
+    assert_eq!(patched.status, 200);
+    assert_eq!(
+        (&patched.body["content"], &patched.body["is_read"]),
+        (&json!("second"), &json!(true))
+    );
+    assert_eq!(
+        s.app
+            .get(&message(s.room, id), Some(&s.alice.access))
+            .await
+            .body,
+        patched.body
+    );
+}
+
+#[tokio::test]
+async fn edits_are_validated() {
+    let s = scene().await;
+    let id = s.app.message(&s.bob, s.room, "first").await;
+    let bob = Some(s.bob.access.as_str());
+    s.app
+        .put(&message(s.room, id), bob, json!({}))
+        .await
+        .expect(400, json!({"content": ["This field is required."]}));
+    s.app
+        .patch(&message(s.room, id), bob, json!({"content": ""}))
+        .await
+        .expect(400, json!({"content": ["This field may not be blank."]}));
+    s.app
+        .patch(&message(s.room, id), bob, json!({"is_read": "yes"}))
+        .await
+        .expect(400, json!({"is_read": ["Must be a valid boolean."]}));
+    s.app
+        .patch(&message(s.room, id), bob, json!({"sender_id": s.alice.id}))
+        .await
+        .expect(403, detail(FORBIDDEN));
+}
+
+#[tokio::test]
+async fn only_the_sender_deletes_and_the_reply_is_empty() {
+    let s = scene().await;
+    let id = s.app.message(&s.bob, s.room, "bye").await;
+    s.app
+        .delete(&message(s.room, id), Some(&s.alice.access))
+        .await
+        .expect(403, detail(FORBIDDEN));
+    let deleted = s
+        .app
+        .delete(&message(s.room, id), Some(&s.bob.access))
+        .await;
+    assert_eq!((deleted.status, &deleted.body), (204, &Value::Null));
+    s.app
+        .get(&message(s.room, id), Some(&s.bob.access))
+        .await
+        .expect(404, detail(NOT_FOUND));
+}
+
+#[tokio::test]
+async fn the_same_client_id_returns_the_first_message_even_after_a_restart() {
+    let s = scene().await;
+    let client_id = uuid::Uuid::new_v4();
+    let body = json!({"content": "once", "client_id": client_id});
+    let first = s
+        .app
+        .post(&messages(s.room), Some(&s.bob.access), body.clone())
+        .await;
+    assert_eq!(first.status, 201);
+    assert_eq!(first.body["client_id"], client_id.to_string());
+    s.app
+        .post(&messages(s.room), Some(&s.bob.access), body.clone())
+        .await
+        .expect(200, first.body.clone());
+
+    s.app
+        .post(
+            &messages(s.room),
+            Some(&s.bob.access),
+            json!({"content": "other", "client_id": client_id}),
+        )
+        .await
+        .expect(
+            409,
+            detail("client_id was already used for a different message."),
+        );
+
+    // Another sender's key space is separate.
+    assert_eq!(
+        s.app
+            .post(&messages(s.room), Some(&s.alice.access), body.clone())
+            .await
+            .status,
+        201
+    );
+
+    let restarted = spawn_in(s.app.dir.clone(), |_| {}).await;
+    restarted
+        .post(&messages(s.room), Some(&s.bob.access), body)
+        .await
+        .expect(200, first.body);
+    let listed = restarted.get(&messages(s.room), Some(&s.bob.access)).await;
+    assert_eq!(
+        listed.body["results"].as_array().unwrap().len(),
+        2,
+        "no duplicate was stored"
+    );
+}
+
+#[tokio::test]
+async fn a_new_message_moves_its_room_to_the_top_and_into_the_preview() {
+    let s = scene().await;
+    let newer = s.app.room(&s.alice, "GROUP", &[&s.bob]).await;
+    let rooms = s.app.get("/api/chat/rooms/", Some(&s.bob.access)).await;
+    assert_eq!(rooms.body["results"][0]["id"], newer);
+    let id = s.app.message(&s.alice, s.room, "bump").await;
+    let rooms = s.app.get("/api/chat/rooms/", Some(&s.bob.access)).await;
+    assert_eq!(rooms.body["results"][0]["id"], s.room);
+    assert_eq!(rooms.body["results"][0]["messages"][0]["id"], id);
+}
