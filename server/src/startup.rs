@@ -47,6 +47,8 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         config: config.clone(),
     });
 
+    tokio::spawn(prune_spent_tokens(state.store.clone()));
+
     let acceptor = TcpListener::bind(config.bind)
         .into_acceptor()
         .await
@@ -82,6 +84,19 @@ impl App {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     build(config).await?.run_until_stopped().await?;
     Ok(())
+}
+
+/// Spent refresh tokens only matter until they expire; forget them hourly after that.
+async fn prune_spent_tokens(store: Store) {
+    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        match store.prune_used_refresh_tokens().await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::debug!(pruned, "forgot expired refresh tokens"),
+            Err(err) => tracing::warn!(error = %err, "pruning refresh tokens"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

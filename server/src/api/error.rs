@@ -229,8 +229,25 @@ const DOCUMENTED: [(u32, u16, &str); 8] = [
 #[derive(Debug)]
 pub struct Errors<const S: u32>(pub ApiError);
 
+impl<const S: u32> Errors<S> {
+    fn documents(status: StatusCode) -> bool {
+        status == StatusCode::INTERNAL_SERVER_ERROR
+            || DOCUMENTED
+                .iter()
+                .any(|&(bit, code, _)| S & bit != 0 && status.as_u16() == code)
+    }
+}
+
 impl<const S: u32> From<ApiError> for Errors<S> {
     fn from(err: ApiError) -> Self {
+        // An operation answering a status its spec does not list is a bug: loud in tests.
+        debug_assert!(
+            Self::documents(err.status()),
+            "undocumented status for {err:?}"
+        );
+        if !Self::documents(err.status()) {
+            tracing::error!(error = ?err, "answering with a status the operation does not document");
+        }
         Self(err)
     }
 }

@@ -17,6 +17,7 @@ use super::body::{Fields, JsonBody, boolean, nullable_uuid, primary_key, string}
 use super::cursor::Cursor;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
 use super::pagination::{CursorPage, RequestUrl};
+use super::params::{LenientInt, raw};
 use crate::auth::BearerAuth;
 use crate::domain::text::Content;
 use crate::domain::time::rfc3339;
@@ -179,7 +180,7 @@ impl MessagesApi {
         req: &Request,
         room_id: Path<i64>,
         cursor: Query<Option<String>>,
-        page_size: Query<Option<String>>,
+        page_size: Query<Option<LenientInt>>,
         after: Query<Option<i64>>,
     ) -> Result<Json<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
         require_member(&state.store, room_id.0, auth.0.id).await?;
@@ -192,8 +193,7 @@ impl MessagesApi {
                     .ok_or(ApiError::InvalidCursor)?,
             ),
         };
-        let size = page_size
-            .0
+        let size = raw(page_size.0)
             .and_then(|raw| raw.trim().parse::<i64>().ok())
             .filter(|n| *n > 0)
             .map_or(DEFAULT_PAGE_SIZE, |n| n.min(MAX_PAGE_SIZE));

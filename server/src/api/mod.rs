@@ -8,13 +8,14 @@ mod health;
 mod messages;
 mod middleware;
 pub mod pagination;
+mod params;
 mod rooms;
 mod tokens;
 mod users;
 
 use std::sync::Arc;
 
-use poem::middleware::Tracing;
+use poem::middleware::{CatchPanic, RequestId, ReuseId, Tracing};
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -119,7 +120,10 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         .at("/docs/", get(docs::index.data(docs::config())))
         .at("/docs/*tail", get(docs::asset_file.data(docs::config())))
         .nest("/", service().with(middleware::TrailingSlash))
+        // A panic becomes a bodiless 500, which DrfErrors answers with the generic body.
+        .with(CatchPanic::new())
         .with(middleware::DrfErrors)
         .data(state)
         .with(Tracing)
+        .with(RequestId::default().reuse_id(ReuseId::Use))
 }

@@ -14,6 +14,7 @@ use super::body::{Fields, JsonBody, primary_keys, string};
 use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors};
 use super::messages::Message;
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
+use super::params::{LenientInt, raw};
 use crate::auth::BearerAuth;
 use crate::domain::rooms::{self, RoomChange, RoomFacts, RoomType, RuleError};
 use crate::domain::text::RoomName;
@@ -167,18 +168,18 @@ impl RoomsApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
-        page: Query<Option<String>>,
-        page_size: Query<Option<String>>,
-        limit: Query<Option<String>>,
-        offset: Query<Option<String>>,
+        page: Query<Option<LenientInt>>,
+        page_size: Query<Option<LenientInt>>,
+        limit: Query<Option<LenientInt>>,
+        offset: Query<Option<LenientInt>>,
         #[oai(validator(minimum(value = "0"), maximum(value = "50")))]
         messages_limit: MessagesLimit,
     ) -> Result<Json<RoomPage>, Errors<{ E400 | E401 | E404 }>> {
         let pages = PageRequest::parse(&PageParams {
-            page: page.0,
-            page_size: page_size.0,
-            limit: limit.0,
-            offset: offset.0,
+            page: raw(page.0),
+            page_size: raw(page_size.0),
+            limit: raw(limit.0),
+            offset: raw(offset.0),
         })?;
         let count = state.store.count_rooms(auth.0.id).await?;
         let (limit, offset) = pages.window(count)?;

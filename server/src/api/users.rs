@@ -12,6 +12,7 @@ use super::ApiTags;
 use super::body::{JsonBody, string};
 use super::error::{ApiError, BODY, E401, E404, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
+use super::params::{LenientInt, raw};
 use crate::auth::{BearerAuth, password};
 use crate::domain::text::{Email, Password, Username};
 use crate::startup::AppState;
@@ -127,16 +128,16 @@ impl UsersApi {
         state: Data<&Arc<AppState>>,
         req: &Request,
         search: Query<Option<String>>,
-        page: Query<Option<String>>,
-        page_size: Query<Option<String>>,
-        limit: Query<Option<String>>,
-        offset: Query<Option<String>>,
+        page: Query<Option<LenientInt>>,
+        page_size: Query<Option<LenientInt>>,
+        limit: Query<Option<LenientInt>>,
+        offset: Query<Option<LenientInt>>,
     ) -> Result<Json<UserPage>, Errors<{ E401 | E404 }>> {
         let pages = PageRequest::parse(&PageParams {
-            page: page.0,
-            page_size: page_size.0,
-            limit: limit.0,
-            offset: offset.0,
+            page: raw(page.0),
+            page_size: raw(page_size.0),
+            limit: raw(limit.0),
+            offset: raw(offset.0),
         })?;
         let search = search.0.unwrap_or_default();
         let count = state.store.count_users(&search).await?;
