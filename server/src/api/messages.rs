@@ -9,6 +9,7 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
@@ -25,6 +26,7 @@ use crate::startup::AppState;
 use crate::store::{CreateOutcome, MessageRow, NewMessage, Store};
 
 #[derive(Object)]
+#[oai(example)]
 pub struct Message {
     pub id: i64,
     /// The room's id.
@@ -42,6 +44,23 @@ pub struct Message {
     /// The sender's idempotency key, if one was sent.
     #[oai(nullable)]
     pub client_id: Option<Uuid>,
+}
+
+impl Example for Message {
+    /// Seed 004's example message.
+    fn example() -> Self {
+        Self {
+            id: 15,
+            chat_room: 1,
+            sender: "edulite".into(),
+            sender_id: 2,
+            content: "Hello everyone! How are you doing today?".into(),
+            created_at: "2023-10-01T14:30:00.000000Z".into(),
+            updated_at: None,
+            is_read: false,
+            client_id: None,
+        }
+    }
 }
 
 impl From<MessageRow> for Message {
@@ -73,6 +92,7 @@ pub struct MessagePage {
 }
 
 #[derive(Object)]
+#[oai(example)]
 pub struct MessageCreate {
     /// Trimmed; 1–10,000 characters.
     #[oai(validator(min_length = 1, max_length = 10000))]
@@ -83,6 +103,17 @@ pub struct MessageCreate {
     pub sender_id: Option<i64>,
     /// Idempotency key: sending the same one again returns the first message with 200.
     pub client_id: Option<Uuid>,
+}
+
+impl Example for MessageCreate {
+    fn example() -> Self {
+        Self {
+            content: "Hello everyone! How are you doing today?".into(),
+            is_read: Some(false),
+            sender_id: None,
+            client_id: Some(Uuid::from_u128(0x6f1c_2b2e_8d7a_4c1e_9a55_0b4e_2d3f_a1c7)),
+        }
+    }
 }
 
 /// A partial update (PATCH); PUT requires `content`.

@@ -7,6 +7,7 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
@@ -23,6 +24,7 @@ use crate::startup::AppState;
 use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
 
 #[derive(Object)]
+#[oai(example)]
 pub struct Room {
     pub id: i64,
     pub name: String,
@@ -35,6 +37,22 @@ pub struct Room {
     /// RFC 3339 UTC with microseconds.
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl Example for Room {
+    /// Seed 003's example room.
+    fn example() -> Self {
+        Self {
+            id: 1,
+            name: "General".into(),
+            room_type: RoomType::Group,
+            participants: vec![1, 2],
+            created_by: 1,
+            messages: vec![Message::example()],
+            created_at: "2025-07-05T16:44:51.889737Z".into(),
+            updated_at: "2025-07-05T16:44:51.889737Z".into(),
+        }
+    }
 }
 
 impl Room {
@@ -64,6 +82,7 @@ numbered_page!(
 
 /// A room to create, or (PUT) the whole of a room's editable state.
 #[derive(Object)]
+#[oai(example)]
 pub struct RoomWrite {
     #[oai(validator(min_length = 1, max_length = 255))]
     pub name: String,
@@ -71,6 +90,16 @@ pub struct RoomWrite {
     /// User ids to have in the room; the creator is added (and kept) anyway. At most 500.
     #[oai(validator(max_items = 500))]
     pub participants: Option<Vec<i64>>,
+}
+
+impl Example for RoomWrite {
+    fn example() -> Self {
+        Self {
+            name: "General".into(),
+            room_type: RoomType::Group,
+            participants: Some(vec![1, 2]),
+        }
+    }
 }
 
 /// A partial update: absent fields stay as they are.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use poem::web::Data;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
@@ -14,11 +15,21 @@ use crate::auth::password;
 use crate::startup::AppState;
 
 #[derive(Object)]
+#[oai(example)]
 pub struct TokenObtainRequest {
     #[oai(validator(min_length = 1))]
     pub username: String,
     #[oai(validator(min_length = 1))]
     pub password: String,
+}
+
+impl Example for TokenObtainRequest {
+    fn example() -> Self {
+        Self {
+            username: "edulite".into(),
+            password: "correct-horse-battery".into(),
+        }
+    }
 }
 
 #[derive(Object)]

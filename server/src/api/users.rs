@@ -6,6 +6,7 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
@@ -19,6 +20,7 @@ use crate::startup::AppState;
 use crate::store::UserRow;
 
 #[derive(Object)]
+#[oai(example)]
 pub struct RegisterRequest {
     /// 1–150 letters, digits and `@.+-_`.
     #[oai(validator(min_length = 1, max_length = 150))]
@@ -27,6 +29,16 @@ pub struct RegisterRequest {
     #[oai(validator(min_length = 8))]
     pub password: String,
     pub email: Option<String>,
+}
+
+impl Example for RegisterRequest {
+    fn example() -> Self {
+        Self {
+            username: "edulite".into(),
+            password: "correct-horse-battery".into(),
+            email: Some("edulite@example.com".into()),
+        }
+    }
 }
 
 #[derive(Object)]
