@@ -206,6 +206,19 @@ impl Reply {
     }
 }
 
+/// The 401 of a request without usable credentials, with its `WWW-Authenticate` header.
+pub fn assert_no_credentials(reply: &Reply) {
+    reply.expect(401, detail(NO_CREDENTIALS));
+    assert_eq!(
+        reply
+            .headers
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some(r#"Bearer realm="api""#),
+        "WWW-Authenticate of {reply:?}"
+    );
+}
+
 /// DRF's error bodies.
 pub fn detail(text: &str) -> Value {
     json!({ "detail": text })

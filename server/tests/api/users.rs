@@ -30,18 +30,6 @@ fn field_error(field: &str, message: &str) -> Value {
     json!({ field: [message] })
 }
 
-fn assert_no_credentials(reply: &Reply) {
-    reply.expect(401, detail(NO_CREDENTIALS));
-    assert_eq!(
-        reply
-            .headers
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok()),
-        Some(r#"Bearer realm="api""#),
-        "WWW-Authenticate of {reply:?}"
-    );
-}
-
 /// The usernames on one page of the user list, as a set (API.md fixes no order).
 fn usernames(page: &Value) -> BTreeSet<String> {
     page["results"]

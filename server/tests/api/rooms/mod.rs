@@ -100,18 +100,6 @@ fn assert_participants_error(reply: &Reply) {
     );
 }
 
-fn assert_no_credentials(reply: &Reply) {
-    reply.expect(401, detail(NO_CREDENTIALS));
-    assert_eq!(
-        reply
-            .headers
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok()),
-        Some(r#"Bearer realm="api""#),
-        "WWW-Authenticate of {reply:?}"
-    );
-}
-
 /// A request with a raw body, for payloads that are not valid JSON.
 async fn raw(app: &TestApp, method: Method, path: &str, token: &str, body: &'static str) -> Reply {
     let response = app
