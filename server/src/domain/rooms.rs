@@ -106,7 +106,8 @@ pub struct RoomChange {
 /// Any participant may rename the room and add people. Removing someone other than
 /// yourself, or changing the type, is the creator's alone. A ONE_TO_ONE room keeps its
 /// pair and its type, and no room becomes ONE_TO_ONE (that would bypass the one-room-per-pair
-/// rule). The creator always stays a participant, as on creation.
+/// rule). The creator always stays a participant, as on creation: only the creator's own
+/// request may leave them out of the list, and they are kept anyway.
 pub fn plan_update(
     room: &RoomFacts<'_>,
     caller: i64,
@@ -127,7 +128,8 @@ pub fn plan_update(
     let Some(requested) = &change.participants else {
         return Ok(room.participants.clone());
     };
-    let mut members: BTreeSet<i64> = requested.iter().copied().collect();
+    let requested: BTreeSet<i64> = requested.iter().copied().collect();
+    let mut members = requested.clone();
     members.insert(room.created_by);
     if room.room_type == RoomType::OneToOne {
         if &members != room.participants {
@@ -138,9 +140,10 @@ pub fn plan_update(
         }
         return Ok(members);
     }
+    // Leaving the creator out is removing someone else too, unless the creator asks.
     let removes_others = room
         .participants
-        .difference(&members)
+        .difference(&requested)
         .any(|removed| *removed != caller);
     if removes_others && !is_creator {
         return Err(RuleError::Forbidden);
@@ -218,6 +221,11 @@ mod tests {
         assert_eq!(
             plan_update(&group, 2, &change(None, Some(&[1, 3]))),
             Ok(set(&[1, 3]))
+        );
+        assert_eq!(
+            plan_update(&group, 2, &change(None, Some(&[2, 3]))),
+            Err(RuleError::Forbidden),
+            "dropping the creator"
         );
         assert_eq!(
             plan_update(&group, 2, &change(Some(RoomType::Course), None)),

@@ -212,6 +212,32 @@ async fn the_creator_always_stays_a_participant() {
 }
 
 #[tokio::test]
+async fn a_non_creator_cannot_drop_the_creator() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+
+    for method in UPDATES {
+        let room = group(&app, &alice, &[&bob]).await;
+        update(
+            &app,
+            &method,
+            room,
+            &bob,
+            json!({"name": "Team", "room_type": "GROUP", "participants": [bob.id]}),
+        )
+        .await
+        .expect(403, detail(FORBIDDEN));
+        let unchanged = app.get(&room_url(room), Some(&alice.access)).await;
+        assert_eq!(
+            participants(&unchanged.body),
+            sorted(&[alice.id, bob.id]),
+            "{method}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn only_the_creator_can_change_the_type_of_a_group_room() {
     let app = spawn_app().await;
     let alice = app.user("alice").await;
