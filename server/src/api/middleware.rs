@@ -1,31 +1,63 @@
 //! Cross-cutting request handling: DRF-shaped bodies for every error, and paths served with
 //! or without their trailing slash.
 
-use poem::http::{StatusCode, Uri};
+use std::sync::Arc;
+
+use poem::http::{HeaderValue, Method, StatusCode, Uri, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use super::error::{ApiError, drf_response};
 
 /// Turns every error — ours, poem's routing 404/405, poem-openapi's parameter and auth
-/// errors — and every bodiless error status into the JSON body API.md gives it.
-pub struct DrfErrors;
+/// errors — and every bodiless error status into the JSON body API.md gives it, and gives a
+/// 405 its `Allow` header.
+pub struct DrfErrors {
+    allowed: Arc<AllowedMethods>,
+}
+
+impl DrfErrors {
+    pub fn new(allowed: AllowedMethods) -> Self {
+        Self {
+            allowed: Arc::new(allowed),
+        }
+    }
+}
 
 impl<E: Endpoint> Middleware<E> for DrfErrors {
     type Output = DrfErrorsEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        DrfErrorsEndpoint(ep)
+        DrfErrorsEndpoint {
+            inner: ep,
+            allowed: self.allowed.clone(),
+        }
     }
 }
 
-pub struct DrfErrorsEndpoint<E>(E);
+pub struct DrfErrorsEndpoint<E> {
+    inner: E,
+    allowed: Arc<AllowedMethods>,
+}
 
 impl<E: Endpoint> Endpoint for DrfErrorsEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> Result<Self::Output> {
         let method = req.method().clone();
-        match self.0.call(req).await {
+        let path = req.uri().path().to_owned();
+        let mut response = self.drf(req, &method).await;
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED
+            && let Some(allow) = self.allowed.for_path(&path)
+        {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
+        Ok(response)
+    }
+}
+
+impl<E: Endpoint> DrfErrorsEndpoint<E> {
+    async fn drf(&self, req: Request, method: &Method) -> Response {
+        match self.inner.call(req).await {
             Ok(output) => {
                 let response = output.into_response();
                 let status = response.status();
@@ -36,15 +68,64 @@ impl<E: Endpoint> Endpoint for DrfErrorsEndpoint<E> {
                         StatusCode::METHOD_NOT_ALLOWED => {
                             ApiError::MethodNotAllowed(method.to_string())
                         }
-                        other => return Ok(drf_response(poem::Error::from_status(other), &method)),
+                        other => return drf_response(poem::Error::from_status(other), method),
                     };
-                    return Ok(poem::error::ResponseError::as_response(&error));
+                    return poem::error::ResponseError::as_response(&error);
                 }
-                Ok(response)
+                response
             }
-            Err(err) => Ok(drf_response(err, &method)),
+            Err(err) => drf_response(err, method),
         }
     }
+}
+
+/// The methods each documented path answers, for the `Allow` header of a 405.
+pub struct AllowedMethods {
+    /// Path templates as segments (`None` for a `{parameter}`), with their `Allow` value.
+    routes: Vec<(Vec<Option<String>>, HeaderValue)>,
+}
+
+impl AllowedMethods {
+    pub fn from_spec(spec_json: &str) -> Self {
+        let spec: serde_json::Value = serde_json::from_str(spec_json).unwrap_or_default();
+        let routes = spec["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(path, item)| {
+                let mut methods: Vec<String> =
+                    item.as_object()?.keys().map(|m| m.to_uppercase()).collect();
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".into());
+                }
+                let allow = HeaderValue::from_str(&methods.join(", ")).ok()?;
+                Some((segments(path).map(template_segment).collect(), allow))
+            })
+            .collect();
+        Self { routes }
+    }
+
+    fn for_path(&self, path: &str) -> Option<HeaderValue> {
+        let wanted: Vec<&str> = segments(path).collect();
+        self.routes
+            .iter()
+            .find(|(template, _)| {
+                template.len() == wanted.len()
+                    && template
+                        .iter()
+                        .zip(&wanted)
+                        .all(|(t, w)| t.as_deref().is_none_or(|t| t == *w))
+            })
+            .map(|(_, allow)| allow.clone())
+    }
+}
+
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+fn template_segment(segment: &str) -> Option<String> {
+    (!segment.starts_with('{')).then(|| segment.to_owned())
 }
 
 /// Routes `/x/` as `/x`: API.md documents paths with a trailing slash and serves them without

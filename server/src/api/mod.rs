@@ -15,7 +15,7 @@ mod users;
 
 use std::sync::Arc;
 
-use poem::middleware::{CatchPanic, RequestId, ReuseId, Tracing};
+use poem::middleware::{CatchPanic, Cors, RequestId, ReuseId, Tracing};
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -107,6 +107,8 @@ pub fn spec_yaml() -> String {
 /// Every route of the server.
 pub fn routes(state: Arc<AppState>) -> impl Endpoint {
     let Spec { json, yaml } = spec();
+    let allowed = middleware::AllowedMethods::from_spec(&json);
+    let cors = cors(&state.config.cors_origins);
     Route::new()
         .at(
             "/openapi.json",
@@ -122,8 +124,31 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         .nest("/", service().with(middleware::TrailingSlash))
         // A panic becomes a bodiless 500, which DrfErrors answers with the generic body.
         .with(CatchPanic::new())
-        .with(middleware::DrfErrors)
+        .with(middleware::DrfErrors::new(allowed))
         .data(state)
         .with(Tracing)
+        .with_if(cors.is_some(), cors.unwrap_or_default())
         .with(RequestId::default().reuse_id(ReuseId::Use))
+}
+
+/// CORS for the configured origins (`*`: any), or `None` when none are configured.
+fn cors(origins: &[String]) -> Option<Cors> {
+    let origins: Vec<&str> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    // Bearer tokens, not cookies: no credentials mode is needed.
+    let cors = Cors::new()
+        .allow_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allow_headers(["authorization", "content-type"])
+        .expose_headers(["retry-after", "x-request-id"]);
+    Some(if origins.contains(&"*") {
+        cors
+    } else {
+        cors.allow_origins(origins)
+    })
 }

@@ -197,3 +197,69 @@ async fn errors_never_leak_internals() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_405_says_which_methods_are_allowed() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let reply = app
+        .patch("/api/chat/rooms/", Some(&alice.access), json!({}))
+        .await;
+    assert_eq!(reply.headers["allow"], "GET, POST, HEAD");
+    let reply = app
+        .post(
+            "/api/chat/rooms/7/messages/3",
+            Some(&alice.access),
+            json!({}),
+        )
+        .await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.headers["allow"], "GET, PUT, PATCH, DELETE, HEAD");
+}
+
+#[tokio::test]
+async fn cors_is_off_unless_origins_are_configured() {
+    let preflight = |app: &TestApp| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/chat/rooms/"))
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let closed = spawn_app().await;
+    let reply = preflight(&closed).await.unwrap();
+    assert!(reply.headers().get("access-control-allow-origin").is_none());
+
+    let open = spawn_app_with(|c| c.cors_origins = vec!["https://app.example".into()]).await;
+    let reply = preflight(&open).await.unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(
+        reply.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let alice = open.user("alice").await;
+    let listed = open
+        .client
+        .get(open.url("/api/chat/rooms/"))
+        .bearer_auth(&alice.access)
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let other = open
+        .client
+        .get(open.url("/healthz"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
