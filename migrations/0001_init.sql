@@ -4,6 +4,8 @@
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     username      TEXT    NOT NULL UNIQUE,
+    -- Lowercased with Unicode rules (SQLite's lower() folds ASCII only), for search.
+    username_folded TEXT  NOT NULL,
     email         TEXT    NOT NULL DEFAULT '',
     password_hash TEXT    NOT NULL,
     created_at    INTEGER NOT NULL

@@ -80,6 +80,13 @@ pub fn spec() -> Spec {
         .get_mut("paths")
         .and_then(serde_json::Value::as_object_mut)
     {
+        for operation in paths
+            .values_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+            .flat_map(|item| item.values_mut())
+        {
+            describe_responses(operation);
+        }
         *paths = std::mem::take(paths)
             .into_iter()
             .map(|(path, item)| {
@@ -96,6 +103,28 @@ pub fn spec() -> Spec {
     Spec {
         json: serde_json::to_string_pretty(&doc).unwrap_or_default(),
         yaml: serde_yaml::to_string(&doc).unwrap_or_default(),
+    }
+}
+
+/// poem-openapi leaves a plain `Json<T>` response's description empty: use the status's name.
+fn describe_responses(operation: &mut serde_json::Value) {
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for (status, response) in responses.iter_mut() {
+        let reason = status
+            .parse::<u16>()
+            .ok()
+            .and_then(|code| poem::http::StatusCode::from_u16(code).ok())
+            .and_then(|code| code.canonical_reason());
+        if let (Some(reason), Some(description)) = (reason, response.get_mut("description"))
+            && description.as_str() == Some("")
+        {
+            *description = reason.into();
+        }
     }
 }
 

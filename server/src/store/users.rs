@@ -20,10 +20,10 @@ macro_rules! user_columns {
         "id, username, email, password_hash"
     };
 }
-/// `?1` is the search text; empty matches everyone.
+/// `?1` is the search text, lowercased; empty matches everyone.
 macro_rules! user_match {
     () => {
-        "(?1 = '' OR instr(lower(username), lower(?1)) > 0)"
+        "(?1 = '' OR instr(username_folded, ?1) > 0)"
     };
 }
 
@@ -35,10 +35,12 @@ impl Store {
         password_hash: &str,
     ) -> Result<Result<UserRow, UsernameTaken>, sqlx::Error> {
         let inserted = sqlx::query_as::<_, UserRow>(concat!(
-            "INSERT INTO users (username, email, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING ",
+            "INSERT INTO users (username, username_folded, email, password_hash, created_at) \
+             VALUES (?, ?, ?, ?, ?) RETURNING ",
             user_columns!()
         ))
         .bind(username)
+        .bind(username.to_lowercase())
         .bind(email)
         .bind(password_hash)
         .bind(now_micros())
@@ -90,7 +92,7 @@ impl Store {
     /// How many users' usernames contain `search` (case-insensitively).
     pub async fn count_users(&self, search: &str) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(concat!("SELECT COUNT(*) FROM users WHERE ", user_match!()))
-            .bind(search)
+            .bind(search.to_lowercase())
             .fetch_one(&self.read)
             .await
     }
@@ -107,7 +109,7 @@ impl Store {
             user_match!(),
             " ORDER BY id LIMIT ?2 OFFSET ?3"
         ))
-        .bind(search)
+        .bind(search.to_lowercase())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)

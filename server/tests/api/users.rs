@@ -503,3 +503,21 @@ async fn user_list_requires_authentication() {
     assert_no_credentials(&app.get(USERS, None).await);
     assert_no_credentials(&app.get(&format!("{USERS}?search=a"), None).await);
 }
+
+#[tokio::test]
+async fn search_folds_case_beyond_ascii() {
+    let app = spawn_app().await;
+    let caller = app.user("caller").await;
+    let elodie = app.user("Élodie").await;
+    let reply = app
+        .get("/api/users/?search=%C3%89LO", Some(&caller.access))
+        .await;
+    assert_eq!(
+        reply.body["results"],
+        serde_json::json!([{"id": elodie.id, "username": "Élodie"}])
+    );
+    let reply = app
+        .get("/api/users/?search=%C3%A9lo", Some(&caller.access))
+        .await;
+    assert_eq!(reply.body["count"], 1);
+}
