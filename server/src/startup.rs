@@ -8,7 +8,7 @@ use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::{EndpointExt, Server};
 
-use crate::api::cursor::CursorCipher;
+use crate::api::pagination::CursorCipher;
 use crate::auth::jwt::TokenIssuer;
 use crate::auth::secret;
 use crate::config::Config;

@@ -120,9 +120,6 @@ pub struct Fields {
     errors: FieldErrors,
 }
 
-/// A parser of one field's JSON value: the value, or the DRF message saying why not.
-pub type Parse<T> = fn(&Value) -> Result<T, String>;
-
 impl Fields {
     pub fn new(map: Map<String, Value>) -> Self {
         Self {
@@ -156,19 +153,11 @@ impl Fields {
         self.parsed(key, result)
     }
 
-    pub fn contains(&self, key: &str) -> bool {
-        self.map.contains_key(key)
-    }
-
     pub fn error(&mut self, key: &str, message: impl Into<String>) {
         self.errors
             .entry(key.to_owned())
             .or_default()
             .push(message.into());
-    }
-
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
     }
 
     /// The validated value, or a 400 with every error collected.

@@ -318,7 +318,7 @@ pub fn drf_response(err: poem::Error, method: &poem::http::Method) -> Response {
         AuthorizationError, ContentTypeError, ParseParamError, ParsePathError,
     };
 
-    if err.is::<ApiError>() || err.has_source() && err.downcast_ref::<ApiError>().is_some() {
+    if err.is::<ApiError>() {
         return err.into_response();
     }
     let api_error = if err.is::<NotFoundError>() || err.is::<ParsePathError>() {

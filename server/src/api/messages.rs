@@ -15,9 +15,9 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::{Fields, JsonBody, boolean, nullable_uuid, primary_key, string};
-use super::cursor::Cursor;
+
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
-use super::pagination::{CursorPage, RequestUrl};
+use super::pagination::{Cursor, CursorPage, RequestUrl};
 use super::params::{LenientInt, raw};
 use crate::auth::BearerAuth;
 use crate::domain::text::Content;

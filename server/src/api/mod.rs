@@ -1,7 +1,6 @@
 //! The HTTP surface: one module per OpenAPI tag, assembled into one spec and one app.
 
 pub mod body;
-pub mod cursor;
 mod docs;
 pub mod error;
 mod health;

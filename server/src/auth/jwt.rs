@@ -68,10 +68,6 @@ impl TokenIssuer {
         }
     }
 
-    pub fn refresh_ttl(&self) -> Duration {
-        self.refresh_ttl
-    }
-
     pub fn issue_pair(&self, user_id: i64) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         Ok(TokenPair {
             access: self.issue(user_id, TokenType::Access, self.access_ttl)?,
