@@ -52,7 +52,9 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
     ) -> poem::Result<Self> {
         let limit = request
             .data::<Arc<AppState>>()
-            .map_or(64 * 1024, |state| state.config.max_body_bytes);
+            .ok_or_else(|| ApiError::internal("application state missing"))?
+            .config
+            .max_body_bytes;
         let bytes = match body.take() {
             Ok(body) => body
                 .into_bytes_limit(limit)

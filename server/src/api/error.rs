@@ -164,10 +164,8 @@ impl poem::error::ResponseError for ApiError {
             tracing::error!(error = %err, "internal error");
         }
         let status = self.status();
-        let mut response =
-            poem::web::Json(serde_json::to_value(self.body().to_json_value()).unwrap_or_default())
-                .with_status(status)
-                .into_response();
+        let body = poem_openapi::types::ToJSON::to_json(&self.body()).unwrap_or_default();
+        let mut response = poem::web::Json(body).with_status(status).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -175,12 +173,6 @@ impl poem::error::ResponseError for ApiError {
             );
         }
         response
-    }
-}
-
-impl ErrorBody {
-    fn to_json_value(&self) -> serde_json::Value {
-        poem_openapi::types::ToJSON::to_json(self).unwrap_or_default()
     }
 }
 
