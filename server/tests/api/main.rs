@@ -9,4 +9,5 @@ mod messages;
 mod room_pagination;
 mod rooms;
 mod spec;
+mod storage;
 mod users;
