@@ -1,1 +1,5 @@
-//! Contract tests: run the real server and check every response against `openapi.yaml`.
+//! Support for the contract tests: the real server binary and the spec it must keep.
+
+pub mod server;
+
+pub use server::Server;

@@ -17,5 +17,10 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     chat_server::telemetry::init();
-    chat_server::startup::run(config).await
+    let app = chat_server::startup::build(config).await?;
+    // One line on stdout with the real address (the port may have been 0): scripts and the
+    // contract tests read it to find the server.
+    println!("listening on http://{}", app.local_addr());
+    app.run_until_stopped().await?;
+    Ok(())
 }

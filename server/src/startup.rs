@@ -81,11 +81,6 @@ impl App {
     }
 }
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
-    build(config).await?.run_until_stopped().await?;
-    Ok(())
-}
-
 /// Spent refresh tokens only matter until they expire; forget them hourly after that.
 async fn prune_spent_tokens(store: Store) {
     let mut hourly = tokio::time::interval(Duration::from_secs(3600));
