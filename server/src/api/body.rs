@@ -18,14 +18,15 @@ use uuid::Uuid;
 use super::error::{ApiError, FieldErrors};
 use crate::startup::AppState;
 
-/// A JSON request body documented as `T`, parsed on demand.
-pub struct JsonBody<T> {
+/// A JSON request body documented as `T`, parsed on demand. `REQUIRED = false` documents the
+/// body as optional: PATCH accepts no body at all (an empty update), as DRF does.
+pub struct JsonBody<T, const REQUIRED: bool = true> {
     content_type: Option<String>,
     bytes: Result<Vec<u8>, ApiError>,
     documented_as: PhantomData<T>,
 }
 
-impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
+impl<'a, T: Type, const REQUIRED: bool> ApiExtractor<'a> for JsonBody<T, REQUIRED> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -41,7 +42,7 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
                 content_type: "application/json",
                 schema: T::schema_ref(),
             }],
-            required: true,
+            required: REQUIRED,
         })
     }
 
@@ -77,7 +78,7 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
     }
 }
 
-impl<T> JsonBody<T> {
+impl<T, const REQUIRED: bool> JsonBody<T, REQUIRED> {
     /// The body as a JSON object, or the 413/415/400 that DRF's parser would give.
     pub fn fields(self) -> Result<Fields, ApiError> {
         let bytes = self.bytes?;
@@ -177,11 +178,11 @@ impl Fields {
 
 const MAY_NOT_BE_NULL: &str = "This field may not be null.";
 
-/// DRF `CharField`: strings, and numbers turned into strings.
+/// A JSON string only: DRF's `CharField` would also take a number, but the contract types
+/// these fields as strings and a typed client never sends one.
 pub fn string(value: &Value) -> Result<String, String> {
     match value {
         Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
         Value::Null => Err(MAY_NOT_BE_NULL.into()),
         _ => Err("Not a valid string.".into()),
     }
@@ -196,7 +197,8 @@ pub fn boolean(value: &Value) -> Result<bool, String> {
     }
 }
 
-/// DRF `PrimaryKeyRelatedField`: an integer, or a string holding one.
+/// DRF `PrimaryKeyRelatedField`, with its messages, narrowed to JSON integers as the contract
+/// types ids.
 pub fn primary_key(value: &Value) -> Result<i64, String> {
     let incorrect = || {
         format!(
@@ -206,7 +208,6 @@ pub fn primary_key(value: &Value) -> Result<i64, String> {
     };
     match value {
         Value::Number(n) => n.as_i64().ok_or_else(incorrect),
-        Value::String(s) => s.trim().parse::<i64>().map_err(|_| incorrect()),
         Value::Null => Err(MAY_NOT_BE_NULL.into()),
         _ => Err(incorrect()),
     }
@@ -255,8 +256,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strings_accept_numbers_but_not_booleans() {
-        assert_eq!(string(&json!(42)), Ok("42".into()));
+    fn strings_are_json_strings_only() {
+        assert_eq!(string(&json!("42")), Ok("42".into()));
+        assert_eq!(string(&json!(42)), Err("Not a valid string.".into()));
         assert_eq!(string(&json!(true)), Err("Not a valid string.".into()));
         assert_eq!(string(&json!(null)), Err(MAY_NOT_BE_NULL.into()));
     }
@@ -273,7 +275,11 @@ mod tests {
 
     #[test]
     fn primary_keys_follow_drf() {
-        assert_eq!(primary_keys(&json!([1, "2"])), Ok(vec![1, 2]));
+        assert_eq!(primary_keys(&json!([1, 2])), Ok(vec![1, 2]));
+        assert_eq!(
+            primary_keys(&json!([1, "2"])),
+            Err("Incorrect type. Expected pk value, received str.".into())
+        );
         assert_eq!(
             primary_keys(&json!("1")),
             Err("Expected a list of items but got type \"str\".".into())

@@ -17,8 +17,7 @@ use super::ApiTags;
 use super::body::{Fields, JsonBody, boolean, nullable_uuid, primary_key, string};
 
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
-use super::pagination::{Cursor, CursorPage, RequestUrl};
-use super::params::{LenientInt, raw};
+use super::pagination::{Cursor, CursorPage, RequestUrl, positive_capped};
 use crate::auth::BearerAuth;
 use crate::domain::text::Content;
 use crate::domain::time::rfc3339;
@@ -92,7 +91,7 @@ pub struct MessagePage {
 }
 
 #[derive(Object)]
-#[oai(example)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct MessageCreate {
     /// Trimmed; 1–10,000 characters.
     #[oai(validator(min_length = 1, max_length = 10000))]
@@ -211,7 +210,7 @@ impl MessagesApi {
         req: &Request,
         room_id: Path<i64>,
         cursor: Query<Option<String>>,
-        page_size: Query<Option<LenientInt>>,
+        page_size: Query<Option<i64>>,
         after: Query<Option<i64>>,
     ) -> Result<Json<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
         require_member(&state.store, room_id.0, auth.0.id).await?;
@@ -224,10 +223,7 @@ impl MessagesApi {
                     .ok_or(ApiError::InvalidCursor)?,
             ),
         };
-        let size = raw(page_size.0)
-            .and_then(|raw| raw.trim().parse::<i64>().ok())
-            .filter(|n| *n > 0)
-            .map_or(DEFAULT_PAGE_SIZE, |n| n.min(MAX_PAGE_SIZE));
+        let size = positive_capped(page_size.0, MAX_PAGE_SIZE).unwrap_or(DEFAULT_PAGE_SIZE);
         let plan = CursorPage::plan(room_id.0, after.0, cursor, size)?;
         let rows = state.store.message_window(plan.window.clone()).await?;
         let page = plan.finish(rows);
@@ -256,7 +252,7 @@ impl MessagesApi {
         state: Data<&Arc<AppState>>,
         room_id: Path<i64>,
         body: JsonBody<MessageCreate>,
-    ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E409 }>> {
+    ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 }>> {
         require_member(&state.store, room_id.0, auth.0.id).await?;
         let mut fields = body.fields()?;
         let content = fields.required("content", content);
@@ -341,7 +337,7 @@ impl MessagesApi {
         state: Data<&Arc<AppState>>,
         room_id: Path<i64>,
         id: Path<i64>,
-        body: JsonBody<MessagePatch>,
+        body: JsonBody<MessagePatch, false>,
     ) -> Result<Json<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
         Ok(Json(
             edit(&state, auth.0.id, room_id.0, id.0, body, true).await?,
@@ -374,12 +370,12 @@ impl MessagesApi {
 }
 
 /// PUT (`partial = false`: content required) and PATCH, by the sender only.
-async fn edit<T>(
+async fn edit<T, const REQUIRED: bool>(
     state: &AppState,
     caller: i64,
     room_id: i64,
     id: i64,
-    body: JsonBody<T>,
+    body: JsonBody<T, REQUIRED>,
     partial: bool,
 ) -> Result<Message, ApiError> {
     require_member(&state.store, room_id, caller).await?;

@@ -17,11 +17,13 @@ impl Type for LenientInt {
     type RawElementValueType = String;
 
     fn name() -> Cow<'static, str> {
-        "integer(int64)".into()
+        "integer".into()
     }
 
+    // No `int64` format: that would declare a maximum the server does not enforce (DRF caps an
+    // oversized `page_size` at the maximum rather than refusing it).
     fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("integer", "int64")))
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new("integer")))
     }
 
     fn as_raw_value(&self) -> Option<&Self::RawValueType> {

@@ -198,17 +198,17 @@ impl RoomsApi {
         state: Data<&Arc<AppState>>,
         req: &Request,
         page: Query<Option<LenientInt>>,
-        page_size: Query<Option<LenientInt>>,
-        limit: Query<Option<LenientInt>>,
-        offset: Query<Option<LenientInt>>,
+        page_size: Query<Option<i64>>,
+        limit: Query<Option<i64>>,
+        offset: Query<Option<i64>>,
         #[oai(validator(minimum(value = "0"), maximum(value = "50")))]
         messages_limit: MessagesLimit,
     ) -> Result<Json<RoomPage>, Errors<{ E400 | E401 | E404 }>> {
         let pages = PageRequest::parse(&PageParams {
             page: raw(page.0),
-            page_size: raw(page_size.0),
-            limit: raw(limit.0),
-            offset: raw(offset.0),
+            page_size: page_size.0,
+            limit: limit.0,
+            offset: offset.0,
         })?;
         let count = state.store.count_rooms(auth.0.id).await?;
         let (limit, offset) = pages.window(count)?;
@@ -316,7 +316,7 @@ impl RoomsApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
-        body: JsonBody<RoomPatch>,
+        body: JsonBody<RoomPatch, false>,
     ) -> Result<Json<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
         Ok(Json(update(&state, auth.0.id, id.0, body, true).await?))
     }
@@ -342,11 +342,11 @@ impl RoomsApi {
 }
 
 /// PUT (`partial = false`: name and type required) and PATCH.
-async fn update<T>(
+async fn update<T, const REQUIRED: bool>(
     state: &AppState,
     caller: i64,
     room_id: i64,
-    body: JsonBody<T>,
+    body: JsonBody<T, REQUIRED>,
     partial: bool,
 ) -> Result<Room, ApiError> {
     // Membership first: an outsider's malformed body is a 404, not a 400.

@@ -11,7 +11,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::body::{JsonBody, string};
-use super::error::{ApiError, BODY, E401, E404, Errors};
+use super::error::{ApiError, BODY, E400, E401, E404, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use crate::auth::{BearerAuth, password};
@@ -141,15 +141,15 @@ impl UsersApi {
         req: &Request,
         search: Query<Option<String>>,
         page: Query<Option<LenientInt>>,
-        page_size: Query<Option<LenientInt>>,
-        limit: Query<Option<LenientInt>>,
-        offset: Query<Option<LenientInt>>,
-    ) -> Result<Json<UserPage>, Errors<{ E401 | E404 }>> {
+        page_size: Query<Option<i64>>,
+        limit: Query<Option<i64>>,
+        offset: Query<Option<i64>>,
+    ) -> Result<Json<UserPage>, Errors<{ E400 | E401 | E404 }>> {
         let pages = PageRequest::parse(&PageParams {
             page: raw(page.0),
-            page_size: raw(page_size.0),
-            limit: raw(limit.0),
-            offset: raw(offset.0),
+            page_size: page_size.0,
+            limit: limit.0,
+            offset: offset.0,
         })?;
         let search = search.0.unwrap_or_default();
         let count = state.store.count_users(&search).await?;

@@ -71,9 +71,12 @@ async fn page_size_defaults_to_50_and_is_capped_at_100() {
         100
     );
     assert_eq!(
-        count(&app.get(&url("?page_size=abc"), Some(&alice.access)).await),
+        count(&app.get(&url("?page_size=0"), Some(&alice.access)).await),
         50
     );
+    app.get(&url("?page_size=abc"), Some(&alice.access))
+        .await
+        .expect(400, json!({"page_size": ["A valid integer is required."]}));
 }
 
 #[tokio::test]

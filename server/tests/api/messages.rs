@@ -125,6 +125,9 @@ async fn content_and_is_read_are_validated_as_drf_does() {
     send(json!({"content": ["x"]}))
         .await
         .expect(400, json!({"content": ["Not a valid string."]}));
+    send(json!({"content": 42}))
+        .await
+        .expect(400, json!({"content": ["Not a valid string."]}));
     send(json!({"content": "x".repeat(10_001)})).await.expect(
         400,
         json!({"content": ["Ensure this field has no more than 10000 characters."]}),
@@ -404,4 +407,23 @@ async fn a_new_message_moves_its_room_to_the_top_and_into_the_preview() {
     let rooms = s.app.get("/api/chat/rooms/", Some(&s.bob.access)).await;
     assert_eq!(rooms.body["results"][0]["id"], s.room);
     assert_eq!(rooms.body["results"][0]["messages"][0]["id"], id);
+}
+
+#[tokio::test]
+async fn a_patch_without_a_body_changes_nothing() {
+    let s = scene().await;
+    let id = s.app.message(&s.bob, s.room, "unchanged").await;
+
+    let reply = s
+        .app
+        .call(
+            reqwest::Method::PATCH,
+            &message(s.room, id),
+            Some(&s.bob.access),
+            None,
+        )
+        .await;
+
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.body["content"], "unchanged");
 }

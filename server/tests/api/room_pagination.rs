@@ -231,10 +231,19 @@ async fn page_size_is_capped_at_100() {
 }
 
 #[tokio::test]
-async fn page_size_that_is_not_a_number_falls_back_to_10() {
+async fn sizes_that_are_not_integers_are_refused_and_zero_falls_back_to_10() {
     let (app, alice, all) = rooms(25).await;
 
-    let page = get_page(&app, &alice, "?page_size=abc").await;
+    for (query, key) in [
+        ("?page_size=abc", "page_size"),
+        ("?limit=1.5", "limit"),
+        ("?offset=x", "offset"),
+    ] {
+        app.get(&format!("/api/chat/rooms/{query}"), Some(&alice.access))
+            .await
+            .expect(400, json!({ key: ["A valid integer is required."] }));
+    }
+    let page = get_page(&app, &alice, "?page_size=0").await;
 
     assert_eq!(
         counters(&page),

@@ -362,3 +362,25 @@ async fn one_to_one_rooms_of_different_pairs_are_distinct() {
     assert_eq!(reply.status, 201, "{reply:?}");
     assert_ne!(reply.body["id"], json!(with_bob));
 }
+
+#[tokio::test]
+async fn fields_take_their_json_types_only() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+
+    let reply = create(
+        &app,
+        &alice,
+        json!({"name": 7, "room_type": "GROUP", "participants": [bob.id.to_string()]}),
+    )
+    .await;
+
+    reply.expect(
+        400,
+        json!({
+            "name": ["Not a valid string."],
+            "participants": ["Incorrect type. Expected pk value, received str."],
+        }),
+    );
+}

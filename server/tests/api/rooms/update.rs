@@ -557,3 +557,20 @@ async fn update_requires_authentication() {
         assert_no_credentials(&reply);
     }
 }
+
+#[tokio::test]
+async fn a_patch_without_a_body_changes_nothing() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = group(&app, &alice, &[&bob]).await;
+    let before = app.get(&room_url(room), Some(&alice.access)).await;
+
+    let reply = app
+        .call(Method::PATCH, &room_url(room), Some(&bob.access), None)
+        .await;
+
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.body["name"], before.body["name"]);
+    assert_eq!(reply.body["participants"], before.body["participants"]);
+}
