@@ -225,6 +225,15 @@ pub fn primary_keys(value: &Value) -> Result<Vec<i64>, String> {
     }
 }
 
+/// `primary_keys`, where `null` means "not given": a generated client can only tell an empty
+/// list from an absent one when the field is nullable.
+pub fn nullable_primary_keys(value: &Value) -> Result<Option<Vec<i64>>, String> {
+    match value {
+        Value::Null => Ok(None),
+        other => primary_keys(other).map(Some),
+    }
+}
+
 /// DRF `UUIDField(allow_null=True)`.
 pub fn nullable_uuid(value: &Value) -> Result<Option<Uuid>, String> {
     match value {

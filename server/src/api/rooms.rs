@@ -11,7 +11,7 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::body::{Fields, JsonBody, primary_keys, string};
+use super::body::{Fields, JsonBody, nullable_primary_keys, string};
 use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors};
 use super::messages::Message;
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
@@ -88,7 +88,8 @@ pub struct RoomWrite {
     pub name: String,
     pub room_type: RoomType,
     /// User ids to have in the room; the creator is added (and kept) anyway. At most 500.
-    #[oai(validator(max_items = 500))]
+    /// `null` is the same as leaving it out.
+    #[oai(nullable, validator(max_items = 500))]
     pub participants: Option<Vec<i64>>,
 }
 
@@ -108,8 +109,9 @@ pub struct RoomPatch {
     #[oai(validator(min_length = 1, max_length = 255))]
     pub name: Option<String>,
     pub room_type: Option<RoomType>,
-    /// The new participant list (replaces the old one; the creator stays).
-    #[oai(validator(max_items = 500))]
+    /// The new participant list (replaces the old one; the creator stays). `null` is the same
+    /// as leaving it out; `[]` leaves only the creator.
+    #[oai(nullable, validator(max_items = 500))]
     pub participants: Option<Vec<i64>>,
 }
 
@@ -242,7 +244,8 @@ impl RoomsApi {
         let name = fields.required("name", room_name);
         let room_type = fields.required("room_type", room_type);
         let requested = fields
-            .optional("participants", primary_keys)
+            .optional("participants", nullable_primary_keys)
+            .flatten()
             .unwrap_or_default();
         check_users_exist(&state.store, &mut fields, "participants", &requested).await?;
         let (name, room_type) = fields.finish(name.zip(room_type))?;
@@ -363,7 +366,9 @@ async fn update<T, const REQUIRED: bool>(
             fields.required("room_type", room_type),
         )
     };
-    let requested = fields.optional("participants", primary_keys);
+    let requested = fields
+        .optional("participants", nullable_primary_keys)
+        .flatten();
     if let Some(ids) = &requested {
         check_users_exist(&state.store, &mut fields, "participants", ids).await?;
     }

@@ -574,3 +574,25 @@ async fn a_patch_without_a_body_changes_nothing() {
     assert_eq!(reply.body["name"], before.body["name"]);
     assert_eq!(reply.body["participants"], before.body["participants"]);
 }
+
+#[tokio::test]
+async fn participants_null_leaves_them_and_an_empty_list_leaves_the_creator() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = group(&app, &alice, &[&bob]).await;
+
+    let kept = app
+        .patch(
+            &room_url(room),
+            Some(&alice.access),
+            json!({"participants": null}),
+        )
+        .await;
+    assert_eq!(kept.body["participants"], json!([alice.id, bob.id]), "{kept:?}");
+
+    let emptied = app
+        .patch(&room_url(room), Some(&alice.access), json!({"participants": []}))
+        .await;
+    assert_eq!(emptied.body["participants"], json!([alice.id]), "{emptied:?}");
+}
