@@ -1,0 +1,67 @@
+//! Every operation of `openapi.yaml`, driven through raw HTTP against the real server binary:
+//! every response must have a documented status, the documented Content-Type and a body that
+//! matches its schema, and every documented (operation, status) pair must be provoked.
+
+mod accounts;
+mod messages;
+mod rooms;
+mod self_test;
+mod support;
+
+use std::sync::Arc;
+
+use contract_tests::{ContractClient, Coverage, Exemption, Server, Spec};
+
+/// Documented pairs no request to a correct server can provoke.
+const EXEMPTIONS: &[Exemption] = &[
+    Exemption {
+        operation: "*",
+        status: 500,
+        reason: "\"A server error occurred.\" is documented everywhere for unexpected failures; \
+                 a correct server gives no request a way to cause one",
+    },
+    Exemption {
+        operation: "health_check",
+        status: 503,
+        reason: "needs the database to stop answering; `SELECT 1` on the pool's open SQLite \
+                 connections reads nothing from the file, so overwriting or deleting the database \
+                 (tried) still answers 200, and no request can break the pool",
+    },
+];
+
+// One test, run in order, because the coverage of the whole run is asserted at its end (a
+// test per scenario would run in separate processes under nextest and could not add up).
+#[tokio::test]
+async fn every_operation_keeps_the_contract() {
+    let spec = Arc::new(Spec::load());
+    let server = Server::start();
+    let api = ContractClient::new(&server.base, Arc::clone(&spec));
+
+    accounts::health(&api).await;
+    accounts::tokens(&api).await;
+    accounts::users(&api).await;
+    rooms::rooms(&api).await;
+    messages::messages(&api).await;
+
+    let ledger = api.finish();
+    let coverage = Coverage::compute(&spec.documented_pairs(), &ledger.observed, EXEMPTIONS);
+    eprintln!("{coverage}; {} responses checked", ledger.exchanges);
+    for exemption in EXEMPTIONS {
+        eprintln!(
+            "  exempt: {} {} ({})",
+            exemption.operation, exemption.status, exemption.reason
+        );
+    }
+
+    let mut failures: Vec<String> = ledger.violations.iter().map(ToString::to_string).collect();
+    failures.extend(coverage.failures());
+    if !failures.is_empty() {
+        let log = server.log();
+        panic!(
+            "{} contract failures ({coverage}):\n\n{}\n\nserver log:\n{}",
+            failures.len(),
+            failures.join("\n"),
+            if log.is_empty() { "(empty)" } else { &log }
+        );
+    }
+}
