@@ -589,10 +589,22 @@ async fn participants_null_leaves_them_and_an_empty_list_leaves_the_creator() {
             json!({"participants": null}),
         )
         .await;
-    assert_eq!(kept.body["participants"], json!([alice.id, bob.id]), "{kept:?}");
+    assert_eq!(
+        kept.body["participants"],
+        json!([alice.id, bob.id]),
+        "{kept:?}"
+    );
 
     let emptied = app
-        .patch(&room_url(room), Some(&alice.access), json!({"participants": []}))
+        .patch(
+            &room_url(room),
+            Some(&alice.access),
+            json!({"participants": []}),
+        )
         .await;
-    assert_eq!(emptied.body["participants"], json!([alice.id]), "{emptied:?}");
+    assert_eq!(
+        emptied.body["participants"],
+        json!([alice.id]),
+        "{emptied:?}"
+    );
 }

@@ -1,0 +1,402 @@
+//! Every operation of openapi.yaml through the SDK, with typed successes and typed errors, and
+//! the check that `DRIVEN` matches the spec's operations.
+
+use std::collections::BTreeSet;
+
+use chat_sdk::{Auth, Client, Error, types};
+use contract_tests::Server;
+
+use crate::{
+    FORBIDDEN, PASSWORD, api_error, delete_message, group, ok, one_to_one, register, say, unique,
+    user,
+};
+
+/// Every operation this file drives; `every_operation_of_the_spec_is_driven` keeps it equal to
+/// the spec's list.
+const DRIVEN: [&str; 18] = [
+    "health_check",
+    "token_obtain",
+    "token_refresh",
+    "users_register",
+    "users_me",
+    "users_list",
+    "rooms_list",
+    "rooms_create",
+    "rooms_retrieve",
+    "rooms_update",
+    "rooms_partial_update",
+    "rooms_destroy",
+    "messages_list",
+    "messages_create",
+    "messages_retrieve",
+    "messages_update",
+    "messages_partial_update",
+    "messages_destroy",
+];
+
+#[test]
+fn every_operation_of_the_spec_is_driven() {
+    let spec =
+        std::fs::read_to_string(contract_tests::server::workspace_root().join("openapi.yaml"))
+            .expect("openapi.yaml");
+    let spec: serde_yaml::Value = serde_yaml::from_str(&spec).expect("YAML");
+    let in_spec: BTreeSet<String> = spec["paths"]
+        .as_mapping()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_mapping().expect("a path item").values())
+        .filter_map(|op| op["operationId"].as_str().map(str::to_owned))
+        .collect();
+    let driven: BTreeSet<String> = DRIVEN.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        in_spec, driven,
+        "add the new operations to this file and to DRIVEN"
+    );
+}
+
+#[tokio::test]
+async fn health_users_and_tokens() {
+    let server = Server::start();
+    let anonymous = Client::anonymous(&server.base);
+
+    let health = ok(anonymous.health_check().send().await, 200);
+    assert_eq!(health.status, "ok");
+
+    // users_register: 201, then DRF's field map for a taken or malformed username.
+    let alice_name = unique("alice");
+    let alice = register(&server, &alice_name).await;
+    assert_eq!(alice.username, alice_name);
+    assert_eq!(alice.email, "");
+    let taken = anonymous
+        .users_register()
+        .body_map(|b| b.username(alice_name.as_str()).password(PASSWORD))
+        .send()
+        .await;
+    let (status, body) = api_error(taken);
+    assert_eq!(status, 400);
+    assert_eq!(
+        body.extra["username"],
+        ["A user with that username already exists."]
+    );
+    let malformed = anonymous
+        .users_register()
+        .body_map(|b| b.username("no spaces allowed").password(PASSWORD))
+        .send()
+        .await;
+    let (status, body) = api_error(malformed);
+    assert_eq!(status, 400);
+    assert!(body.extra.contains_key("username"), "{body:?}");
+    assert_eq!(body.detail, None);
+
+    // The SDK refuses what the spec forbids before sending anything.
+    let short = anonymous
+        .users_register()
+        .body_map(|b| b.username(unique("x").as_str()).password("short"))
+        .send()
+        .await;
+    assert!(matches!(short, Err(Error::InvalidRequest(_))), "{short:?}");
+
+    // token_obtain: a pair, or a typed 401.
+    let obtain = |password: &'static str| {
+        anonymous
+            .token_obtain()
+            .body_map(|b| b.username(alice_name.as_str()).password(password))
+            .send()
+    };
+    let pair = ok(obtain(PASSWORD).await, 200);
+    let (status, body) = api_error(obtain("wrong-password").await);
+    assert_eq!(status, 401);
+    assert_eq!(
+        body.detail.as_deref(),
+        Some("No active account found with the given credentials")
+    );
+
+    // token_refresh rotates: the new pair works, the spent refresh token is refused.
+    let refresh = |token: String| {
+        anonymous
+            .token_refresh()
+            .body_map(|b| b.refresh(token))
+            .send()
+    };
+    let renewed = ok(refresh(pair.refresh.clone()).await, 200);
+    assert_ne!(renewed.refresh, pair.refresh);
+    let (status, body) = api_error(refresh(pair.refresh.clone()).await);
+    assert_eq!(status, 401);
+    assert_eq!(body.code.as_deref(), Some("token_not_valid"));
+
+    // users_me: with a token the session holds, and a typed 401 without one.
+    let alice_client = Client::new(&server.base, Auth::with_tokens(renewed));
+    let me = ok(alice_client.users_me().send().await, 200);
+    assert_eq!(me.id, alice.id);
+    let (status, body) = api_error(anonymous.users_me().send().await);
+    assert_eq!(status, 401);
+    assert_eq!(
+        body.detail.as_deref(),
+        Some("Authentication credentials were not provided.")
+    );
+
+    // users_list: search, the page envelope, and the typed 404 past the end.
+    let tag = unique("tag");
+    for name in ["bob", "carol"] {
+        register(&server, &format!("{name}-{tag}")).await;
+    }
+    let page = ok(
+        alice_client
+            .users_list()
+            .search(tag.as_str())
+            .page_size(1)
+            .send()
+            .await,
+        200,
+    );
+    assert_eq!((page.count, page.total_pages, page.current_page), (2, 2, 1));
+    assert_eq!(page.results.len(), 1);
+    assert!(page.results[0].username.ends_with(&tag));
+    assert!(page.next.is_some() && page.previous.is_none());
+    let (status, body) = api_error(alice_client.users_list().page(99).send().await);
+    assert_eq!(status, 404);
+    assert_eq!(body.detail.as_deref(), Some("Invalid page."));
+}
+
+#[tokio::test]
+async fn rooms() {
+    let server = Server::start();
+    let (alice, alice_client) = user(&server, "alice").await;
+    let (bob, bob_client) = user(&server, "bob").await;
+    let (carol, carol_client) = user(&server, "carol").await;
+
+    // rooms_create: 201 with the creator added; 200 and the same room for a known pair.
+    let room = group(&alice_client, "General", vec![bob.id]).await;
+    assert_eq!(room.created_by, alice.id);
+    assert_eq!(
+        room.participants.iter().copied().collect::<BTreeSet<_>>(),
+        BTreeSet::from([alice.id, bob.id])
+    );
+    let pair = ok(one_to_one(&alice_client, [alice.id, bob.id]).await, 201);
+    let again = ok(one_to_one(&bob_client, [bob.id, alice.id]).await, 200);
+    assert_eq!(again.id, pair.id);
+    assert_eq!(again.room_type, types::RoomType::OneToOne);
+
+    let unknown = alice_client
+        .rooms_create()
+        .body_map(|b| {
+            b.name("Ghosts")
+                .room_type(types::RoomType::Group)
+                .participants(vec![999_999])
+        })
+        .send()
+        .await;
+    let (status, body) = api_error(unknown);
+    assert_eq!(status, 400);
+    assert_eq!(
+        body.extra["participants"],
+        ["Invalid pk \"999999\" - object does not exist."]
+    );
+
+    // rooms_list: the caller's rooms, most recent activity first.
+    let page = ok(alice_client.rooms_list().send().await, 200);
+    assert_eq!(page.count, 2);
+    assert_eq!(
+        page.results.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [pair.id, room.id]
+    );
+    assert_eq!(ok(carol_client.rooms_list().send().await, 200).count, 0);
+
+    // rooms_retrieve: participants only; to others the room does not exist.
+    let seen = ok(bob_client.rooms_retrieve().id(room.id).send().await, 200);
+    assert_eq!(seen.name, "General");
+    let (status, body) = api_error(carol_client.rooms_retrieve().id(room.id).send().await);
+    assert_eq!(status, 404);
+    assert_eq!(body.detail.as_deref(), Some("Not found."));
+
+    // rooms_update (PUT): a participant may rename; changing the type is the creator's.
+    let renamed = bob_client
+        .rooms_update()
+        .id(room.id)
+        .body_map(|b| b.name("Renamed").room_type(types::RoomType::Group))
+        .send()
+        .await;
+    assert_eq!(ok(renamed, 200).name, "Renamed");
+    let retyped = bob_client
+        .rooms_update()
+        .id(room.id)
+        .body_map(|b| b.name("Renamed").room_type(types::RoomType::Course))
+        .send()
+        .await;
+    let (status, body) = api_error(retyped);
+    assert_eq!(status, 403);
+    assert_eq!(body.detail.as_deref(), Some(FORBIDDEN));
+
+    // rooms_partial_update (PATCH): add carol; her client now sees the room.
+    let patched = alice_client
+        .rooms_partial_update()
+        .id(room.id)
+        .body_map(|b| b.participants(vec![alice.id, bob.id, carol.id]))
+        .send()
+        .await;
+    let patched = ok(patched, 200);
+    assert!(patched.participants.contains(&carol.id));
+    assert_eq!(patched.name, "Renamed");
+    ok(carol_client.rooms_retrieve().id(room.id).send().await, 200);
+    let outsider = carol_client
+        .rooms_partial_update()
+        .id(pair.id)
+        .body_map(|b| b.name("Mine".parse::<types::RoomPatchName>().ok()))
+        .send()
+        .await;
+    assert_eq!(api_error(outsider).0, 404);
+
+    // rooms_destroy: the creator only (any member of a ONE_TO_ONE room).
+    let (status, body) = api_error(bob_client.rooms_destroy().id(room.id).send().await);
+    assert_eq!(status, 403);
+    assert_eq!(body.detail.as_deref(), Some(FORBIDDEN));
+    ok(alice_client.rooms_destroy().id(room.id).send().await, 204);
+    ok(bob_client.rooms_destroy().id(pair.id).send().await, 204);
+    let (status, _) = api_error(alice_client.rooms_retrieve().id(room.id).send().await);
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn messages() {
+    let server = Server::start();
+    let (alice, alice_client) = user(&server, "alice").await;
+    let (bob, bob_client) = user(&server, "bob").await;
+    let (_, carol_client) = user(&server, "carol").await;
+    let room = group(&alice_client, "Talk", vec![bob.id]).await;
+
+    // messages_create: 201; the same client_id again is the same message (200), with other
+    // content a 409.
+    let key = uuid::Uuid::new_v4();
+    let create = |content: &'static str| {
+        alice_client
+            .messages_create()
+            .room_id(room.id)
+            .body_map(move |b| b.content(content).client_id(key))
+            .send()
+    };
+    let first = ok(create("Hello").await, 201);
+    assert_eq!(first.sender, alice.username);
+    assert_eq!(first.sender_id, alice.id);
+    assert_eq!(first.chat_room, room.id);
+    assert_eq!(first.client_id, Some(key));
+    assert_eq!(first.updated_at, None);
+    assert_eq!(ok(create("Hello").await, 200).id, first.id);
+    let (status, body) = api_error(create("Something else").await);
+    assert_eq!(status, 409);
+    assert_eq!(
+        body.detail.as_deref(),
+        Some("client_id was already used for a different message.")
+    );
+
+    let blank = alice_client
+        .messages_create()
+        .room_id(room.id)
+        .body_map(|b| b.content("   "))
+        .send()
+        .await;
+    let (status, body) = api_error(blank);
+    assert_eq!(status, 400);
+    assert!(body.extra.contains_key("content"), "{body:?}");
+    let outsider = carol_client
+        .messages_create()
+        .room_id(room.id)
+        .body_map(|b| b.content("Let me in"))
+        .send()
+        .await;
+    let (status, body) = api_error(outsider);
+    assert_eq!(status, 403);
+    assert_eq!(body.detail.as_deref(), Some(FORBIDDEN));
+
+    // messages_list: newest first; a forged cursor is a typed 404.
+    let reply = say(&bob_client, room.id, "Hi Alice").await;
+    let page = ok(
+        alice_client.messages_list().room_id(room.id).send().await,
+        200,
+    );
+    assert_eq!(
+        page.results.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [reply.id, first.id]
+    );
+    assert_eq!((page.next, page.previous), (None, None));
+    let forged = alice_client
+        .messages_list()
+        .room_id(room.id)
+        .cursor("forged")
+        .send()
+        .await;
+    let (status, body) = api_error(forged);
+    assert_eq!(status, 404);
+    assert_eq!(body.detail.as_deref(), Some("Invalid cursor"));
+
+    // messages_retrieve: participants; an id from another room is a 404.
+    let seen = ok(
+        bob_client
+            .messages_retrieve()
+            .room_id(room.id)
+            .id(first.id)
+            .send()
+            .await,
+        200,
+    );
+    assert_eq!(seen.content, "Hello");
+    let other_room = group(&alice_client, "Elsewhere", vec![]).await;
+    let misplaced = alice_client
+        .messages_retrieve()
+        .room_id(other_room.id)
+        .id(first.id)
+        .send()
+        .await;
+    let (status, body) = api_error(misplaced);
+    assert_eq!(status, 404);
+    assert_eq!(body.detail.as_deref(), Some("Not found."));
+
+    // messages_update (PUT) and messages_partial_update (PATCH): the sender only.
+    let edited = alice_client
+        .messages_update()
+        .room_id(room.id)
+        .id(first.id)
+        .body_map(|b| b.content("Hello, edited"))
+        .send()
+        .await;
+    let edited = ok(edited, 200);
+    assert_eq!(edited.content, "Hello, edited");
+    assert!(edited.updated_at.is_some());
+    let not_mine = bob_client
+        .messages_update()
+        .room_id(room.id)
+        .id(first.id)
+        .body_map(|b| b.content("Hijacked"))
+        .send()
+        .await;
+    let (status, body) = api_error(not_mine);
+    assert_eq!(status, 403);
+    assert_eq!(body.detail.as_deref(), Some(FORBIDDEN));
+    let read = alice_client
+        .messages_partial_update()
+        .room_id(room.id)
+        .id(first.id)
+        .body_map(|b| b.is_read(true))
+        .send()
+        .await;
+    let read = ok(read, 200);
+    assert!(read.is_read);
+    assert_eq!(read.content, "Hello, edited");
+    let not_mine = bob_client
+        .messages_partial_update()
+        .room_id(room.id)
+        .id(first.id)
+        .body_map(|b| b.is_read(false))
+        .send()
+        .await;
+    assert_eq!(api_error(not_mine).0, 403);
+
+    // messages_destroy: the sender only; then it is gone.
+    let (status, body) = api_error(delete_message(&bob_client, room.id, first.id).await);
+    assert_eq!(status, 403);
+    assert_eq!(body.detail.as_deref(), Some(FORBIDDEN));
+    ok(delete_message(&alice_client, room.id, first.id).await, 204);
+    assert_eq!(
+        api_error(delete_message(&alice_client, room.id, first.id).await).0,
+        404
+    );
+}
