@@ -2952,6 +2952,56 @@ let response = client.messages_partial_update()
     pub fn messages_partial_update(&self) -> builder::MessagesPartialUpdate<'_> {
         builder::MessagesPartialUpdate::new(self)
     }
+    /**Events of one room (WebSocket)
+
+Upgrades to a WebSocket carrying the room's events (`message.created`,
+`message.updated`, `message.deleted`, `typing`) and accepting `new_message` and
+`typing` actions; `asyncapi.yaml` describes every frame. Participants only (403).
+
+Sends a `GET` request to `/ws/chat/rooms/{room_id}/`
+
+```ignore
+let response = client.ws_room()
+    .room_id(room_id)
+    .send()
+    .await;
+```*/
+    pub fn ws_room(&self) -> builder::WsRoom<'_> {
+        builder::WsRoom::new(self)
+    }
+    /**Events of every room of the caller (WebSocket)
+
+Like the one-room socket for all the caller's rooms, following membership changes:
+actions name their room with `chat_room`.
+
+Sends a `GET` request to `/ws/chat/`
+
+```ignore
+let response = client.ws_all_rooms()
+    .send()
+    .await;
+```*/
+    pub fn ws_all_rooms(&self) -> builder::WsAllRooms<'_> {
+        builder::WsAllRooms::new(self)
+    }
+    /**Chat with one user (WebSocket, seed 002)
+
+The caller must be `user_id`; the ONE_TO_ONE room of the pair is found or created,
+and the socket carries its events. Actions may name `sender` (the caller),
+`chat_room` (that room) and `other_user` (`other_user_id`), as seed 002 lists them.
+
+Sends a `GET` request to `/ws/chat/{user_id}/{other_user_id}/`
+
+```ignore
+let response = client.ws_direct()
+    .user_id(user_id)
+    .other_user_id(other_user_id)
+    .send()
+    .await;
+```*/
+    pub fn ws_direct(&self) -> builder::WsDirect<'_> {
+        builder::WsDirect::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -5129,6 +5179,326 @@ pub mod builder {
                     )
                 }
                 415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::ws_room`]
+
+[`Client::ws_room`]: super::Client::ws_room*/
+    #[derive(Debug, Clone)]
+    pub struct WsRoom<'a> {
+        client: &'a super::Client,
+        room_id: Result<i64, String>,
+    }
+    impl<'a> WsRoom<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                room_id: Err("room_id was not initialized".to_string()),
+            }
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.room_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for room_id failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/ws/chat/rooms/{room_id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<reqwest::Upgraded>, Error<types::ApiError>> {
+            let Self { client, room_id } = self;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/ws/chat/rooms/{}/", client.baseurl, encode_path(& room_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .headers(header_map)
+                .header(::reqwest::header::CONNECTION, "Upgrade")
+                .header(::reqwest::header::UPGRADE, "websocket")
+                .header(::reqwest::header::SEC_WEBSOCKET_VERSION, "13")
+                .header(
+                    ::reqwest::header::SEC_WEBSOCKET_KEY,
+                    ::base64::Engine::encode(
+                        &::base64::engine::general_purpose::STANDARD,
+                        ::rand::random::<[u8; 16]>(),
+                    ),
+                )
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "ws_room",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                101u16 => ResponseValue::upgrade(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::ws_all_rooms`]
+
+[`Client::ws_all_rooms`]: super::Client::ws_all_rooms*/
+    #[derive(Debug, Clone)]
+    pub struct WsAllRooms<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> WsAllRooms<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/ws/chat/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<reqwest::Upgraded>, Error<types::ApiError>> {
+            let Self { client } = self;
+            let url = format!("{}/ws/chat/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .headers(header_map)
+                .header(::reqwest::header::CONNECTION, "Upgrade")
+                .header(::reqwest::header::UPGRADE, "websocket")
+                .header(::reqwest::header::SEC_WEBSOCKET_VERSION, "13")
+                .header(
+                    ::reqwest::header::SEC_WEBSOCKET_KEY,
+                    ::base64::Engine::encode(
+                        &::base64::engine::general_purpose::STANDARD,
+                        ::rand::random::<[u8; 16]>(),
+                    ),
+                )
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "ws_all_rooms",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                101u16 => ResponseValue::upgrade(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::ws_direct`]
+
+[`Client::ws_direct`]: super::Client::ws_direct*/
+    #[derive(Debug, Clone)]
+    pub struct WsDirect<'a> {
+        client: &'a super::Client,
+        user_id: Result<i64, String>,
+        other_user_id: Result<i64, String>,
+    }
+    impl<'a> WsDirect<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+                other_user_id: Err("other_user_id was not initialized".to_string()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for user_id failed".to_string());
+            self
+        }
+        pub fn other_user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.other_user_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for other_user_id failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/ws/chat/{user_id}/{other_user_id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<reqwest::Upgraded>, Error<types::ApiError>> {
+            let Self { client, user_id, other_user_id } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let other_user_id = other_user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/ws/chat/{}/{}/", client.baseurl, encode_path(& user_id.to_string()),
+                encode_path(& other_user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .headers(header_map)
+                .header(::reqwest::header::CONNECTION, "Upgrade")
+                .header(::reqwest::header::UPGRADE, "websocket")
+                .header(::reqwest::header::SEC_WEBSOCKET_VERSION, "13")
+                .header(
+                    ::reqwest::header::SEC_WEBSOCKET_KEY,
+                    ::base64::Engine::encode(
+                        &::base64::engine::general_purpose::STANDARD,
+                        ::rand::random::<[u8; 16]>(),
+                    ),
+                )
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "ws_direct",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                101u16 => ResponseValue::upgrade(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -59,6 +59,23 @@ pub struct Config {
     /// Seconds in-flight requests get to finish after SIGTERM / Ctrl-C.
     #[arg(long, env = "CHAT_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+
+    /// Largest WebSocket frame (and message) a client may send, in bytes.
+    #[arg(long, env = "CHAT_WS_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
+    pub ws_max_frame_bytes: usize,
+
+    /// Open WebSocket connections allowed per user (more → 429).
+    #[arg(long, env = "CHAT_WS_MAX_CONNECTIONS_PER_USER", default_value_t = 32)]
+    pub ws_max_connections_per_user: usize,
+
+    /// Events queued for one WebSocket connection; a client that falls this far behind is
+    /// closed with 1008 `slow consumer` (it catches up with `after=`).
+    #[arg(long, env = "CHAT_WS_QUEUE_LEN", default_value_t = 256)]
+    pub ws_queue_len: usize,
+
+    /// Seconds between pings; a connection silent for two intervals is dropped.
+    #[arg(long, env = "CHAT_WS_PING_INTERVAL_SECS", default_value_t = 20)]
+    pub ws_ping_interval_secs: u64,
 }
 
 impl Config {

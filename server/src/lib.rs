@@ -7,6 +7,8 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod realtime;
+pub mod service;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -12,11 +12,14 @@ use crate::api::pagination::CursorCipher;
 use crate::auth::jwt::TokenIssuer;
 use crate::auth::secret;
 use crate::config::Config;
+use crate::realtime::Realtime;
+use crate::realtime::hub::{Registry, SHUTTING_DOWN};
 use crate::store::Store;
 
 /// What every handler can reach, shared through poem's request data.
 pub struct AppState {
     pub store: Store,
+    pub realtime: Realtime,
     pub tokens: TokenIssuer,
     pub cursors: CursorCipher,
     pub config: Config,
@@ -28,6 +31,7 @@ pub struct App {
     endpoint: poem::endpoint::BoxEndpoint<'static>,
     local_addr: SocketAddr,
     shutdown_grace: Duration,
+    sockets: Arc<Registry>,
 }
 
 /// Opens and migrates the database, loads the secret, and binds `config.bind` (port 0 picks a
@@ -38,6 +42,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         .context("loading the signing secret")?;
     let state = Arc::new(AppState {
         store,
+        realtime: Realtime::local(&config),
         tokens: TokenIssuer::new(
             &secret,
             config.access_token_ttl(),
@@ -61,6 +66,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
 
     Ok(App {
         acceptor,
+        sockets: Arc::clone(&state.realtime.registry),
         endpoint: crate::api::routes(state).map_to_response().boxed(),
         local_addr,
         shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
@@ -74,9 +80,20 @@ impl App {
 
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes; then WebSockets get a 1001 close and in-flight requests
+    /// the grace period to finish.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr, "serving");
+        let sockets = self.sockets;
+        let stop = async move {
+            stop.await;
+            sockets.close_all(SHUTTING_DOWN);
+        };
         Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(self.endpoint, shutdown_signal(), Some(self.shutdown_grace))
+            .run_with_graceful_shutdown(self.endpoint, stop, Some(self.shutdown_grace))
             .await
     }
 }

@@ -70,6 +70,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    #[error("not a WebSocket handshake")]
+    NotWebSocket,
+    #[error("too many WebSocket connections")]
+    TooManyConnections(usize),
     /// Anything unexpected: logged in full, answered with a generic body.
     #[error("internal error: {0}")]
     Internal(String),
@@ -100,6 +104,8 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotWebSocket => StatusCode::BAD_REQUEST,
+            Self::TooManyConnections(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,6 +155,12 @@ impl ApiError {
                 detail(format!("Unsupported media type \"{media}\" in request."))
             }
             Self::Unavailable(why) => detail(why.clone()),
+            Self::NotWebSocket => {
+                detail("Expected a WebSocket handshake (Upgrade: websocket).".into())
+            }
+            Self::TooManyConnections(limit) => detail(format!(
+                "Too many open WebSocket connections (at most {limit} per user)."
+            )),
             Self::Internal(_) => detail("A server error occurred.".into()),
         }
     }
@@ -191,14 +203,15 @@ pub const E409: u32 = 1 << 4;
 pub const E413: u32 = 1 << 5;
 pub const E415: u32 = 1 << 6;
 pub const E503: u32 = 1 << 7;
+pub const E429: u32 = 1 << 8;
 /// What every operation with a JSON request body can answer.
 pub const BODY: u32 = E400 | E413 | E415;
 
-const DOCUMENTED: [(u32, u16, &str); 8] = [
+const DOCUMENTED: [(u32, u16, &str); 9] = [
     (
         E400,
         400,
-        "Validation error: a map of field → messages, or `detail` for malformed JSON",
+        "Validation error: a map of field → messages; `detail` for malformed JSON or a request that is not a WebSocket handshake",
     ),
     (
         E401,
@@ -214,6 +227,7 @@ const DOCUMENTED: [(u32, u16, &str); 8] = [
     (E409, 409, "Conflicts with an earlier request"),
     (E413, 413, "Request body too large"),
     (E415, 415, "Request body is not JSON"),
+    (E429, 429, "Too many requests, or too many open connections"),
     (E503, 503, "The database does not answer"),
 ];
 

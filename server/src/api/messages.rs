@@ -14,15 +14,14 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::ApiTags;
-use super::body::{Fields, JsonBody, boolean, nullable_uuid, primary_key, string};
-
+use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
 use super::pagination::{Cursor, CursorPage, RequestUrl, positive_capped};
 use crate::auth::BearerAuth;
-use crate::domain::text::Content;
 use crate::domain::time::rfc3339;
+use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
-use crate::store::{CreateOutcome, MessageRow, NewMessage, Store};
+use crate::store::MessageRow;
 
 #[derive(Object)]
 #[oai(example)]
@@ -150,44 +149,6 @@ pub enum MessageDeleted {
 const DEFAULT_PAGE_SIZE: i64 = 50;
 const MAX_PAGE_SIZE: i64 = 100;
 
-fn content(value: &serde_json::Value) -> Result<Content, String> {
-    string(value).and_then(|s| Content::parse(&s))
-}
-
-/// 403 unless the room exists and the caller is in it.
-async fn require_member(store: &Store, room_id: i64, user_id: i64) -> Result<(), ApiError> {
-    if store.is_member(room_id, user_id).await? {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-async fn find_message(store: &Store, room_id: i64, id: i64) -> Result<MessageRow, ApiError> {
-    store
-        .find_message(room_id, id)
-        .await?
-        .ok_or(ApiError::NotFound)
-}
-
-/// `sender_id`, if sent, must name a user (400) and be the caller (403).
-async fn check_sender(
-    store: &Store,
-    fields: &mut Fields,
-    caller: i64,
-) -> Result<Option<i64>, ApiError> {
-    let sender_id = fields.optional("sender_id", primary_key);
-    if let Some(id) = sender_id
-        && !store.missing_user_ids(&[id]).await?.is_empty()
-    {
-        fields.error(
-            "sender_id",
-            format!("Invalid pk \"{id}\" - object does not exist."),
-        );
-    }
-    Ok(sender_id.filter(|id| *id != caller))
-}
-
 pub struct MessagesApi;
 
 #[OpenApi(tag = "ApiTags::Messages")]
@@ -213,7 +174,7 @@ impl MessagesApi {
         page_size: Query<Option<i64>>,
         after: Query<Option<i64>>,
     ) -> Result<Json<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
-        require_member(&state.store, room_id.0, auth.0.id).await?;
+        service::require_member(&state.store, room_id.0, auth.0.id).await?;
         let cursor: Option<Cursor> = match cursor.0.as_deref() {
             None => None,
             Some(token) => Some(
@@ -253,33 +214,9 @@ impl MessagesApi {
         room_id: Path<i64>,
         body: JsonBody<MessageCreate>,
     ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 }>> {
-        require_member(&state.store, room_id.0, auth.0.id).await?;
-        let mut fields = body.fields()?;
-        let content = fields.required("content", content);
-        let is_read = fields.optional("is_read", boolean).unwrap_or(false);
-        let client_id = fields.optional("client_id", nullable_uuid).flatten();
-        let impersonated = check_sender(&state.store, &mut fields, auth.0.id).await?;
-        let content = fields.finish(content)?;
-        if impersonated.is_some() {
-            return Err(ApiError::Forbidden.into());
-        }
-        let outcome = state
-            .store
-            .create_message(NewMessage {
-                room_id: room_id.0,
-                sender_id: auth.0.id,
-                content: content.as_str(),
-                is_read,
-                client_id: client_id.map(|id| id.to_string()),
-            })
-            .await?;
-        match outcome {
-            CreateOutcome::Created(row) => Ok(MessageCreated::Created(Json(row.into()))),
-            CreateOutcome::Replayed(row) => Ok(MessageCreated::Existing(Json(row.into()))),
-            CreateOutcome::ClientIdConflict => Err(ApiError::Conflict(
-                "client_id was already used for a different message.",
-            )
-            .into()),
+        match service::send(&state, auth.0.id, room_id.0, || body.fields()).await? {
+            Sent::Created(message) => Ok(MessageCreated::Created(Json(message))),
+            Sent::Replayed(message) => Ok(MessageCreated::Existing(Json(message))),
         }
     }
 
@@ -296,9 +233,9 @@ impl MessagesApi {
         room_id: Path<i64>,
         id: Path<i64>,
     ) -> Result<Json<Message>, Errors<{ E401 | E403 | E404 }>> {
-        require_member(&state.store, room_id.0, auth.0.id).await?;
+        service::require_member(&state.store, room_id.0, auth.0.id).await?;
         Ok(Json(
-            find_message(&state.store, room_id.0, id.0).await?.into(),
+            service::find(&state.store, room_id.0, id.0).await?.into(),
         ))
     }
 
@@ -318,9 +255,9 @@ impl MessagesApi {
         id: Path<i64>,
         body: JsonBody<MessageWrite>,
     ) -> Result<Json<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(Json(
-            edit(&state, auth.0.id, room_id.0, id.0, body, false).await?,
-        ))
+        let message =
+            service::edit(&state, auth.0.id, room_id.0, id.0, || body.fields(), false).await?;
+        Ok(Json(message))
     }
 
     /// Edit a message partially
@@ -339,9 +276,9 @@ impl MessagesApi {
         id: Path<i64>,
         body: JsonBody<MessagePatch, false>,
     ) -> Result<Json<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(Json(
-            edit(&state, auth.0.id, room_id.0, id.0, body, true).await?,
-        ))
+        let message =
+            service::edit(&state, auth.0.id, room_id.0, id.0, || body.fields(), true).await?;
+        Ok(Json(message))
     }
 
     /// Delete a message
@@ -359,45 +296,7 @@ impl MessagesApi {
         room_id: Path<i64>,
         id: Path<i64>,
     ) -> Result<MessageDeleted, Errors<{ E401 | E403 | E404 }>> {
-        require_member(&state.store, room_id.0, auth.0.id).await?;
-        let message = find_message(&state.store, room_id.0, id.0).await?;
-        if message.sender_id != auth.0.id {
-            return Err(ApiError::Forbidden.into());
-        }
-        state.store.delete_message(message.id).await?;
+        service::delete(&state, auth.0.id, room_id.0, id.0).await?;
         Ok(MessageDeleted::NoContent)
     }
-}
-
-/// PUT (`partial = false`: content required) and PATCH, by the sender only.
-async fn edit<T, const REQUIRED: bool>(
-    state: &AppState,
-    caller: i64,
-    room_id: i64,
-    id: i64,
-    body: JsonBody<T, REQUIRED>,
-    partial: bool,
-) -> Result<Message, ApiError> {
-    require_member(&state.store, room_id, caller).await?;
-    let message = find_message(&state.store, room_id, id).await?;
-    if message.sender_id != caller {
-        return Err(ApiError::Forbidden);
-    }
-    let mut fields = body.fields()?;
-    let content = if partial {
-        fields.optional("content", content)
-    } else {
-        fields.required("content", content)
-    };
-    let is_read = fields.optional("is_read", boolean);
-    let impersonated = check_sender(&state.store, &mut fields, caller).await?;
-    fields.finish(Some(()))?;
-    if impersonated.is_some() {
-        return Err(ApiError::Forbidden);
-    }
-    let row = state
-        .store
-        .update_message(message.id, content.as_ref().map(Content::as_str), is_read)
-        .await?;
-    Ok(row.into())
 }

@@ -4,10 +4,11 @@ pub mod body;
 mod docs;
 pub mod error;
 mod health;
-mod messages;
+pub mod messages;
 mod middleware;
 pub mod pagination;
 mod params;
+mod realtime;
 mod rooms;
 mod tokens;
 mod users;
@@ -33,6 +34,8 @@ pub enum ApiTags {
     Rooms,
     /// Messages of a room, newest first, cursor-paginated.
     Messages,
+    /// WebSocket upgrades: events of rooms as they happen (frames in `asyncapi.yaml`).
+    Realtime,
 }
 
 type Apis = (
@@ -41,6 +44,7 @@ type Apis = (
     users::UsersApi,
     rooms::RoomsApi,
     messages::MessagesApi,
+    realtime::RealtimeApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -51,6 +55,7 @@ fn service() -> OpenApiService<Apis, ()> {
             users::UsersApi,
             rooms::RoomsApi,
             messages::MessagesApi,
+            realtime::RealtimeApi,
         ),
         "Chat API",
         env!("CARGO_PKG_VERSION"),
@@ -85,6 +90,7 @@ pub fn spec() -> Spec {
             .flat_map(|item| item.values_mut())
         {
             describe_responses(operation);
+            mark_websocket(operation);
         }
         *paths = std::mem::take(paths)
             .into_iter()
@@ -124,6 +130,17 @@ fn describe_responses(operation: &mut serde_json::Value) {
         {
             *description = reason.into();
         }
+    }
+}
+
+/// progenitor sends the WebSocket handshake headers (and returns the upgraded connection)
+/// only for operations carrying dropshot's extension.
+fn mark_websocket(operation: &mut serde_json::Value) {
+    let upgrades = operation
+        .get("responses")
+        .is_some_and(|responses| responses.get("101").is_some());
+    if let (true, Some(operation)) = (upgrades, operation.as_object_mut()) {
+        operation.insert("x-dropshot-websocket".into(), serde_json::json!({}));
     }
 }
 

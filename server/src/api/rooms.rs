@@ -20,6 +20,7 @@ use crate::auth::BearerAuth;
 use crate::domain::rooms::{self, RoomChange, RoomFacts, RoomType, RuleError};
 use crate::domain::text::RoomName;
 use crate::domain::time::rfc3339;
+use crate::service::rooms as room_events;
 use crate::startup::AppState;
 use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
 
@@ -265,6 +266,9 @@ impl RoomsApi {
                 direct_key,
             })
             .await?;
+        if !existed {
+            room_events::created(&state, id, &members);
+        }
         let room = load_room(&state.store, id, DEFAULT_MESSAGES_LIMIT).await?;
         Ok(if existed {
             RoomCreated::Existing(Json(room))
@@ -340,6 +344,7 @@ impl RoomsApi {
             return Err(ApiError::Forbidden.into());
         }
         state.store.delete_room(room.id).await?;
+        room_events::deleted(&state, room.id);
         Ok(RoomDeleted::NoContent)
     }
 }
@@ -396,5 +401,8 @@ async fn update<T, const REQUIRED: bool>(
             },
         )
         .await?;
+    if change.participants.is_some() {
+        room_events::members_changed(state, room_id, &current, &members);
+    }
     load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT).await
 }

@@ -30,7 +30,8 @@ pub struct CurrentUser {
 )]
 pub struct BearerAuth(pub CurrentUser);
 
-async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser> {
+/// The user of an access token (also for `?token=` on the WebSocket routes).
+pub async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser> {
     let state = req
         .data::<Arc<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;

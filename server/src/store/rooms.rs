@@ -119,6 +119,14 @@ impl Store {
         Ok(ids.into_iter().collect())
     }
 
+    /// Every room `user_id` is in (what an every-room socket listens to).
+    pub async fn member_room_ids(&self, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::query_scalar("SELECT room_id FROM room_participants WHERE user_id = ?")
+            .bind(user_id)
+            .fetch_all(&self.read)
+            .await
+    }
+
     pub async fn count_rooms(&self, user_id: i64) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar("SELECT COUNT(*) FROM room_participants WHERE user_id = ?")
             .bind(user_id)

@@ -10,6 +10,8 @@ use tempfile::TempDir;
 
 pub struct TestApp {
     pub base: String,
+    /// Sending (or dropping) it shuts the server down gracefully.
+    pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub client: reqwest::Client,
     /// The directory holding the database (and its generated secret).
     pub dir: PathBuf,
@@ -57,8 +59,12 @@ pub async fn spawn_in(dir: PathBuf, adjust: impl FnOnce(&mut Config)) -> TestApp
     adjust(&mut config);
     let app = chat_server::build(config).await.expect("server builds");
     let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
     TestApp {
+        stop: Some(stop),
         base,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -6,6 +6,7 @@ mod conventions;
 mod helpers;
 mod message_pagination;
 mod messages;
+mod realtime;
 mod room_pagination;
 mod rooms;
 mod spec;

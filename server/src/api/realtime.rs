@@ -1,0 +1,180 @@
+//! The WebSocket routes (API.md "Realtime"): authentication, membership and limits are
+//! checked as plain HTTP before the upgrade; `asyncapi.yaml` documents the frames.
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem::web::websocket::{BoxWebSocketUpgraded, WebSocket, WebSocketConfig};
+use poem_openapi::auth::{ApiKey, Bearer};
+use poem_openapi::param::Path;
+use poem_openapi::{OpenApi, SecurityScheme};
+
+use super::ApiTags;
+use super::error::{ApiError, E400, E401, E403, E404, E429, Errors};
+use crate::auth::{BearerAuth, CurrentUser};
+use crate::realtime::Scope;
+use crate::realtime::connection::{self, Connection};
+use crate::realtime::hub::TooManyConnections;
+use crate::service::rooms::direct_room;
+use crate::startup::AppState;
+
+/// `?token=<access token>`: browsers cannot set headers on a WebSocket handshake.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "TokenQuery",
+    ty = "api_key",
+    key_name = "token",
+    key_in = "query",
+    checker = "authenticate_query"
+)]
+pub struct TokenQuery(CurrentUser);
+
+async fn authenticate_query(req: &poem::Request, key: ApiKey) -> poem::Result<CurrentUser> {
+    crate::auth::authenticate(req, Bearer { token: key.key }).await
+}
+
+/// Either way of presenting an access token.
+// The query is tried first: when both fail, the header's error (e.g. `token_not_valid`) is
+// the one reported.
+#[derive(SecurityScheme)]
+pub enum SocketAuth {
+    Query(TokenQuery),
+    Header(BearerAuth),
+}
+
+impl SocketAuth {
+    fn user(self) -> CurrentUser {
+        match self {
+            Self::Query(TokenQuery(user)) | Self::Header(BearerAuth(user)) => user,
+        }
+    }
+}
+
+/// A socket, or why not (400 is a request that is not a WebSocket handshake).
+type Upgrade<const E: u32> = Result<BoxWebSocketUpgraded, Errors<E>>;
+const ROOM_ERRORS: u32 = E400 | E401 | E403 | E404 | E429;
+
+pub struct RealtimeApi;
+
+#[OpenApi(tag = "ApiTags::Realtime")]
+impl RealtimeApi {
+    /// Events of one room (WebSocket)
+    ///
+    /// Upgrades to a WebSocket carrying the room's events (`message.created`,
+    /// `message.updated`, `message.deleted`, `typing`) and accepting `new_message` and
+    /// `typing` actions; `asyncapi.yaml` describes every frame. Participants only (403).
+    #[oai(
+        path = "/ws/chat/rooms/:room_id/",
+        method = "get",
+        operation_id = "ws_room"
+    )]
+    async fn ws_room(
+        &self,
+        auth: SocketAuth,
+        state: Data<&Arc<AppState>>,
+        room_id: Path<i64>,
+        ws: poem::Result<WebSocket>,
+    ) -> Upgrade<ROOM_ERRORS> {
+        let user = auth.user();
+        if !state.store.is_member(room_id.0, user.id).await? {
+            return Err(ApiError::Forbidden.into());
+        }
+        accept(
+            &state,
+            ws,
+            user,
+            Scope::Room(room_id.0),
+            vec![room_id.0],
+            None,
+        )
+    }
+
+    /// Events of every room of the caller (WebSocket)
+    ///
+    /// Like the one-room socket for all the caller's rooms, following membership changes:
+    /// actions name their room with `chat_room`.
+    #[oai(path = "/ws/chat/", method = "get", operation_id = "ws_all_rooms")]
+    async fn ws_all_rooms(
+        &self,
+        auth: SocketAuth,
+        state: Data<&Arc<AppState>>,
+        ws: poem::Result<WebSocket>,
+    ) -> Upgrade<{ E400 | E401 | E429 }> {
+        let user = auth.user();
+        let rooms = state.store.member_room_ids(user.id).await?;
+        accept(&state, ws, user, Scope::AllRooms, rooms, None)
+    }
+
+    /// Chat with one user (WebSocket, seed 002)
+    ///
+    /// The caller must be `user_id`; the ONE_TO_ONE room of the pair is found or created,
+    /// and the socket carries its events. Actions may name `sender` (the caller),
+    /// `chat_room` (that room) and `other_user` (`other_user_id`), as seed 002 lists them.
+    #[oai(
+        path = "/ws/chat/:user_id/:other_user_id/",
+        method = "get",
+        operation_id = "ws_direct"
+    )]
+    async fn ws_direct(
+        &self,
+        auth: SocketAuth,
+        state: Data<&Arc<AppState>>,
+        user_id: Path<i64>,
+        other_user_id: Path<i64>,
+        ws: poem::Result<WebSocket>,
+    ) -> Upgrade<ROOM_ERRORS> {
+        let user = auth.user();
+        if user.id != user_id.0 {
+            return Err(ApiError::Forbidden.into());
+        }
+        if ws.is_err() {
+            // Nothing to create for a request that cannot become a socket.
+            return Err(ApiError::NotWebSocket.into());
+        }
+        let room = direct_room(&state, user.id, other_user_id.0).await?;
+        accept(
+            &state,
+            ws,
+            user,
+            Scope::Room(room),
+            vec![room],
+            Some(other_user_id.0),
+        )
+    }
+}
+
+/// Registers the connection with the hub (so nothing published from now on is missed) and
+/// completes the upgrade.
+fn accept<const E: u32>(
+    state: &Arc<AppState>,
+    ws: poem::Result<WebSocket>,
+    user: CurrentUser,
+    scope: Scope,
+    rooms: Vec<i64>,
+    other_user: Option<i64>,
+) -> Upgrade<E> {
+    let ws = ws.map_err(|_| ApiError::NotWebSocket)?;
+    let realtime = &state.realtime;
+    let registration =
+        realtime
+            .registry
+            .register(user.id, scope, &rooms)
+            .map_err(|TooManyConnections| {
+                ApiError::TooManyConnections(state.config.ws_max_connections_per_user)
+            })?;
+    let max = realtime.settings.max_frame_bytes;
+    let config = WebSocketConfig::default()
+        .max_frame_size(Some(max))
+        .max_message_size(Some(max));
+    let conn = Connection {
+        state: Arc::clone(state),
+        user,
+        scope,
+        other_user,
+        registration,
+    };
+    Ok(ws
+        .config(config)
+        .on_upgrade(move |socket| connection::run(socket, conn))
+        .boxed())
+}

@@ -1,0 +1,243 @@
+//! One WebSocket connection: events out through its bounded queue, actions in, keep-alive
+//! pings, and the close frame that says why the server ended it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use poem::web::websocket::{Message, WebSocketStream};
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+use tokio::time::{Instant, MissedTickBehavior, timeout};
+
+use super::hub::{Closing, Registration};
+use super::{Action, Broadcast, Event, Scope};
+use crate::api::body::Fields;
+use crate::api::error::ApiError;
+use crate::auth::CurrentUser;
+use crate::service::messages::{self, Sent};
+use crate::startup::AppState;
+
+const GONE_SILENT: Closing = Closing {
+    code: 1001,
+    reason: "no pong",
+};
+const TOO_BIG: Closing = Closing {
+    code: 1009,
+    reason: "frame too large",
+};
+const PROTOCOL_ERROR: Closing = Closing {
+    code: 1002,
+    reason: "protocol error",
+};
+/// How long a close frame may take to leave before the socket is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// An accepted connection, registered with the hub before the upgrade completed.
+pub struct Connection {
+    pub state: Arc<AppState>,
+    pub user: CurrentUser,
+    pub scope: Scope,
+    /// Seed 002's pair route: the other user of the pair, whom actions may name.
+    pub other_user: Option<i64>,
+    pub registration: Registration,
+}
+
+/// Serves the connection until the client leaves, falls behind, goes silent, or the server
+/// closes it (membership, room deletion, shutdown).
+pub async fn run(socket: WebSocketStream, mut conn: Connection) {
+    let (mut sink, mut stream) = socket.split();
+    let interval = conn.state.realtime.settings.ping_interval;
+    let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+
+    let closing = 'serve: loop {
+        tokio::select! {
+            changed = conn.registration.closed.changed() => {
+                if changed.is_err() {
+                    break None;
+                }
+                break *conn.registration.closed.borrow();
+            }
+            event = conn.registration.events.recv() => {
+                let Some(text) = event else { break None };
+                if !send(&mut sink, &mut conn.registration.closed, Message::Text(text)).await {
+                    break None;
+                }
+            }
+            frame = stream.next() => {
+                last_heard = Instant::now();
+                let replies = match frame {
+                    Some(Ok(Message::Text(text))) => conn.act(&text).await,
+                    Some(Ok(Message::Binary(_))) => vec![Event::error(
+                        "parse_error",
+                        "Frames are JSON text; binary frames are not accepted.",
+                    )
+                    .to_text()],
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => Vec::new(),
+                    Some(Ok(Message::Close(_))) | None => break None,
+                    Some(Err(err)) => break Some(read_error(&err)),
+                };
+                for reply in replies {
+                    if !send(&mut sink, &mut conn.registration.closed, Message::Text(reply)).await {
+                        break 'serve None;
+                    }
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > interval * 2 {
+                    break Some(GONE_SILENT);
+                }
+                if !send(&mut sink, &mut conn.registration.closed, Message::Ping(Vec::new())).await {
+                    break None;
+                }
+            }
+        }
+    };
+    // A send abandoned because the hub closed the connection leaves the reason in `closed`.
+    let closing = closing.or(*conn.registration.closed.borrow());
+    if let Some(why) = closing {
+        let frame = Message::close_with(why.code, why.reason);
+        let _ = timeout(CLOSE_TIMEOUT, sink.send(frame)).await;
+    }
+    let _ = timeout(CLOSE_TIMEOUT, sink.close()).await;
+}
+
+/// Sends one frame unless the hub closes the connection first (a client that stopped
+/// reading blocks the send; the hub's verdict must still get through).
+async fn send<S>(
+    sink: &mut S,
+    closed: &mut watch::Receiver<Option<Closing>>,
+    frame: Message,
+) -> bool
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    tokio::select! {
+        sent = sink.send(frame) => sent.is_ok(),
+        _ = closed.changed() => false,
+    }
+}
+
+fn read_error(err: &std::io::Error) -> Closing {
+    // poem hands tungstenite's errors over as text; a size limit reads "Space limit exceeded".
+    if err.to_string().contains("Space limit exceeded") {
+        TOO_BIG
+    } else {
+        PROTOCOL_ERROR
+    }
+}
+
+impl Connection {
+    /// Carries out one client frame; returns the events for this socket alone.
+    async fn act(&self, text: &str) -> Vec<String> {
+        let reply = match Action::parse(text) {
+            Ok(Action::NewMessage(fields)) => self.new_message(&fields).await,
+            Ok(Action::Typing(fields)) => self.typing(&fields),
+            Err(event) => Some(event),
+        };
+        reply.map(|event| event.to_text()).into_iter().collect()
+    }
+
+    /// Stored exactly like `POST .../messages/`; the sender hears its own `message.created`
+    /// through the room like everyone else, which is the acknowledgement.
+    async fn new_message(&self, action: &Map<String, Value>) -> Option<Event<'static>> {
+        let room_id = match self.room_of(action) {
+            Ok(room) => room,
+            Err(event) => return Some(event),
+        };
+        if let Err(event) = self.check_pair_fields(action) {
+            return Some(event);
+        }
+        let mut body = Map::new();
+        for (from, to) in [("message", "content"), ("client_id", "client_id")] {
+            if let Some(value) = action.get(from) {
+                body.insert(to.to_owned(), value.clone());
+            }
+        }
+        match messages::send(&self.state, self.user.id, room_id, || Ok(Fields::new(body))).await {
+            Ok(Sent::Created(_)) => None,
+            // A retry of a stored message: only the sender needs to hear it again.
+            Ok(Sent::Replayed(message)) => Some(Event::created(&message)),
+            Err(ApiError::Validation(mut errors)) => {
+                // The action calls the text `message`; the REST body calls it `content`.
+                if let Some(messages) = errors.remove("content") {
+                    errors.insert("message".into(), messages);
+                }
+                Some(Event::from_api_error(&ApiError::Validation(errors)))
+            }
+            Err(err) => Some(Event::from_api_error(&err)),
+        }
+    }
+
+    fn typing(&self, action: &Map<String, Value>) -> Option<Event<'static>> {
+        let room_id = match self.room_of(action) {
+            Ok(room) => room,
+            Err(event) => return Some(event),
+        };
+        if let Err(event) = self.check_pair_fields(action) {
+            return Some(event);
+        }
+        if !self
+            .state
+            .realtime
+            .registry
+            .hears(&self.registration, room_id)
+        {
+            return Some(Event::from_api_error(&ApiError::Forbidden));
+        }
+        let event = Event::Typing {
+            chat_room: room_id,
+            user_id: self.user.id,
+            username: &self.user.username,
+        };
+        self.state.realtime.bus.publish(Broadcast::Event {
+            room_id,
+            json: event.to_text(),
+            except_user: Some(self.user.id),
+        });
+        None
+    }
+
+    /// The room an action is for: this socket's room (`chat_room`, if sent, must be it), or
+    /// on the every-room socket the `chat_room` it names.
+    fn room_of(&self, action: &Map<String, Value>) -> Result<i64, Event<'static>> {
+        let named = action.get("chat_room").filter(|v| !v.is_null());
+        match (self.scope, named) {
+            (Scope::Room(room), None) => Ok(room),
+            (Scope::Room(room), Some(value)) if value.as_i64() == Some(room) => Ok(room),
+            (Scope::Room(_), Some(_)) => Err(invalid("chat_room", "Must be this socket's room.")),
+            (Scope::AllRooms, Some(value)) => value
+                .as_i64()
+                .ok_or_else(|| invalid("chat_room", "A valid integer is required.")),
+            (Scope::AllRooms, None) => Err(invalid("chat_room", "This field is required.")),
+        }
+    }
+
+    /// Seed 002's fields: `sender`, if sent, must be the caller; `other_user` the pair's other.
+    fn check_pair_fields(&self, action: &Map<String, Value>) -> Result<(), Event<'static>> {
+        if let Some(sender) = action.get("sender").filter(|v| !v.is_null())
+            && sender.as_i64() != Some(self.user.id)
+        {
+            return Err(Event::from_api_error(&ApiError::Forbidden));
+        }
+        if let (Some(other), Some(named)) = (
+            self.other_user,
+            action.get("other_user").filter(|v| !v.is_null()),
+        ) && named.as_i64() != Some(other)
+        {
+            return Err(invalid(
+                "other_user",
+                "Must be the other user of this chat.",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid(field: &str, message: &str) -> Event<'static> {
+    let mut errors = crate::api::error::FieldErrors::new();
+    errors.insert(field.to_owned(), vec![message.to_owned()]);
+    Event::from_api_error(&ApiError::Validation(errors))
+}

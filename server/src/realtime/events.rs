@@ -1,0 +1,149 @@
+//! The frames of the WebSocket protocol (`asyncapi.yaml` documents them): events the server
+//! sends, and the actions clients send.
+
+use poem_openapi::types::ToJSON;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::api::error::{ApiError, FieldErrors};
+use crate::api::messages::Message;
+
+/// Server → client. Events about a change are built once and sent as the same text to every
+/// subscriber, whether the change came through REST or a socket.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type")]
+pub enum Event<'a> {
+    #[serde(rename = "message.created")]
+    MessageCreated { message: Value },
+    #[serde(rename = "message.updated")]
+    MessageUpdated { message: Value },
+    #[serde(rename = "message.deleted")]
+    MessageDeleted { chat_room: i64, message_id: i64 },
+    #[serde(rename = "typing")]
+    Typing {
+        chat_room: i64,
+        user_id: i64,
+        username: &'a str,
+    },
+    #[serde(rename = "error")]
+    Error {
+        detail: String,
+        code: &'static str,
+        /// Field → messages, for a `new_message` that fails validation.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        errors: Option<FieldErrors>,
+    },
+}
+
+impl Event<'_> {
+    pub fn created(message: &Message) -> Event<'static> {
+        Event::MessageCreated {
+            message: message.to_json().unwrap_or_default(),
+        }
+    }
+
+    pub fn updated(message: &Message) -> Event<'static> {
+        Event::MessageUpdated {
+            message: message.to_json().unwrap_or_default(),
+        }
+    }
+
+    pub fn error(code: &'static str, detail: impl Into<String>) -> Event<'static> {
+        Event::Error {
+            detail: detail.into(),
+            code,
+            errors: None,
+        }
+    }
+
+    /// The socket's form of an API error: the REST body's `detail` (or a summary of the field
+    /// errors) with a stable `code`.
+    pub fn from_api_error(err: &ApiError) -> Event<'static> {
+        match err {
+            ApiError::Validation(fields) => Event::Error {
+                detail: "Invalid message.".into(),
+                code: "invalid",
+                errors: Some(fields.clone()),
+            },
+            ApiError::Forbidden => Event::error(
+                "permission_denied",
+                "You do not have permission to perform this action.",
+            ),
+            ApiError::NotFound => Event::error("not_found", "Not found."),
+            ApiError::Conflict(detail) => Event::error("conflict", *detail),
+            _ => Event::error("error", "A server error occurred."),
+        }
+    }
+
+    pub fn to_text(&self) -> String {
+        // Serialising plain maps, strings and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Client → server, after JSON parsing; what each action needs is read from its object.
+pub enum Action {
+    NewMessage(Map<String, Value>),
+    Typing(Map<String, Value>),
+}
+
+impl Action {
+    /// The action of a text frame, or the `error` event answering it.
+    pub fn parse(text: &str) -> Result<Action, Event<'static>> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|err| Event::error("parse_error", format!("JSON parse error - {err}")))?;
+        let Value::Object(fields) = value else {
+            return Err(Event::error(
+                "parse_error",
+                "Expected a JSON object with an \"action\".",
+            ));
+        };
+        match fields.get("action").and_then(Value::as_str) {
+            Some("new_message") => Ok(Action::NewMessage(fields)),
+            Some("typing") => Ok(Action::Typing(fields)),
+            Some(other) => Err(Event::error(
+                "unknown_action",
+                format!("Unknown action \"{other}\"."),
+            )),
+            None => Err(Event::error(
+                "unknown_action",
+                "Every frame needs an \"action\": \"new_message\" or \"typing\".",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn events_have_their_documented_shapes() {
+        let deleted = Event::MessageDeleted {
+            chat_room: 1,
+            message_id: 2,
+        };
+        assert_eq!(
+            serde_json::from_str::<Value>(&deleted.to_text()).ok(),
+            Some(json!({"type": "message.deleted", "chat_room": 1, "message_id": 2}))
+        );
+        let error = Event::error("unknown_action", "nope");
+        assert_eq!(
+            serde_json::from_str::<Value>(&error.to_text()).ok(),
+            Some(json!({"type": "error", "detail": "nope", "code": "unknown_action"}))
+        );
+    }
+
+    #[test]
+    fn frames_that_are_not_actions_are_errors() {
+        for frame in ["{", "[]", "{}", r#"{"action": "dance"}"#] {
+            assert!(Action::parse(frame).is_err(), "{frame}");
+        }
+        assert!(matches!(
+            Action::parse(r#"{"action": "typing"}"#),
+            Ok(Action::Typing(_))
+        ));
+    }
+}

@@ -1,0 +1,46 @@
+//! WebSocket delivery: the fan-out hub, the protocol's frames, and the life of a connection.
+//! The upgrade routes themselves are in `api::realtime` (they are documented operations).
+
+pub mod connection;
+pub mod events;
+pub mod hub;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use events::{Action, Event};
+pub use hub::{Broadcast, Bus, LocalBus, Registry, Scope};
+
+use crate::config::Config;
+
+/// The sockets of this instance and the bus that feeds them.
+pub struct Realtime {
+    pub bus: Arc<dyn Bus>,
+    pub registry: Arc<Registry>,
+    pub settings: Settings,
+}
+
+/// Per-connection limits, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub max_frame_bytes: usize,
+    pub ping_interval: Duration,
+}
+
+impl Realtime {
+    /// A single-instance hub: broadcasts go straight to this instance's registry.
+    pub fn local(config: &Config) -> Self {
+        let registry = Arc::new(Registry::new(
+            config.ws_queue_len,
+            config.ws_max_connections_per_user,
+        ));
+        Self {
+            bus: Arc::new(LocalBus(Arc::clone(&registry))),
+            registry,
+            settings: Settings {
+                max_frame_bytes: config.ws_max_frame_bytes,
+                ping_interval: Duration::from_secs(config.ws_ping_interval_secs.max(1)),
+            },
+        }
+    }
+}

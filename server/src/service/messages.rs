@@ -1,0 +1,163 @@
+//! Sending, editing and deleting messages: one path for REST, sockets and the seed routes, so
+//! validation, storage, idempotency and the events that follow are the same whichever way a
+//! message comes in. An event goes out only after the change is durably stored.
+
+use crate::api::body::{Fields, boolean, nullable_uuid, primary_key, string};
+use crate::api::error::ApiError;
+use crate::api::messages::Message;
+use crate::domain::text::Content;
+use crate::realtime::{Broadcast, Event};
+use crate::startup::AppState;
+use crate::store::{CreateOutcome, MessageRow, NewMessage, Store};
+
+/// The outcome of a send.
+pub enum Sent {
+    /// Stored now (REST 201); subscribers have been told.
+    Created(Message),
+    /// The sender's `client_id` was already used for this content: the first message (REST
+    /// 200); nobody is told again.
+    Replayed(Message),
+}
+
+/// 403 unless the room exists and the caller is in it (seed 004).
+pub async fn require_member(store: &Store, room_id: i64, user_id: i64) -> Result<(), ApiError> {
+    if store.is_member(room_id, user_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// A message of that room, or 404.
+pub async fn find(store: &Store, room_id: i64, id: i64) -> Result<MessageRow, ApiError> {
+    store
+        .find_message(room_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Sends `content` (+ `is_read`, `sender_id`, `client_id`) as `caller` into `room_id`. The
+/// body is read only once the caller is known to be in the room: an outsider's malformed body
+/// is a 403, not a 400, as DRF checks permissions first.
+pub async fn send(
+    state: &AppState,
+    caller: i64,
+    room_id: i64,
+    body: impl FnOnce() -> Result<Fields, ApiError>,
+) -> Result<Sent, ApiError> {
+    require_member(&state.store, room_id, caller).await?;
+    let mut fields = body()?;
+    let content = fields.required("content", content);
+    let is_read = fields.optional("is_read", boolean).unwrap_or(false);
+    let client_id = fields.optional("client_id", nullable_uuid).flatten();
+    let impersonated = check_sender(&state.store, &mut fields, caller).await?;
+    let content = fields.finish(content)?;
+    if impersonated.is_some() {
+        return Err(ApiError::Forbidden);
+    }
+    let outcome = state
+        .store
+        .create_message(NewMessage {
+            room_id,
+            sender_id: caller,
+            content: content.as_str(),
+            is_read,
+            client_id: client_id.map(|id| id.to_string()),
+        })
+        .await?;
+    match outcome {
+        CreateOutcome::Created(row) => {
+            let message = Message::from(row);
+            publish(state, room_id, &Event::created(&message));
+            Ok(Sent::Created(message))
+        }
+        CreateOutcome::Replayed(row) => Ok(Sent::Replayed(row.into())),
+        CreateOutcome::ClientIdConflict => Err(ApiError::Conflict(
+            "client_id was already used for a different message.",
+        )),
+    }
+}
+
+/// PUT (`partial = false`: `content` required) and PATCH, by the sender only.
+pub async fn edit(
+    state: &AppState,
+    caller: i64,
+    room_id: i64,
+    id: i64,
+    body: impl FnOnce() -> Result<Fields, ApiError>,
+    partial: bool,
+) -> Result<Message, ApiError> {
+    require_member(&state.store, room_id, caller).await?;
+    let message = find(&state.store, room_id, id).await?;
+    if message.sender_id != caller {
+        return Err(ApiError::Forbidden);
+    }
+    let mut fields = body()?;
+    let content = if partial {
+        fields.optional("content", content)
+    } else {
+        fields.required("content", content)
+    };
+    let is_read = fields.optional("is_read", boolean);
+    let impersonated = check_sender(&state.store, &mut fields, caller).await?;
+    fields.finish(Some(()))?;
+    if impersonated.is_some() {
+        return Err(ApiError::Forbidden);
+    }
+    let row = state
+        .store
+        .update_message(message.id, content.as_ref().map(Content::as_str), is_read)
+        .await?;
+    let message = Message::from(row);
+    publish(state, room_id, &Event::updated(&message));
+    Ok(message)
+}
+
+/// Deletes a message, by its sender only.
+pub async fn delete(state: &AppState, caller: i64, room_id: i64, id: i64) -> Result<(), ApiError> {
+    require_member(&state.store, room_id, caller).await?;
+    let message = find(&state.store, room_id, id).await?;
+    if message.sender_id != caller {
+        return Err(ApiError::Forbidden);
+    }
+    state.store.delete_message(message.id).await?;
+    publish(
+        state,
+        room_id,
+        &Event::MessageDeleted {
+            chat_room: room_id,
+            message_id: message.id,
+        },
+    );
+    Ok(())
+}
+
+fn publish(state: &AppState, room_id: i64, event: &Event<'_>) {
+    state.realtime.bus.publish(Broadcast::Event {
+        room_id,
+        json: event.to_text(),
+        except_user: None,
+    });
+}
+
+fn content(value: &serde_json::Value) -> Result<Content, String> {
+    string(value).and_then(|s| Content::parse(&s))
+}
+
+/// `sender_id`, if sent, must name a user (400) and be the caller (403).
+async fn check_sender(
+    store: &Store,
+    fields: &mut Fields,
+    caller: i64,
+) -> Result<Option<i64>, ApiError> {
+    let sender_id = fields.optional("sender_id", primary_key);
+    if let Some(id) = sender_id
+        && !store.missing_user_ids(&[id]).await?.is_empty()
+    {
+        fields.error(
+            "sender_id",
+            format!("Invalid pk \"{id}\" - object does not exist."),
+        );
+    }
+    Ok(sender_id.filter(|id| *id != caller))
+}

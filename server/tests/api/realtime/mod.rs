@@ -1,0 +1,126 @@
+//! WebSocket delivery against the real server: real clients, real frames.
+
+mod smoke;
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::helpers::*;
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long a test waits for a frame that should come.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+/// How long a test waits to be sure a frame does not come.
+pub const QUIET: Duration = Duration::from_millis(300);
+
+fn ws_url(app: &TestApp, path: &str) -> String {
+    format!("{}{path}", app.base.replacen("http://", "ws://", 1))
+}
+
+/// Opens `path` with `Authorization: Bearer <token>`.
+pub async fn connect(app: &TestApp, path: &str, token: &str) -> Socket {
+    try_connect(app, path, Some(token))
+        .await
+        .unwrap_or_else(|err| panic!("WebSocket to {path} refused: {err}"))
+}
+
+/// The handshake's outcome: a socket, or the HTTP refusal (status and JSON body inside).
+pub async fn try_connect(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+) -> Result<Socket, WsError> {
+    let mut request = ws_url(app, path).into_client_request()?;
+    if let Some(token) = token {
+        let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("header value");
+        request.headers_mut().insert("authorization", value);
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(socket, _)| socket)
+}
+
+/// The HTTP status and JSON body of a refused handshake.
+pub fn refusal(result: Result<Socket, WsError>) -> (u16, Value) {
+    match result {
+        Err(WsError::Http(response)) => {
+            let body = response
+                .body()
+                .as_deref()
+                .and_then(|bytes| serde_json::from_slice(bytes).ok())
+                .unwrap_or(Value::Null);
+            (response.status().as_u16(), body)
+        }
+        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Ok(_) => panic!("expected an HTTP refusal, got a socket"),
+    }
+}
+
+/// The next JSON event (pings and pongs skipped); panics after [`PATIENCE`].
+pub async fn next_event(socket: &mut Socket) -> Value {
+    tokio::time::timeout(PATIENCE, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    return serde_json::from_str(text.as_str()).expect("events are JSON");
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => panic!("expected an event, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("an event within the patience")
+}
+
+/// Asserts nothing but keep-alives arrives for [`QUIET`].
+pub async fn assert_silent(socket: &mut Socket) {
+    let heard = tokio::time::timeout(QUIET, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => return other,
+            }
+        }
+    })
+    .await;
+    if let Ok(frame) = heard {
+        panic!("expected silence, got {frame:?}");
+    }
+}
+
+/// The close frame the server sends (code, reason), skipping events still queued.
+pub async fn close_frame(socket: &mut Socket) -> Option<(u16, String)> {
+    tokio::time::timeout(PATIENCE, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => {
+                    return frame.map(|CloseFrame { code, reason }| {
+                        (u16::from(code), reason.as_str().to_owned())
+                    });
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    })
+    .await
+    .expect("a close within the patience")
+}
+
+/// Sends a JSON action.
+pub async fn act(socket: &mut Socket, action: Value) {
+    socket
+        .send(Message::text(action.to_string()))
+        .await
+        .expect("frame sent");
+}
