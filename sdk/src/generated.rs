@@ -71,7 +71,8 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
     ///`MessageCreate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MessageCreate {
-        ///Idempotency key: sending the same one again returns the first message with 200.
+        /**Idempotency key: sending the same one again returns the first message with 200.
+`null` is the same as leaving it out.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub client_id: ::std::option::Option<::uuid::Uuid>,
         ///Trimmed; 1–10,000 characters.

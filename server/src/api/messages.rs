@@ -100,6 +100,8 @@ pub struct MessageCreate {
     /// Must be the caller if sent (403 otherwise).
     pub sender_id: Option<i64>,
     /// Idempotency key: sending the same one again returns the first message with 200.
+    /// `null` is the same as leaving it out.
+    #[oai(nullable)]
     pub client_id: Option<Uuid>,
 }
 

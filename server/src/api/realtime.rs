@@ -7,14 +7,15 @@ use poem::web::Data;
 use poem::web::websocket::{BoxWebSocketUpgraded, WebSocket, WebSocketConfig};
 use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::param::Path;
-use poem_openapi::{OpenApi, SecurityScheme};
+use poem_openapi::registry::Registry;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi, SecurityScheme};
 
 use super::ApiTags;
 use super::error::{ApiError, E400, E401, E403, E404, E429, Errors};
 use crate::auth::{BearerAuth, CurrentUser};
 use crate::realtime::Scope;
 use crate::realtime::connection::{self, Connection};
-use crate::realtime::hub::TooManyConnections;
+use crate::realtime::hub::{Registration, TooManyConnections};
 use crate::service::rooms::direct_room;
 use crate::startup::AppState;
 
@@ -33,13 +34,52 @@ async fn authenticate_query(req: &poem::Request, key: ApiKey) -> poem::Result<Cu
     crate::auth::authenticate(req, Bearer { token: key.key }).await
 }
 
-/// Either way of presenting an access token.
-// The query is tried first: when both fail, the header's error (e.g. `token_not_valid`) is
-// the one reported.
-#[derive(SecurityScheme)]
+/// Either way of presenting an access token. Written out rather than derived: the derived
+/// enum reports the last scheme's failure, so a bad `?token=` without a header would read
+/// "not provided" instead of `token_not_valid`.
 pub enum SocketAuth {
     Query(TokenQuery),
     Header(BearerAuth),
+}
+
+impl<'a> ApiExtractor<'a> for SocketAuth {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        TokenQuery::register(registry);
+        BearerAuth::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        let mut schemes = TokenQuery::security_schemes();
+        schemes.extend(BearerAuth::security_schemes());
+        schemes
+    }
+
+    async fn from_request(
+        req: &'a poem::Request,
+        body: &mut poem::RequestBody,
+        options: ExtractParamOptions<()>,
+    ) -> poem::Result<Self> {
+        let query_token = req.uri().query().is_some_and(|query| {
+            form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == "token")
+        });
+        if !query_token {
+            return BearerAuth::from_request(req, body, options)
+                .await
+                .map(Self::Header);
+        }
+        match TokenQuery::from_request(req, body, options.clone()).await {
+            Ok(query) => Ok(Self::Query(query)),
+            // Either credential that works is enough; if neither does, the query's error.
+            Err(query_error) => BearerAuth::from_request(req, body, options)
+                .await
+                .map(Self::Header)
+                .map_err(|_| query_error),
+        }
+    }
 }
 
 impl SocketAuth {
@@ -79,14 +119,8 @@ impl RealtimeApi {
         if !state.store.is_member(room_id.0, user.id).await? {
             return Err(ApiError::Forbidden.into());
         }
-        accept(
-            &state,
-            ws,
-            user,
-            Scope::Room(room_id.0),
-            vec![room_id.0],
-            None,
-        )
+        let registration = register(&state, &user, Scope::Room(room_id.0), &[room_id.0])?;
+        accept(&state, ws, user, registration, None)
     }
 
     /// Events of every room of the caller (WebSocket)
@@ -101,8 +135,12 @@ impl RealtimeApi {
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<{ E400 | E401 | E429 }> {
         let user = auth.user();
-        let rooms = state.store.member_room_ids(user.id).await?;
-        accept(&state, ws, user, Scope::AllRooms, rooms, None)
+        // Registered before the rooms are read: a room joined meanwhile is not missed.
+        let registration = register(&state, &user, Scope::AllRooms, &[])?;
+        for room in state.store.member_room_ids(user.id).await? {
+            state.realtime.registry.listen(&registration, room);
+        }
+        accept(&state, ws, user, registration, None)
     }
 
     /// Chat with one user (WebSocket, seed 002)
@@ -132,37 +170,39 @@ impl RealtimeApi {
             return Err(ApiError::NotWebSocket.into());
         }
         let room = direct_room(&state, user.id, other_user_id.0).await?;
-        accept(
-            &state,
-            ws,
-            user,
-            Scope::Room(room),
-            vec![room],
-            Some(other_user_id.0),
-        )
+        let registration = register(&state, &user, Scope::Room(room), &[room])?;
+        accept(&state, ws, user, registration, Some(other_user_id.0))
     }
 }
 
-/// Registers the connection with the hub (so nothing published from now on is missed) and
-/// completes the upgrade.
+/// Registers the connection with the hub before the upgrade, so nothing published from now
+/// on is missed (a client catches up on the past with `after=`).
+fn register(
+    state: &AppState,
+    user: &CurrentUser,
+    scope: Scope,
+    rooms: &[i64],
+) -> Result<Registration, ApiError> {
+    state
+        .realtime
+        .registry
+        .register(user.id, scope, rooms)
+        .map_err(|TooManyConnections| {
+            ApiError::TooManyConnections(state.config.ws_max_connections_per_user)
+        })
+}
+
+/// Completes the upgrade and hands the socket to its connection task.
 fn accept<const E: u32>(
     state: &Arc<AppState>,
     ws: poem::Result<WebSocket>,
     user: CurrentUser,
-    scope: Scope,
-    rooms: Vec<i64>,
+    registration: Registration,
     other_user: Option<i64>,
 ) -> Upgrade<E> {
     let ws = ws.map_err(|_| ApiError::NotWebSocket)?;
-    let realtime = &state.realtime;
-    let registration =
-        realtime
-            .registry
-            .register(user.id, scope, &rooms)
-            .map_err(|TooManyConnections| {
-                ApiError::TooManyConnections(state.config.ws_max_connections_per_user)
-            })?;
-    let max = realtime.settings.max_frame_bytes;
+    let scope = registration.scope();
+    let max = state.realtime.settings.max_frame_bytes;
     let config = WebSocketConfig::default()
         .max_frame_size(Some(max))
         .max_message_size(Some(max));

@@ -30,8 +30,10 @@ const PROTOCOL_ERROR: Closing = Closing {
     code: 1002,
     reason: "protocol error",
 };
-/// How long a close frame may take to leave before the socket is simply dropped.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a close frame may take to leave before the socket is simply dropped. A slow
+/// consumer's close waits behind everything already in its buffers: give a reader that is
+/// slow, not dead, the time to reach it and learn why.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// An accepted connection, registered with the hub before the upgrade completed.
 pub struct Connection {
@@ -97,6 +99,9 @@ pub async fn run(socket: WebSocketStream, mut conn: Connection) {
     };
     // A send abandoned because the hub closed the connection leaves the reason in `closed`.
     let closing = closing.or(*conn.registration.closed.borrow());
+    // Out of the hub now: a slow consumer's close may take seconds, and its reconnection must
+    // not find this socket still counted against the user's limit.
+    drop(conn);
     if let Some(why) = closing {
         let frame = Message::close_with(why.code, why.reason);
         let _ = timeout(CLOSE_TIMEOUT, sink.send(frame)).await;

@@ -182,6 +182,7 @@ impl Registry {
             registry: Arc::clone(self),
             id,
             user_id,
+            scope,
             events,
             closed,
         })
@@ -316,8 +317,15 @@ pub struct Registration {
     registry: Arc<Registry>,
     id: ConnId,
     user_id: i64,
+    scope: Scope,
     pub events: mpsc::Receiver<String>,
     pub closed: watch::Receiver<Option<Closing>>,
+}
+
+impl Registration {
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
 }
 
 impl Drop for Registration {

@@ -18,6 +18,10 @@ pub struct Realtime {
     pub bus: Arc<dyn Bus>,
     pub registry: Arc<Registry>,
     pub settings: Settings,
+    /// Held from a message write until its event is published, so events go out in the order
+    /// the writes committed: a client that reconnects with `after=<last id it heard>` then
+    /// misses nothing. Writes are serialised by the one write connection anyway.
+    pub write_order: tokio::sync::Mutex<()>,
 }
 
 /// Per-connection limits, from the configuration.
@@ -37,6 +41,7 @@ impl Realtime {
         Self {
             bus: Arc::new(LocalBus(Arc::clone(&registry))),
             registry,
+            write_order: tokio::sync::Mutex::new(()),
             settings: Settings {
                 max_frame_bytes: config.ws_max_frame_bytes,
                 ping_interval: Duration::from_secs(config.ws_ping_interval_secs.max(1)),

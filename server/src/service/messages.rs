@@ -55,6 +55,7 @@ pub async fn send(
     if impersonated.is_some() {
         return Err(ApiError::Forbidden);
     }
+    let _in_order = state.realtime.write_order.lock().await;
     let outcome = state
         .store
         .create_message(NewMessage {
@@ -104,6 +105,7 @@ pub async fn edit(
     if impersonated.is_some() {
         return Err(ApiError::Forbidden);
     }
+    let _in_order = state.realtime.write_order.lock().await;
     let row = state
         .store
         .update_message(message.id, content.as_ref().map(Content::as_str), is_read)
@@ -120,6 +122,7 @@ pub async fn delete(state: &AppState, caller: i64, room_id: i64, id: i64) -> Res
     if message.sender_id != caller {
         return Err(ApiError::Forbidden);
     }
+    let _in_order = state.realtime.write_order.lock().await;
     state.store.delete_message(message.id).await?;
     publish(
         state,
