@@ -1,11 +1,18 @@
 //! WebSocket delivery against the real server: real clients, real frames.
 
+mod actions;
+mod auth;
+mod backpressure;
+mod delivery;
+mod lifecycle;
+mod membership;
+mod seed002;
 mod smoke;
 
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -51,6 +58,14 @@ pub async fn try_connect(
 
 /// The HTTP status and JSON body of a refused handshake.
 pub fn refusal(result: Result<Socket, WsError>) -> (u16, Value) {
+    let (status, body, _) = refusal_with_headers(result);
+    (status, body)
+}
+
+/// [`refusal`] with the response's headers (`WWW-Authenticate` on a 401).
+pub fn refusal_with_headers(
+    result: Result<Socket, WsError>,
+) -> (u16, Value, tokio_tungstenite::tungstenite::http::HeaderMap) {
     match result {
         Err(WsError::Http(response)) => {
             let body = response
@@ -58,7 +73,7 @@ pub fn refusal(result: Result<Socket, WsError>) -> (u16, Value) {
                 .as_deref()
                 .and_then(|bytes| serde_json::from_slice(bytes).ok())
                 .unwrap_or(Value::Null);
-            (response.status().as_u16(), body)
+            (response.status().as_u16(), body, response.headers().clone())
         }
         Err(other) => panic!("expected an HTTP refusal, got {other}"),
         Ok(_) => panic!("expected an HTTP refusal, got a socket"),
@@ -123,4 +138,96 @@ pub async fn act(socket: &mut Socket, action: Value) {
         .send(Message::text(action.to_string()))
         .await
         .expect("frame sent");
+}
+
+/// `/ws/chat/rooms/{room}/`: one room's socket.
+pub fn room_ws(room: i64) -> String {
+    format!("/ws/chat/rooms/{room}/")
+}
+
+/// `/ws/chat/`: the socket for every room of the user.
+pub const ALL_ROOMS_WS: &str = "/ws/chat/";
+
+/// `/ws/chat/{user}/{other}/`: seed 002's socket for a pair of users.
+pub fn pair_ws(user: i64, other: i64) -> String {
+    format!("/ws/chat/{user}/{other}/")
+}
+
+/// `/api/chat/rooms/{room}/messages/`.
+pub fn messages_url(room: i64) -> String {
+    format!("/api/chat/rooms/{room}/messages/")
+}
+
+/// `/api/chat/rooms/{room}/messages/{id}/`.
+pub fn message_url(room: i64, id: i64) -> String {
+    format!("/api/chat/rooms/{room}/messages/{id}/")
+}
+
+/// The keys of a JSON object, sorted.
+pub fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("expected an object, got {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// The message as REST returns it (`GET .../messages/{id}/`).
+pub async fn rest_message(app: &TestApp, reader: &User, room: i64, id: i64) -> Value {
+    let reply = app.get(&message_url(room, id), Some(&reader.access)).await;
+    assert_eq!(reply.status, 200, "get message {id}: {reply:?}");
+    reply.body
+}
+
+/// The next event must be `message.created` for message `id`; returns that event. Used as a
+/// barrier too: events are queued per connection in the order they were published, so if
+/// a message published later arrives next, nothing published before it was meant for this
+/// socket.
+pub async fn expect_created(socket: &mut Socket, id: i64) -> Value {
+    let event = next_event(socket).await;
+    assert_eq!(
+        (&event["type"], &event["message"]["id"]),
+        (&json!("message.created"), &json!(id)),
+        "expected message.created of {id}, got {event}"
+    );
+    event
+}
+
+/// The next event must be an `error` with this code; returns it.
+pub async fn expect_error(socket: &mut Socket, code: &str) -> Value {
+    let event = next_event(socket).await;
+    assert_eq!(
+        (&event["type"], &event["code"]),
+        (&json!("error"), &json!(code)),
+        "expected an error {code}, got {event}"
+    );
+    event
+}
+
+/// Every event up to the server's close frame, and that frame (`None`: the connection ended
+/// without one).
+pub async fn events_until_close(socket: &mut Socket) -> (Vec<Value>, Option<(u16, String)>) {
+    let mut events = Vec::new();
+    let closed = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    events.push(serde_json::from_str(text.as_str()).expect("events are JSON"));
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return frame.map(|CloseFrame { code, reason }| {
+                        (u16::from(code), reason.as_str().to_owned())
+                    });
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    })
+    .await
+    .expect("the connection ends within the patience");
+    (events, closed)
 }
