@@ -1,6 +1,7 @@
 //! Support for the contract tests: the real server binary and the spec it must keep.
 
 pub mod annotate;
+pub mod asyncapi;
 pub mod coverage;
 pub mod http;
 pub mod schema;
