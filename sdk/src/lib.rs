@@ -14,7 +14,11 @@
 //!   when the refresh token is refused;
 //! - pagination: `into_stream()` on the [`rooms_list`](Client::rooms_list),
 //!   [`users_list`](Client::users_list) and [`messages_list`](Client::messages_list) builders
-//!   yields every item of every page by following the server's `next` links.
+//!   yields every item of every page by following the server's `next` links;
+//! - [`realtime`]: typed WebSocket events of a room ([`Client::realtime_room`]) or of every
+//!   room ([`Client::realtime_all`]) as a stream that reconnects by itself and catches up on
+//!   what it missed, yielding each message exactly once, and sends messages and typing
+//!   notices on the same socket.
 //!
 //! ```no_run
 //! use chat_sdk::{types, Client, Error};
@@ -67,6 +71,7 @@ mod generated;
 mod hooks;
 mod jwt;
 mod pages;
+pub mod realtime;
 mod session;
 
 pub use generated::*;
