@@ -94,6 +94,7 @@ impl ContractClient {
                 format!("{}{path}", self.base)
             },
             authorization: None,
+            headers: Vec::new(),
             body: None,
         }
     }
@@ -132,6 +133,7 @@ pub struct Call<'a> {
     method: Method,
     url: String,
     authorization: Option<String>,
+    headers: Vec<(String, String)>,
     body: Option<(String, Vec<u8>)>,
 }
 
@@ -144,6 +146,13 @@ impl Call<'_> {
     /// Any `Authorization` header, to send malformed ones.
     pub fn authorization(mut self, value: &str) -> Self {
         self.authorization = Some(value.to_owned());
+        self
+    }
+
+    /// Any other request header, e.g. those of a WebSocket handshake. The response to a
+    /// handshake is read like any other: a 101's (empty) body, then the connection is dropped.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
@@ -165,6 +174,9 @@ impl Call<'_> {
         let mut request = client.http.request(self.method.clone(), &self.url);
         if let Some(authorization) = &self.authorization {
             request = request.header("authorization", authorization);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
         let request_body = self.body.as_ref().map(|(content_type, bytes)| {
             format!(

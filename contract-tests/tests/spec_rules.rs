@@ -146,6 +146,15 @@ fn every_operation_has_one_success_body_type() {
         "all 2xx responses of an operation share one body type (or all have none)",
         offenders(|op| {
             let responses = op.raw["responses"].as_object()?;
+            // An upgrade's success is the bodiless 101 progenitor turns into the connection.
+            if op.raw.get("x-dropshot-websocket").is_some() {
+                let Some(upgrade) = responses.get("101") else {
+                    return Some("a WebSocket operation documents no 101".to_owned());
+                };
+                return (!body_schemas(upgrade).is_empty()
+                    || responses.keys().any(|s| s.starts_with('2')))
+                .then(|| "a WebSocket operation answers a bodiless 101 and no 2xx".to_owned());
+            }
             let success: BTreeMap<&String, Vec<&Value>> = responses
                 .iter()
                 .filter(|(status, _)| status.starts_with('2'))

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod messages;
+mod realtime;
 mod rooms;
 mod self_test;
 mod support;
@@ -34,7 +35,11 @@ const EXEMPTIONS: &[Exemption] = &[
 #[tokio::test]
 async fn every_operation_keeps_the_contract() {
     let spec = Arc::new(Spec::load());
-    let server = Server::start();
+    // A low socket limit, so the realtime scenario can reach it (429) with a few sockets.
+    let server = Server::start_with(&[(
+        "CHAT_WS_MAX_CONNECTIONS_PER_USER",
+        realtime::MAX_SOCKETS_PER_USER,
+    )]);
     let api = ContractClient::new(&server.base, Arc::clone(&spec));
 
     accounts::health(&api).await;
@@ -42,6 +47,7 @@ async fn every_operation_keeps_the_contract() {
     accounts::users(&api).await;
     rooms::rooms(&api).await;
     messages::messages(&api).await;
+    realtime::realtime(&api, &server.base).await;
 
     let ledger = api.finish();
     let coverage = Coverage::compute(&spec.documented_pairs(), &ledger.observed, EXEMPTIONS);

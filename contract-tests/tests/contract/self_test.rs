@@ -161,6 +161,15 @@ fn a_204_with_a_body_is_a_violation() {
     assert_eq!(found.len(), 2, "{found:#?}");
 }
 
+/// A WebSocket upgrade's 101 documents no content, like a 204.
+#[test]
+fn a_101_with_a_body_is_a_violation() {
+    let clean = problems(&exchange("GET", "/ws/chat/rooms/1/", 101, None, b""));
+    assert_eq!(clean, Vec::<String>::new());
+    let found = problems(&exchange("GET", "/ws/chat/", 101, Some(JSON), b"{}"));
+    assert_eq!(found.len(), 2, "{found:#?}");
+}
+
 #[test]
 fn a_401_without_www_authenticate_is_a_violation() {
     let body = br#"{"detail": "Authentication credentials were not provided."}"#;

@@ -2,18 +2,24 @@
 //! the check that `DRIVEN` matches the spec's operations.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use chat_sdk::{Auth, Client, Error, types};
 use contract_tests::Server;
+use futures::StreamExt;
+use serde_json::Value;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::{
-    FORBIDDEN, PASSWORD, api_error, delete_message, group, ok, one_to_one, register, say, unique,
-    user,
+    ApiResult, FORBIDDEN, PASSWORD, api_error, delete_message, group, ok, one_to_one, register,
+    say, unique, user,
 };
 
 /// Every operation this file drives; `every_operation_of_the_spec_is_driven` keeps it equal to
 /// the spec's list.
-const DRIVEN: [&str; 18] = [
+const DRIVEN: [&str; 21] = [
     "health_check",
     "token_obtain",
     "token_refresh",
@@ -32,6 +38,9 @@ const DRIVEN: [&str; 18] = [
     "messages_update",
     "messages_partial_update",
     "messages_destroy",
+    "ws_room",
+    "ws_all_rooms",
+    "ws_direct",
 ];
 
 #[test]
@@ -399,4 +408,107 @@ async fn messages() {
         api_error(delete_message(&alice_client, room.id, first.id).await).0,
         404
     );
+}
+
+/// The realtime upgrades: a 101 whose connection carries the room's events, and the typed
+/// errors of a refused handshake.
+#[tokio::test]
+async fn realtime() {
+    // Two sockets per user, so the third is a 429.
+    let server = Server::start_with(&[("CHAT_WS_MAX_CONNECTIONS_PER_USER", "2")]);
+    let (alice, alice_client) = user(&server, "alice").await;
+    let (bob, bob_client) = user(&server, "bob").await;
+    let (_, carol_client) = user(&server, "carol").await;
+    let room = group(&alice_client, "Live", vec![bob.id]).await;
+
+    // ws_room: the upgraded connection hears a message sent through REST.
+    let mut alice_room = socket(alice_client.ws_room().room_id(room.id).send().await).await;
+    let sent = say(&bob_client, room.id, "Anyone here?").await;
+    let event = next_event(&mut alice_room).await;
+    assert_eq!(event["type"], "message.created", "{event}");
+    assert_eq!(event["message"]["id"], sent.id, "{event}");
+    assert_eq!(event["message"]["content"], "Anyone here?", "{event}");
+    let (status, body) = api_error(carol_client.ws_room().room_id(room.id).send().await);
+    assert_eq!(status, 403);
+    assert_eq!(body.detail.as_deref(), Some(FORBIDDEN));
+    let anonymous = Client::anonymous(&server.base);
+    let (status, body) = api_error(anonymous.ws_room().room_id(room.id).send().await);
+    assert_eq!(status, 401);
+    assert_eq!(
+        body.detail.as_deref(),
+        Some("Authentication credentials were not provided.")
+    );
+
+    // ws_all_rooms: every room of the caller.
+    let mut bob_all = socket(bob_client.ws_all_rooms().send().await).await;
+    let sent = say(&alice_client, room.id, "Bob, you there?").await;
+    let event = next_event(&mut bob_all).await;
+    assert_eq!(event["type"], "message.created", "{event}");
+    assert_eq!(event["message"]["id"], sent.id, "{event}");
+    assert_eq!(event["message"]["chat_room"], room.id, "{event}");
+    let (status, _) = api_error(anonymous.ws_all_rooms().send().await);
+    assert_eq!(status, 401);
+
+    // ws_direct: the caller must be `user_id`; the pair's room is created on the way.
+    let mut alice_direct = socket(direct(&alice_client, alice.id, bob.id).await).await;
+    let pair = ok(one_to_one(&bob_client, [bob.id, alice.id]).await, 200);
+    let sent = say(&bob_client, pair.id, "Just us").await;
+    let event = next_event(&mut alice_direct).await;
+    assert_eq!(event["type"], "message.created", "{event}");
+    assert_eq!(event["message"]["id"], sent.id, "{event}");
+    assert_eq!(event["message"]["chat_room"], pair.id, "{event}");
+    let (status, body) = api_error(direct(&bob_client, alice.id, bob.id).await);
+    assert_eq!(status, 403);
+    assert_eq!(body.detail.as_deref(), Some(FORBIDDEN));
+    let (status, body) = api_error(direct(&alice_client, alice.id, 999_999).await);
+    assert_eq!(status, 404);
+    assert_eq!(body.detail.as_deref(), Some("Not found."));
+    let (status, body) = api_error(direct(&alice_client, alice.id, alice.id).await);
+    assert_eq!(status, 400);
+    assert!(body.extra.contains_key("other_user_id"), "{body:?}");
+
+    // Alice holds two sockets: a third is refused until one closes.
+    let (status, body) = api_error(alice_client.ws_all_rooms().send().await);
+    assert_eq!(status, 429);
+    assert_eq!(
+        body.detail.as_deref(),
+        Some("Too many open WebSocket connections (at most 2 per user).")
+    );
+    drop((alice_room, bob_all, alice_direct));
+}
+
+/// ws_direct as `client`, for the pair `user_id`, `other_user_id`.
+async fn direct(client: &Client, user_id: i64, other_user_id: i64) -> ApiResult<reqwest::Upgraded> {
+    client
+        .ws_direct()
+        .user_id(user_id)
+        .other_user_id(other_user_id)
+        .send()
+        .await
+}
+
+/// The WebSocket over a 101's upgraded connection.
+async fn socket(upgrade: ApiResult<reqwest::Upgraded>) -> WebSocketStream<reqwest::Upgraded> {
+    let upgraded = match upgrade {
+        Ok(response) if response.status().as_u16() == 101 => response.into_inner(),
+        Ok(response) => panic!("expected 101, got {}", response.status()),
+        Err(error) => panic!("expected 101, got {error:?}"),
+    };
+    WebSocketStream::from_raw_socket(upgraded, Role::Client, None).await
+}
+
+/// The next event the server sends (pings are skipped).
+async fn next_event(socket: &mut WebSocketStream<reqwest::Upgraded>) -> Value {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("the socket stays open")
+            .expect("a readable frame");
+        match frame {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).expect("JSON"),
+            Message::Ping(_) | Message::Pong(_) => {}
+            other => panic!("expected an event, got {other:?}"),
+        }
+    }
 }
