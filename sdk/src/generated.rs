@@ -32,6 +32,80 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             Default::default()
         }
     }
+    ///Seed 002's message body.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DirectMessageCreate {
+        ///If sent, must be the room of the URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chat_room: ::std::option::Option<i64>,
+        ///Trimmed; 1–10,000 characters.
+        pub content: DirectMessageCreateContent,
+        ///If sent, must be the caller (403 otherwise).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sender: ::std::option::Option<i64>,
+    }
+    impl DirectMessageCreate {
+        pub fn builder() -> builder::DirectMessageCreate {
+            Default::default()
+        }
+    }
+    ///Trimmed; 1–10,000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct DirectMessageCreateContent(::std::string::String);
+    impl ::std::ops::Deref for DirectMessageCreateContent {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DirectMessageCreateContent> for ::std::string::String {
+        fn from(value: DirectMessageCreateContent) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DirectMessageCreateContent {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 10000usize {
+                return Err("longer than 10000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DirectMessageCreateContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DirectMessageCreateContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DirectMessageCreateContent {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`Health`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Health {
@@ -40,6 +114,240 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
     }
     impl Health {
         pub fn builder() -> builder::Health {
+            Default::default()
+        }
+    }
+    ///What a legacy delete answers.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyDone {
+        ///What was done, in words.
+        pub detail: ::std::string::String,
+    }
+    impl LegacyDone {
+        pub fn builder() -> builder::LegacyDone {
+            Default::default()
+        }
+    }
+    ///Seed 000's error body, on its legacy routes only.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyError {
+        ///What went wrong, in words.
+        pub error: ::std::string::String,
+        ///The HTTP status code, repeated.
+        pub status: u16,
+    }
+    impl LegacyError {
+        pub fn builder() -> builder::LegacyError {
+            Default::default()
+        }
+    }
+    ///`POST /messages/create`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyMessageCreate {
+        ///The room to post in; the caller must be in it.
+        pub chat_room: i64,
+        ///Trimmed; 1–10,000 characters.
+        pub content: LegacyMessageCreateContent,
+    }
+    impl LegacyMessageCreate {
+        pub fn builder() -> builder::LegacyMessageCreate {
+            Default::default()
+        }
+    }
+    ///Trimmed; 1–10,000 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct LegacyMessageCreateContent(::std::string::String);
+    impl ::std::ops::Deref for LegacyMessageCreateContent {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LegacyMessageCreateContent> for ::std::string::String {
+        fn from(value: LegacyMessageCreateContent) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LegacyMessageCreateContent {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 10000usize {
+                return Err("longer than 10000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LegacyMessageCreateContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for LegacyMessageCreateContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LegacyMessageCreateContent {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Messages in seed 000's envelope, oldest first.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyMessageList {
+        pub detail: ::std::string::String,
+        pub messages: ::std::vec::Vec<Message>,
+    }
+    impl LegacyMessageList {
+        pub fn builder() -> builder::LegacyMessageList {
+            Default::default()
+        }
+    }
+    ///A message in seed 000's envelope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyMessageReply {
+        ///What was done, in words.
+        pub detail: ::std::string::String,
+        pub message: Message,
+    }
+    impl LegacyMessageReply {
+        pub fn builder() -> builder::LegacyMessageReply {
+            Default::default()
+        }
+    }
+    ///`PUT /messages/{id}/`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyMessageUpdate {
+        ///If sent, must be the message's room.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chat_room: ::std::option::Option<i64>,
+        pub content: LegacyMessageUpdateContent,
+    }
+    impl LegacyMessageUpdate {
+        pub fn builder() -> builder::LegacyMessageUpdate {
+            Default::default()
+        }
+    }
+    ///`LegacyMessageUpdateContent`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct LegacyMessageUpdateContent(::std::string::String);
+    impl ::std::ops::Deref for LegacyMessageUpdateContent {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LegacyMessageUpdateContent> for ::std::string::String {
+        fn from(value: LegacyMessageUpdateContent) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LegacyMessageUpdateContent {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 10000usize {
+                return Err("longer than 10000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LegacyMessageUpdateContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for LegacyMessageUpdateContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LegacyMessageUpdateContent {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`POST /chatrooms/create`: the two users of a ONE_TO_ONE room.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyRoomCreate {
+        ///User id of one participant; the caller must be one of the two.
+        pub participant1: i64,
+        ///User id of the other participant.
+        pub participant2: i64,
+    }
+    impl LegacyRoomCreate {
+        pub fn builder() -> builder::LegacyRoomCreate {
+            Default::default()
+        }
+    }
+    ///The caller's rooms in seed 000's envelope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyRoomList {
+        pub chat_rooms: ::std::vec::Vec<Room>,
+        pub message: ::std::string::String,
+    }
+    impl LegacyRoomList {
+        pub fn builder() -> builder::LegacyRoomList {
+            Default::default()
+        }
+    }
+    ///A room in seed 000's envelope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyRoomReply {
+        pub chat_room: Room,
+        ///What was done, in words.
+        pub message: ::std::string::String,
+    }
+    impl LegacyRoomReply {
+        pub fn builder() -> builder::LegacyRoomReply {
+            Default::default()
+        }
+    }
+    ///`PUT /chatrooms/{id}/`: the room's participants, as seed 000 names them.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyRoomUpdate {
+        pub participant1: i64,
+        pub participant2: i64,
+    }
+    impl LegacyRoomUpdate {
+        pub fn builder() -> builder::LegacyRoomUpdate {
             Default::default()
         }
     }
@@ -1028,6 +1336,90 @@ as leaving it out; `[]` leaves only the creator.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct DirectMessageCreate {
+            chat_room: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            content: ::std::result::Result<
+                super::DirectMessageCreateContent,
+                ::std::string::String,
+            >,
+            sender: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DirectMessageCreate {
+            fn default() -> Self {
+                Self {
+                    chat_room: Ok(Default::default()),
+                    content: Err("no value supplied for content".to_string()),
+                    sender: Ok(Default::default()),
+                }
+            }
+        }
+        impl DirectMessageCreate {
+            pub fn chat_room<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chat_room = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chat_room: {e}")
+                    });
+                self
+            }
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::DirectMessageCreateContent>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
+                self
+            }
+            pub fn sender<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sender: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DirectMessageCreate>
+        for super::DirectMessageCreate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DirectMessageCreate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    chat_room: value.chat_room?,
+                    content: value.content?,
+                    sender: value.sender?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DirectMessageCreate> for DirectMessageCreate {
+            fn from(value: super::DirectMessageCreate) -> Self {
+                Self {
+                    chat_room: Ok(value.chat_room),
+                    content: Ok(value.content),
+                    sender: Ok(value.sender),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Health {
             status: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
@@ -1063,6 +1455,583 @@ as leaving it out; `[]` leaves only the creator.*/
         impl ::std::convert::From<super::Health> for Health {
             fn from(value: super::Health) -> Self {
                 Self { status: Ok(value.status) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyDone {
+            detail: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for LegacyDone {
+            fn default() -> Self {
+                Self {
+                    detail: Err("no value supplied for detail".to_string()),
+                }
+            }
+        }
+        impl LegacyDone {
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyDone> for super::LegacyDone {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyDone,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { detail: value.detail? })
+            }
+        }
+        impl ::std::convert::From<super::LegacyDone> for LegacyDone {
+            fn from(value: super::LegacyDone) -> Self {
+                Self { detail: Ok(value.detail) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyError {
+            error: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<u16, ::std::string::String>,
+        }
+        impl ::std::default::Default for LegacyError {
+            fn default() -> Self {
+                Self {
+                    error: Err("no value supplied for error".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+        impl LegacyError {
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u16>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyError> for super::LegacyError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error: value.error?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LegacyError> for LegacyError {
+            fn from(value: super::LegacyError) -> Self {
+                Self {
+                    error: Ok(value.error),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyMessageCreate {
+            chat_room: ::std::result::Result<i64, ::std::string::String>,
+            content: ::std::result::Result<
+                super::LegacyMessageCreateContent,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LegacyMessageCreate {
+            fn default() -> Self {
+                Self {
+                    chat_room: Err("no value supplied for chat_room".to_string()),
+                    content: Err("no value supplied for content".to_string()),
+                }
+            }
+        }
+        impl LegacyMessageCreate {
+            pub fn chat_room<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chat_room = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chat_room: {e}")
+                    });
+                self
+            }
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::LegacyMessageCreateContent>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyMessageCreate>
+        for super::LegacyMessageCreate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyMessageCreate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    chat_room: value.chat_room?,
+                    content: value.content?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LegacyMessageCreate> for LegacyMessageCreate {
+            fn from(value: super::LegacyMessageCreate) -> Self {
+                Self {
+                    chat_room: Ok(value.chat_room),
+                    content: Ok(value.content),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyMessageList {
+            detail: ::std::result::Result<::std::string::String, ::std::string::String>,
+            messages: ::std::result::Result<
+                ::std::vec::Vec<super::Message>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LegacyMessageList {
+            fn default() -> Self {
+                Self {
+                    detail: Err("no value supplied for detail".to_string()),
+                    messages: Err("no value supplied for messages".to_string()),
+                }
+            }
+        }
+        impl LegacyMessageList {
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+            pub fn messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Message>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.messages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for messages: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyMessageList> for super::LegacyMessageList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyMessageList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    detail: value.detail?,
+                    messages: value.messages?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LegacyMessageList> for LegacyMessageList {
+            fn from(value: super::LegacyMessageList) -> Self {
+                Self {
+                    detail: Ok(value.detail),
+                    messages: Ok(value.messages),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyMessageReply {
+            detail: ::std::result::Result<::std::string::String, ::std::string::String>,
+            message: ::std::result::Result<super::Message, ::std::string::String>,
+        }
+        impl ::std::default::Default for LegacyMessageReply {
+            fn default() -> Self {
+                Self {
+                    detail: Err("no value supplied for detail".to_string()),
+                    message: Err("no value supplied for message".to_string()),
+                }
+            }
+        }
+        impl LegacyMessageReply {
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Message>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyMessageReply> for super::LegacyMessageReply {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyMessageReply,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    detail: value.detail?,
+                    message: value.message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LegacyMessageReply> for LegacyMessageReply {
+            fn from(value: super::LegacyMessageReply) -> Self {
+                Self {
+                    detail: Ok(value.detail),
+                    message: Ok(value.message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyMessageUpdate {
+            chat_room: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            content: ::std::result::Result<
+                super::LegacyMessageUpdateContent,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LegacyMessageUpdate {
+            fn default() -> Self {
+                Self {
+                    chat_room: Ok(Default::default()),
+                    content: Err("no value supplied for content".to_string()),
+                }
+            }
+        }
+        impl LegacyMessageUpdate {
+            pub fn chat_room<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chat_room = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chat_room: {e}")
+                    });
+                self
+            }
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::LegacyMessageUpdateContent>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyMessageUpdate>
+        for super::LegacyMessageUpdate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyMessageUpdate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    chat_room: value.chat_room?,
+                    content: value.content?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LegacyMessageUpdate> for LegacyMessageUpdate {
+            fn from(value: super::LegacyMessageUpdate) -> Self {
+                Self {
+                    chat_room: Ok(value.chat_room),
+                    content: Ok(value.content),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyRoomCreate {
+            participant1: ::std::result::Result<i64, ::std::string::String>,
+            participant2: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for LegacyRoomCreate {
+            fn default() -> Self {
+                Self {
+                    participant1: Err("no value supplied for participant1".to_string()),
+                    participant2: Err("no value supplied for participant2".to_string()),
+                }
+            }
+        }
+        impl LegacyRoomCreate {
+            pub fn participant1<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.participant1 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for participant1: {e}")
+                    });
+                self
+            }
+            pub fn participant2<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.participant2 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for participant2: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyRoomCreate> for super::LegacyRoomCreate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyRoomCreate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    participant1: value.participant1?,
+                    participant2: value.participant2?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LegacyRoomCreate> for LegacyRoomCreate {
+            fn from(value: super::LegacyRoomCreate) -> Self {
+                Self {
+                    participant1: Ok(value.participant1),
+                    participant2: Ok(value.participant2),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyRoomList {
+            chat_rooms: ::std::result::Result<
+                ::std::vec::Vec<super::Room>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for LegacyRoomList {
+            fn default() -> Self {
+                Self {
+                    chat_rooms: Err("no value supplied for chat_rooms".to_string()),
+                    message: Err("no value supplied for message".to_string()),
+                }
+            }
+        }
+        impl LegacyRoomList {
+            pub fn chat_rooms<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Room>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chat_rooms = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chat_rooms: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyRoomList> for super::LegacyRoomList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyRoomList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    chat_rooms: value.chat_rooms?,
+                    message: value.message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LegacyRoomList> for LegacyRoomList {
+            fn from(value: super::LegacyRoomList) -> Self {
+                Self {
+                    chat_rooms: Ok(value.chat_rooms),
+                    message: Ok(value.message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyRoomReply {
+            chat_room: ::std::result::Result<super::Room, ::std::string::String>,
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for LegacyRoomReply {
+            fn default() -> Self {
+                Self {
+                    chat_room: Err("no value supplied for chat_room".to_string()),
+                    message: Err("no value supplied for message".to_string()),
+                }
+            }
+        }
+        impl LegacyRoomReply {
+            pub fn chat_room<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Room>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chat_room = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chat_room: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyRoomReply> for super::LegacyRoomReply {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyRoomReply,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    chat_room: value.chat_room?,
+                    message: value.message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LegacyRoomReply> for LegacyRoomReply {
+            fn from(value: super::LegacyRoomReply) -> Self {
+                Self {
+                    chat_room: Ok(value.chat_room),
+                    message: Ok(value.message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyRoomUpdate {
+            participant1: ::std::result::Result<i64, ::std::string::String>,
+            participant2: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for LegacyRoomUpdate {
+            fn default() -> Self {
+                Self {
+                    participant1: Err("no value supplied for participant1".to_string()),
+                    participant2: Err("no value supplied for participant2".to_string()),
+                }
+            }
+        }
+        impl LegacyRoomUpdate {
+            pub fn participant1<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.participant1 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for participant1: {e}")
+                    });
+                self
+            }
+            pub fn participant2<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.participant2 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for participant2: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyRoomUpdate> for super::LegacyRoomUpdate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyRoomUpdate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    participant1: value.participant1?,
+                    participant2: value.participant2?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LegacyRoomUpdate> for LegacyRoomUpdate {
+            fn from(value: super::LegacyRoomUpdate) -> Self {
+                Self {
+                    participant1: Ok(value.participant1),
+                    participant2: Ok(value.participant2),
+                }
             }
         }
         #[derive(Clone, Debug)]
@@ -3002,6 +3971,171 @@ let response = client.ws_direct()
 ```*/
     pub fn ws_direct(&self) -> builder::WsDirect<'_> {
         builder::WsDirect::new(self)
+    }
+    /**Create a one-to-one room (seed 000)
+
+Deprecated: use `POST /api/chat/rooms/` with `room_type` `ONE_TO_ONE`. The pair's room is
+created, or the existing one returned; the caller must be one of the two (403).
+
+Sends a `POST` request to `/chatrooms/create`
+
+```ignore
+let response = client.legacy_rooms_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_rooms_create(&self) -> builder::LegacyRoomsCreate<'_> {
+        builder::LegacyRoomsCreate::new(self)
+    }
+    /**List the caller's rooms (seed 000)
+
+Deprecated: use `GET /api/chat/rooms/`. With `participant`, only the rooms that user is
+in too; most recent activity first.
+
+Sends a `GET` request to `/chatrooms/`
+
+```ignore
+let response = client.legacy_rooms_list()
+    .participant(participant)
+    .send()
+    .await;
+```*/
+    pub fn legacy_rooms_list(&self) -> builder::LegacyRoomsList<'_> {
+        builder::LegacyRoomsList::new(self)
+    }
+    /**Set a room's participants (seed 000)
+
+Deprecated: use `PATCH /api/chat/rooms/{id}/` with `participants`. The same rules: any
+participant may add, only the creator remove others (403), a ONE_TO_ONE room keeps its
+pair (400).
+
+Sends a `PUT` request to `/chatrooms/{id}/`
+
+```ignore
+let response = client.legacy_rooms_update()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_rooms_update(&self) -> builder::LegacyRoomsUpdate<'_> {
+        builder::LegacyRoomsUpdate::new(self)
+    }
+    /**Delete a room (seed 000)
+
+Deprecated: use `DELETE /api/chat/rooms/{id}/`. The creator, or either member of a
+ONE_TO_ONE room; other participants get 403.
+
+Sends a `DELETE` request to `/chatrooms/{id}/`
+
+```ignore
+let response = client.legacy_rooms_destroy()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn legacy_rooms_destroy(&self) -> builder::LegacyRoomsDestroy<'_> {
+        builder::LegacyRoomsDestroy::new(self)
+    }
+    /**Send a message (seed 000)
+
+Deprecated: use `POST /api/chat/rooms/{room_id}/messages/`. Stored and announced exactly
+like it; 200 with seed 000's envelope.
+
+Sends a `POST` request to `/messages/create`
+
+```ignore
+let response = client.legacy_messages_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_messages_create(&self) -> builder::LegacyMessagesCreate<'_> {
+        builder::LegacyMessagesCreate::new(self)
+    }
+    /**List messages (seed 000)
+
+Deprecated: use `GET /api/chat/rooms/{room_id}/messages/`. Oldest first, at most 100 a
+call (`limit`, `offset`); without `chat_room`, the messages of every room of the caller.
+
+Sends a `GET` request to `/messages/`
+
+```ignore
+let response = client.legacy_messages_list()
+    .chat_room(chat_room)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn legacy_messages_list(&self) -> builder::LegacyMessagesList<'_> {
+        builder::LegacyMessagesList::new(self)
+    }
+    /**Edit a message (seed 000)
+
+Deprecated: use `PUT /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403).
+
+Sends a `PUT` request to `/messages/{id}/`
+
+```ignore
+let response = client.legacy_messages_update()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_messages_update(&self) -> builder::LegacyMessagesUpdate<'_> {
+        builder::LegacyMessagesUpdate::new(self)
+    }
+    /**Delete a message (seed 000)
+
+Deprecated: use `DELETE /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403).
+
+Sends a `DELETE` request to `/messages/{id}/`
+
+```ignore
+let response = client.legacy_messages_destroy()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn legacy_messages_destroy(&self) -> builder::LegacyMessagesDestroy<'_> {
+        builder::LegacyMessagesDestroy::new(self)
+    }
+    /**List a room's messages (seed 002)
+
+Oldest first, at most 100 a call (`limit`, `offset`). Participants only (403).
+
+Sends a `GET` request to `/{chat_room_id}/messages/`
+
+```ignore
+let response = client.direct_messages_list()
+    .chat_room_id(chat_room_id)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn direct_messages_list(&self) -> builder::DirectMessagesList<'_> {
+        builder::DirectMessagesList::new(self)
+    }
+    /**Send a message (seed 002)
+
+Stored and announced exactly like `POST /api/chat/rooms/{room_id}/messages/`; `sender`
+must be the caller and `chat_room` the room of the URL.
+
+Sends a `POST` request to `/{chat_room_id}/messages/`
+
+```ignore
+let response = client.direct_messages_create()
+    .chat_room_id(chat_room_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn direct_messages_create(&self) -> builder::DirectMessagesCreate<'_> {
+        builder::DirectMessagesCreate::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -5500,6 +6634,1238 @@ pub mod builder {
                     )
                 }
                 429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_rooms_create`]
+
+[`Client::legacy_rooms_create`]: super::Client::legacy_rooms_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyRoomsCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::LegacyRoomCreate, String>,
+    }
+    impl<'a> LegacyRoomsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LegacyRoomCreate>,
+            <V as std::convert::TryInto<
+                types::LegacyRoomCreate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `LegacyRoomCreate` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LegacyRoomCreate,
+            ) -> types::builder::LegacyRoomCreate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/chatrooms/create`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LegacyRoomReply>, Error<types::LegacyError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::LegacyRoomCreate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/chatrooms/create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_rooms_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_rooms_list`]
+
+[`Client::legacy_rooms_list`]: super::Client::legacy_rooms_list*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyRoomsList<'a> {
+        client: &'a super::Client,
+        participant: Result<Option<i64>, String>,
+    }
+    impl<'a> LegacyRoomsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                participant: Ok(None),
+            }
+        }
+        pub fn participant<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.participant = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for participant failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/chatrooms/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LegacyRoomList>, Error<types::LegacyError>> {
+            let Self { client, participant } = self;
+            let participant = participant.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/chatrooms/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("participant", &participant))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_rooms_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_rooms_update`]
+
+[`Client::legacy_rooms_update`]: super::Client::legacy_rooms_update*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyRoomsUpdate<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        body: Result<types::builder::LegacyRoomUpdate, String>,
+    }
+    impl<'a> LegacyRoomsUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LegacyRoomUpdate>,
+            <V as std::convert::TryInto<
+                types::LegacyRoomUpdate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `LegacyRoomUpdate` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LegacyRoomUpdate,
+            ) -> types::builder::LegacyRoomUpdate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/chatrooms/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LegacyRoomReply>, Error<types::LegacyError>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::LegacyRoomUpdate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/chatrooms/{}/", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_rooms_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_rooms_destroy`]
+
+[`Client::legacy_rooms_destroy`]: super::Client::legacy_rooms_destroy*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyRoomsDestroy<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+    }
+    impl<'a> LegacyRoomsDestroy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        ///Sends a `DELETE` request to `/chatrooms/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LegacyDone>, Error<types::LegacyError>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/chatrooms/{}/", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_rooms_destroy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_messages_create`]
+
+[`Client::legacy_messages_create`]: super::Client::legacy_messages_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyMessagesCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::LegacyMessageCreate, String>,
+    }
+    impl<'a> LegacyMessagesCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LegacyMessageCreate>,
+            <V as std::convert::TryInto<
+                types::LegacyMessageCreate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `LegacyMessageCreate` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LegacyMessageCreate,
+            ) -> types::builder::LegacyMessageCreate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/messages/create`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::LegacyMessageReply>,
+            Error<types::LegacyError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::LegacyMessageCreate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/messages/create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_messages_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_messages_list`]
+
+[`Client::legacy_messages_list`]: super::Client::legacy_messages_list*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyMessagesList<'a> {
+        client: &'a super::Client,
+        chat_room: Result<Option<i64>, String>,
+        limit: Result<Option<i64>, String>,
+        offset: Result<Option<i64>, String>,
+    }
+    impl<'a> LegacyMessagesList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_room: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn chat_room<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.chat_room = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for chat_room failed".to_string());
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/messages/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LegacyMessageList>, Error<types::LegacyError>> {
+            let Self { client, chat_room, limit, offset } = self;
+            let chat_room = chat_room.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/messages/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("chat_room", &chat_room))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_messages_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_messages_update`]
+
+[`Client::legacy_messages_update`]: super::Client::legacy_messages_update*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyMessagesUpdate<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        body: Result<types::builder::LegacyMessageUpdate, String>,
+    }
+    impl<'a> LegacyMessagesUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LegacyMessageUpdate>,
+            <V as std::convert::TryInto<
+                types::LegacyMessageUpdate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `LegacyMessageUpdate` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LegacyMessageUpdate,
+            ) -> types::builder::LegacyMessageUpdate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/messages/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::LegacyMessageReply>,
+            Error<types::LegacyError>,
+        > {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::LegacyMessageUpdate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/messages/{}/", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_messages_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_messages_destroy`]
+
+[`Client::legacy_messages_destroy`]: super::Client::legacy_messages_destroy*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyMessagesDestroy<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+    }
+    impl<'a> LegacyMessagesDestroy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        ///Sends a `DELETE` request to `/messages/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LegacyDone>, Error<types::LegacyError>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/messages/{}/", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_messages_destroy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::direct_messages_list`]
+
+[`Client::direct_messages_list`]: super::Client::direct_messages_list*/
+    #[derive(Debug, Clone)]
+    pub struct DirectMessagesList<'a> {
+        client: &'a super::Client,
+        chat_room_id: Result<i64, String>,
+        limit: Result<Option<i64>, String>,
+        offset: Result<Option<i64>, String>,
+    }
+    impl<'a> DirectMessagesList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_room_id: Err("chat_room_id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn chat_room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.chat_room_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for chat_room_id failed".to_string());
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/{chat_room_id}/messages/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::Message>>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, chat_room_id, limit, offset } = self;
+            let chat_room_id = chat_room_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/{}/messages/", client.baseurl, encode_path(& chat_room_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "direct_messages_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::direct_messages_create`]
+
+[`Client::direct_messages_create`]: super::Client::direct_messages_create*/
+    #[derive(Debug, Clone)]
+    pub struct DirectMessagesCreate<'a> {
+        client: &'a super::Client,
+        chat_room_id: Result<i64, String>,
+        body: Result<types::builder::DirectMessageCreate, String>,
+    }
+    impl<'a> DirectMessagesCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_room_id: Err("chat_room_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn chat_room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.chat_room_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for chat_room_id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DirectMessageCreate>,
+            <V as std::convert::TryInto<
+                types::DirectMessageCreate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `DirectMessageCreate` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::DirectMessageCreate,
+            ) -> types::builder::DirectMessageCreate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/{chat_room_id}/messages/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Message>, Error<types::ApiError>> {
+            let Self { client, chat_room_id, body } = self;
+            let chat_room_id = chat_room_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::DirectMessageCreate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/{}/messages/", client.baseurl, encode_path(& chat_room_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "direct_messages_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -19,14 +19,22 @@ use super::error::{ApiError, FieldErrors};
 use crate::startup::AppState;
 
 /// A JSON request body documented as `T`, parsed on demand. `REQUIRED = false` documents the
-/// body as optional: PATCH accepts no body at all (an empty update), as DRF does.
-pub struct JsonBody<T, const REQUIRED: bool = true> {
+/// body as optional: PATCH accepts no body at all (an empty update), as DRF does. `FORM = true`
+/// also takes `application/x-www-form-urlencoded` (seed 000's legacy routes).
+pub struct JsonBody<T, const REQUIRED: bool = true, const FORM: bool = false> {
     content_type: Option<String>,
     bytes: Result<Vec<u8>, ApiError>,
     documented_as: PhantomData<T>,
 }
 
-impl<'a, T: Type, const REQUIRED: bool> ApiExtractor<'a> for JsonBody<T, REQUIRED> {
+/// A body seed 000's routes take as JSON or as a form.
+pub type JsonOrFormBody<T> = JsonBody<T, true, true>;
+
+const FORM_MEDIA_TYPE: &str = "application/x-www-form-urlencoded";
+
+impl<'a, T: Type, const REQUIRED: bool, const FORM: bool> ApiExtractor<'a>
+    for JsonBody<T, REQUIRED, FORM>
+{
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -36,12 +44,19 @@ impl<'a, T: Type, const REQUIRED: bool> ApiExtractor<'a> for JsonBody<T, REQUIRE
     }
 
     fn request_meta() -> Option<MetaRequest> {
+        let mut content = vec![MetaMediaType {
+            content_type: "application/json",
+            schema: T::schema_ref(),
+        }];
+        if FORM {
+            content.push(MetaMediaType {
+                content_type: FORM_MEDIA_TYPE,
+                schema: T::schema_ref(),
+            });
+        }
         Some(MetaRequest {
             description: None,
-            content: vec![MetaMediaType {
-                content_type: "application/json",
-                schema: T::schema_ref(),
-            }],
+            content,
             required: REQUIRED,
         })
     }
@@ -78,15 +93,24 @@ impl<'a, T: Type, const REQUIRED: bool> ApiExtractor<'a> for JsonBody<T, REQUIRE
     }
 }
 
-impl<T, const REQUIRED: bool> JsonBody<T, REQUIRED> {
+impl<T, const REQUIRED: bool, const FORM: bool> JsonBody<T, REQUIRED, FORM> {
     /// The body as a JSON object, or the 413/415/400 that DRF's parser would give.
     pub fn fields(self) -> Result<Fields, ApiError> {
+        self.fields_with_integers(&[])
+    }
+
+    /// [`Self::fields`], where a form's `integers` fields that hold a whole number become JSON
+    /// numbers (a form has only text; JSON bodies are taken as they are).
+    pub fn fields_with_integers(self, integers: &[&str]) -> Result<Fields, ApiError> {
         let bytes = self.bytes?;
         // DRF: no body at all is empty data, whatever the content type says.
         if bytes.is_empty() {
             return Ok(Fields::new(Map::new()));
         }
         let content_type = self.content_type.unwrap_or_default();
+        if FORM && media_type(&content_type).eq_ignore_ascii_case(FORM_MEDIA_TYPE) {
+            return Ok(Fields::new(form_fields(&bytes, integers)));
+        }
         if !is_json(&content_type) {
             let media = content_type
                 .split(';')
@@ -108,6 +132,23 @@ impl<T, const REQUIRED: bool> JsonBody<T, REQUIRED> {
             Err(err) => Err(ApiError::JsonParse(err.to_string())),
         }
     }
+}
+
+fn media_type(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or_default().trim()
+}
+
+fn form_fields(bytes: &[u8], integers: &[&str]) -> Map<String, Value> {
+    form_urlencoded::parse(bytes)
+        .map(|(key, value)| {
+            let number = integers
+                .contains(&key.as_ref())
+                .then(|| value.trim().parse::<i64>().ok())
+                .flatten();
+            let value = number.map_or_else(|| Value::String(value.into_owned()), Value::from);
+            (key.into_owned(), value)
+        })
+        .collect()
 }
 
 fn is_json(content_type: &str) -> bool {
@@ -169,6 +210,21 @@ impl Fields {
             return Err(ApiError::Validation(self.errors));
         }
         value.ok_or_else(|| ApiError::internal("a field parser returned nothing without an error"))
+    }
+
+    /// Reads the field `from` as if it were named `to` (a route's older name for it).
+    pub fn rename(&mut self, from: &str, to: &str) {
+        if let Some(value) = self.map.remove(from) {
+            self.map.insert(to.to_owned(), value);
+        }
+    }
+
+    /// The 400 for the errors collected so far (a parser that gave nothing reported one).
+    pub fn into_error(self) -> ApiError {
+        if self.errors.is_empty() {
+            return ApiError::internal("a field parser returned nothing without an error");
+        }
+        ApiError::Validation(self.errors)
     }
 
     fn parsed<T>(&mut self, key: &str, result: Result<T, String>) -> Option<T> {

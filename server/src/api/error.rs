@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
@@ -231,11 +232,52 @@ const DOCUMENTED: [(u32, u16, &str); 9] = [
     (E503, 503, "The database does not answer"),
 ];
 
-/// An [`ApiError`] returned by an operation that documents the error statuses in `S`.
+/// An [`ApiError`] returned by an operation that documents the error statuses in `S`, each
+/// with the body schema `B`: DRF's [`ErrorBody`], or seed 000's [`LegacyError`] (the
+/// `DrfErrors` middleware gives the legacy routes that shape).
 #[derive(Debug)]
-pub struct Errors<const S: u32>(pub ApiError);
+pub struct Errors<const S: u32, B = ErrorBody>(pub ApiError, PhantomData<B>);
 
-impl<const S: u32> Errors<S> {
+/// Seed 000's error body, on its legacy routes only.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct LegacyError {
+    /// What went wrong, in words.
+    pub error: String,
+    /// The HTTP status code, repeated.
+    pub status: u16,
+}
+
+impl LegacyError {
+    /// The legacy form of a DRF error body: `detail`, or every field's messages in one line.
+    pub fn from_drf(status: StatusCode, body: &serde_json::Value) -> Self {
+        let error = match body.get("detail").and_then(serde_json::Value::as_str) {
+            Some(detail) => detail.to_owned(),
+            None => body
+                .as_object()
+                .into_iter()
+                .flatten()
+                .flat_map(|(field, messages)| {
+                    let messages = messages.as_array().cloned().unwrap_or_default();
+                    messages.into_iter().map(move |message| {
+                        let message = message.as_str().unwrap_or_default().to_owned();
+                        if field == "non_field_errors" {
+                            message
+                        } else {
+                            format!("{field}: {message}")
+                        }
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        Self {
+            error,
+            status: status.as_u16(),
+        }
+    }
+}
+
+impl<const S: u32, B> Errors<S, B> {
     fn documents(status: StatusCode) -> bool {
         status == StatusCode::INTERNAL_SERVER_ERROR
             || DOCUMENTED
@@ -244,7 +286,7 @@ impl<const S: u32> Errors<S> {
     }
 }
 
-impl<const S: u32> From<ApiError> for Errors<S> {
+impl<const S: u32, B> From<ApiError> for Errors<S, B> {
     fn from(err: ApiError) -> Self {
         // An operation answering a status its spec does not list is a bug: loud in tests.
         debug_assert!(
@@ -254,29 +296,29 @@ impl<const S: u32> From<ApiError> for Errors<S> {
         if !Self::documents(err.status()) {
             tracing::error!(error = ?err, "answering with a status the operation does not document");
         }
-        Self(err)
+        Self(err, PhantomData)
     }
 }
 
-impl<const S: u32> From<sqlx::Error> for Errors<S> {
+impl<const S: u32, B> From<sqlx::Error> for Errors<S, B> {
     fn from(err: sqlx::Error) -> Self {
-        Self(err.into())
+        ApiError::from(err).into()
     }
 }
 
-impl<const S: u32> From<Errors<S>> for poem::Error {
-    fn from(err: Errors<S>) -> Self {
+impl<const S: u32, B> From<Errors<S, B>> for poem::Error {
+    fn from(err: Errors<S, B>) -> Self {
         poem::Error::from(err.0)
     }
 }
 
-impl<const S: u32> IntoResponse for Errors<S> {
+impl<const S: u32, B: Send> IntoResponse for Errors<S, B> {
     fn into_response(self) -> Response {
         poem::error::ResponseError::as_response(&self.0)
     }
 }
 
-impl<const S: u32> ApiResponse for Errors<S> {
+impl<const S: u32, B: Type + Send> ApiResponse for Errors<S, B> {
     fn meta() -> MetaResponses {
         let error = |status: u16, description: &'static str| MetaResponse {
             description,
@@ -284,7 +326,7 @@ impl<const S: u32> ApiResponse for Errors<S> {
             status_range: None,
             content: vec![MetaMediaType {
                 content_type: "application/json; charset=utf-8",
-                schema: ErrorBody::schema_ref(),
+                schema: B::schema_ref(),
             }],
             headers: if status == 401 {
                 vec![MetaHeader {
@@ -311,7 +353,7 @@ impl<const S: u32> ApiResponse for Errors<S> {
     }
 
     fn register(registry: &mut Registry) {
-        ErrorBody::register(registry);
+        B::register(registry);
     }
 }
 

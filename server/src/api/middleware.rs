@@ -6,7 +6,7 @@ use std::sync::Arc;
 use poem::http::{HeaderValue, Method, StatusCode, Uri, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
-use super::error::{ApiError, drf_response};
+use super::error::{ApiError, LegacyError, drf_response};
 
 /// Turns every error — ours, poem's routing 404/405, poem-openapi's parameter and auth
 /// errors — and every bodiless error status into the JSON body API.md gives it, and gives a
@@ -51,6 +51,9 @@ impl<E: Endpoint> Endpoint for DrfErrorsEndpoint<E> {
         {
             response.headers_mut().insert(header::ALLOW, allow);
         }
+        if is_legacy(&path) && response.status().as_u16() >= 400 {
+            response = legacy_shape(response).await;
+        }
         Ok(response)
     }
 }
@@ -77,6 +80,29 @@ impl<E: Endpoint> DrfErrorsEndpoint<E> {
             Err(err) => drf_response(err, method),
         }
     }
+}
+
+/// Seed 000's flat routes (`/chatrooms/...`, `/messages/...`) answer errors in its own shape.
+fn is_legacy(path: &str) -> bool {
+    matches!(segments(path).next(), Some("chatrooms" | "messages"))
+}
+
+/// A DRF error body rewritten as seed 000's `{"error": ..., "status": ...}`, headers kept.
+async fn legacy_shape(response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let drf: serde_json::Value = match body.into_bytes().await {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Err(_) => serde_json::Value::Null,
+    };
+    let legacy = LegacyError::from_drf(parts.status, &drf);
+    let json = poem_openapi::types::ToJSON::to_json(&legacy).unwrap_or_default();
+    let mut response = Response::from_parts(parts, poem::Body::from_json(json).unwrap_or_default());
+    response.headers_mut().remove(header::CONTENT_LENGTH);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
 }
 
 /// The methods each documented path answers, for the `Allow` header of a 405.

@@ -1,9 +1,11 @@
 //! The HTTP surface: one module per OpenAPI tag, assembled into one spec and one app.
 
 pub mod body;
+mod direct_messages;
 mod docs;
 pub mod error;
 mod health;
+mod legacy;
 pub mod messages;
 mod middleware;
 pub mod pagination;
@@ -36,6 +38,11 @@ pub enum ApiTags {
     Messages,
     /// WebSocket upgrades: events of rooms as they happen (frames in `asyncapi.yaml`).
     Realtime,
+    /// Seed 000's flat routes, kept for old clients (deprecated; each names its replacement).
+    Legacy,
+    /// Seed 002's room messages at `/{chat_room_id}/messages/`.
+    #[oai(rename = "direct-messages")]
+    DirectMessages,
 }
 
 type Apis = (
@@ -45,6 +52,8 @@ type Apis = (
     rooms::RoomsApi,
     messages::MessagesApi,
     realtime::RealtimeApi,
+    legacy::LegacyApi,
+    direct_messages::DirectMessagesApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -56,6 +65,8 @@ fn service() -> OpenApiService<Apis, ()> {
             rooms::RoomsApi,
             messages::MessagesApi,
             realtime::RealtimeApi,
+            legacy::LegacyApi,
+            direct_messages::DirectMessagesApi,
         ),
         "Chat API",
         env!("CARGO_PKG_VERSION"),
@@ -68,7 +79,7 @@ fn service() -> OpenApiService<Apis, ()> {
 }
 
 /// Paths documented without a trailing slash; every other path ends in `/` (API.md).
-const SLASHLESS_PATHS: &[&str] = &["/healthz"];
+const SLASHLESS_PATHS: &[&str] = &["/healthz", "/chatrooms/create", "/messages/create"];
 
 /// The OpenAPI document, as JSON and as YAML.
 pub struct Spec {

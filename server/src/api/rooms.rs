@@ -57,7 +57,7 @@ impl Example for Room {
 }
 
 impl Room {
-    fn from_detail(detail: RoomDetail) -> Result<Self, ApiError> {
+    pub(super) fn from_detail(detail: RoomDetail) -> Result<Self, ApiError> {
         Ok(Self {
             id: detail.room.id,
             room_type: room_type_of(&detail.room)?,
@@ -135,7 +135,7 @@ pub enum RoomDeleted {
 
 /// `messages_limit`: how many of the newest messages each room object carries.
 type MessagesLimit = Query<Option<i64>>;
-const DEFAULT_MESSAGES_LIMIT: i64 = 1;
+pub(super) const DEFAULT_MESSAGES_LIMIT: i64 = 1;
 
 fn room_name(value: &serde_json::Value) -> Result<RoomName, String> {
     string(value).and_then(|s| RoomName::parse(&s))
@@ -168,7 +168,11 @@ async fn check_users_exist(
     Ok(())
 }
 
-async fn load_room(store: &Store, id: i64, messages_limit: i64) -> Result<Room, ApiError> {
+pub(super) async fn load_room(
+    store: &Store,
+    id: i64,
+    messages_limit: i64,
+) -> Result<Room, ApiError> {
     let detail = store
         .room_details(&[id], messages_limit)
         .await?
@@ -307,7 +311,9 @@ impl RoomsApi {
         id: Path<i64>,
         body: JsonBody<RoomWrite>,
     ) -> Result<Json<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(Json(update(&state, auth.0.id, id.0, body, false).await?))
+        Ok(Json(
+            update(&state, auth.0.id, id.0, || body.fields(), false).await?,
+        ))
     }
 
     /// Update a room partially
@@ -325,7 +331,9 @@ impl RoomsApi {
         id: Path<i64>,
         body: JsonBody<RoomPatch, false>,
     ) -> Result<Json<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(Json(update(&state, auth.0.id, id.0, body, true).await?))
+        Ok(Json(
+            update(&state, auth.0.id, id.0, || body.fields(), true).await?,
+        ))
     }
 
     /// Delete a room
@@ -339,27 +347,33 @@ impl RoomsApi {
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
     ) -> Result<RoomDeleted, Errors<{ E401 | E403 | E404 }>> {
-        let room = member_room(&state.store, id.0, auth.0.id).await?;
-        if !rooms::may_delete(room_type_of(&room)?, room.created_by, auth.0.id) {
-            return Err(ApiError::Forbidden.into());
-        }
-        state.store.delete_room(room.id).await?;
-        room_events::deleted(&state, room.id);
+        delete(&state, auth.0.id, id.0).await?;
         Ok(RoomDeleted::NoContent)
     }
 }
 
+/// Deletes a room the caller is in (404 otherwise), if they may (403 otherwise).
+pub(super) async fn delete(state: &AppState, caller: i64, room_id: i64) -> Result<(), ApiError> {
+    let room = member_room(&state.store, room_id, caller).await?;
+    if !rooms::may_delete(room_type_of(&room)?, room.created_by, caller) {
+        return Err(ApiError::Forbidden);
+    }
+    state.store.delete_room(room.id).await?;
+    room_events::deleted(state, room.id);
+    Ok(())
+}
+
 /// PUT (`partial = false`: name and type required) and PATCH.
-async fn update<T, const REQUIRED: bool>(
+pub(super) async fn update(
     state: &AppState,
     caller: i64,
     room_id: i64,
-    body: JsonBody<T, REQUIRED>,
+    body: impl FnOnce() -> Result<Fields, ApiError>,
     partial: bool,
 ) -> Result<Room, ApiError> {
     // Membership first: an outsider's malformed body is a 404, not a 400.
     let room = member_room(&state.store, room_id, caller).await?;
-    let mut fields = body.fields()?;
+    let mut fields = body()?;
     let (name, new_type) = if partial {
         (
             fields.optional("name", room_name),

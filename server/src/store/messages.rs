@@ -130,6 +130,37 @@ impl Store {
         .await
     }
 
+    /// A message by id alone (seed 000's `/messages/{id}/`).
+    pub async fn message_by_id(&self, id: i64) -> Result<Option<MessageRow>, sqlx::Error> {
+        sqlx::query_as(concat!(message_select!(), " WHERE m.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+    }
+
+    /// Oldest first, `limit` from `offset`: of one room, or (`room_id` None) of every room
+    /// `user_id` is in. Seed 000's listing pages by offset; the main API uses cursors.
+    pub async fn messages_by_offset(
+        &self,
+        user_id: i64,
+        room_id: Option<i64>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<MessageRow>, sqlx::Error> {
+        sqlx::query_as(concat!(
+            message_select!(),
+            " JOIN room_participants p ON p.room_id = m.room_id AND p.user_id = ?",
+            " WHERE (? IS NULL OR m.room_id = ?) ORDER BY m.id LIMIT ? OFFSET ?"
+        ))
+        .bind(user_id)
+        .bind(room_id)
+        .bind(room_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.read)
+        .await
+    }
+
     pub async fn update_message(
         &self,
         id: i64,

@@ -127,6 +127,34 @@ impl Store {
             .await
     }
 
+    /// Every room `user_id` is in, most recent activity first; with `with_user`, only those
+    /// that user is in too (seed 000's `?participant=`).
+    pub async fn shared_room_ids(
+        &self,
+        user_id: i64,
+        with_user: Option<i64>,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT r.id FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id \
+             WHERE p.user_id = ? AND (? IS NULL OR EXISTS (SELECT 1 FROM room_participants o \
+             WHERE o.room_id = r.id AND o.user_id = ?)) \
+             ORDER BY r.last_activity_at DESC, r.id DESC",
+        )
+        .bind(user_id)
+        .bind(with_user)
+        .bind(with_user)
+        .fetch_all(&self.read)
+        .await
+    }
+
+    /// Whether a room with this id exists (legacy routes tell 404 from 403).
+    pub async fn room_exists(&self, room_id: i64) -> Result<bool, sqlx::Error> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM chat_rooms WHERE id = ?)")
+            .bind(room_id)
+            .fetch_one(&self.read)
+            .await
+    }
+
     pub async fn count_rooms(&self, user_id: i64) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar("SELECT COUNT(*) FROM room_participants WHERE user_id = ?")
             .bind(user_id)

@@ -1,0 +1,100 @@
+//! Seed 002's REST routes: `/{chat_room_id}/messages/`, over the main API's message code.
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::ApiTags;
+use super::body::{JsonBody, primary_key};
+use super::error::{BODY, E400, E401, E403, E404, E409, Errors};
+use super::messages::{Message, MessageCreated};
+use crate::auth::BearerAuth;
+use crate::service::messages::{self as service, Sent};
+use crate::startup::AppState;
+
+/// The most messages one list returns.
+const MAX_MESSAGES: i64 = 100;
+
+/// Seed 002's message body.
+#[derive(Object)]
+pub struct DirectMessageCreate {
+    /// Trimmed; 1–10,000 characters.
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub content: String,
+    /// If sent, must be the room of the URL.
+    pub chat_room: Option<i64>,
+    /// If sent, must be the caller (403 otherwise).
+    pub sender: Option<i64>,
+}
+
+pub struct DirectMessagesApi;
+
+#[OpenApi(tag = "ApiTags::DirectMessages")]
+impl DirectMessagesApi {
+    /// List a room's messages (seed 002)
+    ///
+    /// Oldest first, at most 100 a call (`limit`, `offset`). Participants only (403).
+    #[oai(
+        path = "/:chat_room_id/messages/",
+        method = "get",
+        operation_id = "direct_messages_list"
+    )]
+    async fn direct_messages_list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        chat_room_id: Path<i64>,
+        limit: Query<Option<i64>>,
+        offset: Query<Option<i64>>,
+    ) -> Result<Json<Vec<Message>>, Errors<{ E400 | E401 | E403 | E404 }>> {
+        service::require_member(&state.store, chat_room_id.0, auth.0.id).await?;
+        let limit = limit
+            .0
+            .filter(|n| *n > 0)
+            .unwrap_or(MAX_MESSAGES)
+            .min(MAX_MESSAGES);
+        let offset = offset.0.filter(|n| *n > 0).unwrap_or(0);
+        let rows = state
+            .store
+            .messages_by_offset(auth.0.id, Some(chat_room_id.0), limit, offset)
+            .await?;
+        Ok(Json(rows.into_iter().map(Message::from).collect()))
+    }
+
+    /// Send a message (seed 002)
+    ///
+    /// Stored and announced exactly like `POST /api/chat/rooms/{room_id}/messages/`; `sender`
+    /// must be the caller and `chat_room` the room of the URL.
+    #[oai(
+        path = "/:chat_room_id/messages/",
+        method = "post",
+        operation_id = "direct_messages_create"
+    )]
+    async fn direct_messages_create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        chat_room_id: Path<i64>,
+        body: JsonBody<DirectMessageCreate>,
+    ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 }>> {
+        let room_id = chat_room_id.0;
+        let body = || {
+            let mut fields = body.fields()?;
+            if let Some(named) = fields.optional("chat_room", primary_key)
+                && named != room_id
+            {
+                fields.error("chat_room", "Must be the room of the URL.");
+            }
+            // Seed 002 calls the sender `sender`; the main API checks it as `sender_id`.
+            fields.rename("sender", "sender_id");
+            Ok(fields)
+        };
+        match service::send(&state, auth.0.id, room_id, body).await? {
+            Sent::Created(message) => Ok(MessageCreated::Created(Json(message))),
+            Sent::Replayed(message) => Ok(MessageCreated::Existing(Json(message))),
+        }
+    }
+}

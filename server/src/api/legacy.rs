@@ -1,0 +1,388 @@
+//! Seed 000's flat routes (`/chatrooms/...`, `/messages/...`): thin adapters over the main
+//! API's rooms and messages code, with seed 000's envelopes. JSON or form bodies; errors in its
+//! `{"error": ..., "status": ...}` shape (the `DrfErrors` middleware reshapes them by path).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::ApiTags;
+use super::body::{Fields, JsonOrFormBody, primary_key, string};
+use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors, LegacyError};
+use super::messages::Message;
+use super::rooms::{self, DEFAULT_MESSAGES_LIMIT, Room, load_room};
+use crate::auth::BearerAuth;
+use crate::service::messages as service;
+use crate::service::rooms::direct_room;
+use crate::startup::AppState;
+
+/// The errors of a legacy operation, documented with seed 000's body.
+type LegacyErrors<const S: u32> = Errors<S, LegacyError>;
+
+/// The most messages one `GET /messages/` returns (API.md).
+const MAX_MESSAGES: i64 = 100;
+
+/// `POST /chatrooms/create`: the two users of a ONE_TO_ONE room.
+#[derive(Object)]
+pub struct LegacyRoomCreate {
+    /// User id of one participant; the caller must be one of the two.
+    pub participant1: i64,
+    /// User id of the other participant.
+    pub participant2: i64,
+}
+
+/// `PUT /chatrooms/{id}/`: the room's participants, as seed 000 names them.
+#[derive(Object)]
+pub struct LegacyRoomUpdate {
+    pub participant1: i64,
+    pub participant2: i64,
+}
+
+/// A room in seed 000's envelope.
+#[derive(Object)]
+pub struct LegacyRoomReply {
+    /// What was done, in words.
+    pub message: String,
+    pub chat_room: Room,
+}
+
+/// The caller's rooms in seed 000's envelope.
+#[derive(Object)]
+pub struct LegacyRoomList {
+    pub message: String,
+    pub chat_rooms: Vec<Room>,
+}
+
+/// `POST /messages/create`.
+#[derive(Object)]
+pub struct LegacyMessageCreate {
+    /// The room to post in; the caller must be in it.
+    pub chat_room: i64,
+    /// Trimmed; 1–10,000 characters.
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub content: String,
+}
+
+/// `PUT /messages/{id}/`.
+#[derive(Object)]
+pub struct LegacyMessageUpdate {
+    /// If sent, must be the message's room.
+    pub chat_room: Option<i64>,
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub content: String,
+}
+
+/// A message in seed 000's envelope.
+#[derive(Object)]
+pub struct LegacyMessageReply {
+    /// What was done, in words.
+    pub detail: String,
+    pub message: Message,
+}
+
+/// Messages in seed 000's envelope, oldest first.
+#[derive(Object)]
+pub struct LegacyMessageList {
+    pub detail: String,
+    pub messages: Vec<Message>,
+}
+
+/// What a legacy delete answers.
+#[derive(Object)]
+pub struct LegacyDone {
+    /// What was done, in words.
+    pub detail: String,
+}
+
+pub struct LegacyApi;
+
+#[OpenApi(tag = "ApiTags::Legacy")]
+impl LegacyApi {
+    /// Create a one-to-one room (seed 000)
+    ///
+    /// Deprecated: use `POST /api/chat/rooms/` with `room_type` `ONE_TO_ONE`. The pair's room is
+    /// created, or the existing one returned; the caller must be one of the two (403).
+    #[oai(
+        path = "/chatrooms/create",
+        method = "post",
+        operation_id = "legacy_rooms_create",
+        deprecated
+    )]
+    async fn legacy_rooms_create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        body: JsonOrFormBody<LegacyRoomCreate>,
+    ) -> Result<Json<LegacyRoomReply>, LegacyErrors<{ BODY | E401 | E403 }>> {
+        let fields = body.fields_with_integers(&["participant1", "participant2"])?;
+        let pair = participants(&state, fields).await?;
+        let caller = auth.0.id;
+        let other = match pair {
+            (a, b) if a == caller => b,
+            (a, b) if b == caller => a,
+            _ => return Err(ApiError::Forbidden.into()),
+        };
+        let room_id = direct_room(&state, caller, other).await?;
+        Ok(Json(LegacyRoomReply {
+            message: "Chat room created successfully.".into(),
+            chat_room: load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT).await?,
+        }))
+    }
+
+    /// List the caller's rooms (seed 000)
+    ///
+    /// Deprecated: use `GET /api/chat/rooms/`. With `participant`, only the rooms that user is
+    /// in too; most recent activity first.
+    #[oai(
+        path = "/chatrooms/",
+        method = "get",
+        operation_id = "legacy_rooms_list",
+        deprecated
+    )]
+    async fn legacy_rooms_list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        participant: Query<Option<i64>>,
+    ) -> Result<Json<LegacyRoomList>, LegacyErrors<{ E400 | E401 }>> {
+        let ids = state
+            .store
+            .shared_room_ids(auth.0.id, participant.0)
+            .await?;
+        let details = state
+            .store
+            .room_details(&ids, DEFAULT_MESSAGES_LIMIT)
+            .await?;
+        Ok(Json(LegacyRoomList {
+            message: "Chat rooms retrieved successfully.".into(),
+            chat_rooms: details
+                .into_iter()
+                .map(Room::from_detail)
+                .collect::<Result<_, _>>()?,
+        }))
+    }
+
+    /// Set a room's participants (seed 000)
+    ///
+    /// Deprecated: use `PATCH /api/chat/rooms/{id}/` with `participants`. The same rules: any
+    /// participant may add, only the creator remove others (403), a ONE_TO_ONE room keeps its
+    /// pair (400).
+    #[oai(
+        path = "/chatrooms/:id/",
+        method = "put",
+        operation_id = "legacy_rooms_update",
+        deprecated
+    )]
+    async fn legacy_rooms_update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+        body: JsonOrFormBody<LegacyRoomUpdate>,
+    ) -> Result<Json<LegacyRoomReply>, LegacyErrors<{ BODY | E401 | E403 | E404 }>> {
+        require_participant(&state, id.0, auth.0.id).await?;
+        let fields = body.fields_with_integers(&["participant1", "participant2"])?;
+        let (first, second) = participants(&state, fields).await?;
+        let body = || {
+            let participants: BTreeSet<i64> = [first, second].into();
+            let mut map = serde_json::Map::new();
+            map.insert("participants".into(), serde_json::json!(participants));
+            Ok(Fields::new(map))
+        };
+        let room = rooms::update(&state, auth.0.id, id.0, body, true).await?;
+        Ok(Json(LegacyRoomReply {
+            message: "Chat room updated successfully.".into(),
+            chat_room: room,
+        }))
+    }
+
+    /// Delete a room (seed 000)
+    ///
+    /// Deprecated: use `DELETE /api/chat/rooms/{id}/`. The creator, or either member of a
+    /// ONE_TO_ONE room; other participants get 403.
+    #[oai(
+        path = "/chatrooms/:id/",
+        method = "delete",
+        operation_id = "legacy_rooms_destroy",
+        deprecated
+    )]
+    async fn legacy_rooms_destroy(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+    ) -> Result<Json<LegacyDone>, LegacyErrors<{ E401 | E403 | E404 }>> {
+        require_participant(&state, id.0, auth.0.id).await?;
+        rooms::delete(&state, auth.0.id, id.0).await?;
+        Ok(Json(LegacyDone {
+            detail: "Chat room deleted successfully.".into(),
+        }))
+    }
+
+    /// Send a message (seed 000)
+    ///
+    /// Deprecated: use `POST /api/chat/rooms/{room_id}/messages/`. Stored and announced exactly
+    /// like it; 200 with seed 000's envelope.
+    #[oai(
+        path = "/messages/create",
+        method = "post",
+        operation_id = "legacy_messages_create",
+        deprecated
+    )]
+    async fn legacy_messages_create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        body: JsonOrFormBody<LegacyMessageCreate>,
+    ) -> Result<Json<LegacyMessageReply>, LegacyErrors<{ BODY | E401 | E403 | E404 }>> {
+        let mut fields = body.fields_with_integers(&["chat_room"])?;
+        let Some(room_id) = fields.required("chat_room", primary_key) else {
+            // One 400 with the content's errors beside the room's.
+            let _ = fields.required("content", string);
+            return Err(fields.into_error().into());
+        };
+        require_participant(&state, room_id, auth.0.id).await?;
+        let message = match service::send(&state, auth.0.id, room_id, || Ok(fields)).await? {
+            service::Sent::Created(message) | service::Sent::Replayed(message) => message,
+        };
+        Ok(Json(LegacyMessageReply {
+            detail: "Message sent successfully.".into(),
+            message,
+        }))
+    }
+
+    /// List messages (seed 000)
+    ///
+    /// Deprecated: use `GET /api/chat/rooms/{room_id}/messages/`. Oldest first, at most 100 a
+    /// call (`limit`, `offset`); without `chat_room`, the messages of every room of the caller.
+    #[oai(
+        path = "/messages/",
+        method = "get",
+        operation_id = "legacy_messages_list",
+        deprecated
+    )]
+    async fn legacy_messages_list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        chat_room: Query<Option<i64>>,
+        limit: Query<Option<i64>>,
+        offset: Query<Option<i64>>,
+    ) -> Result<Json<LegacyMessageList>, LegacyErrors<{ E400 | E401 | E403 | E404 }>> {
+        if let Some(room_id) = chat_room.0 {
+            require_participant(&state, room_id, auth.0.id).await?;
+        }
+        let limit = limit
+            .0
+            .filter(|n| *n > 0)
+            .unwrap_or(MAX_MESSAGES)
+            .min(MAX_MESSAGES);
+        let offset = offset.0.filter(|n| *n > 0).unwrap_or(0);
+        let rows = state
+            .store
+            .messages_by_offset(auth.0.id, chat_room.0, limit, offset)
+            .await?;
+        Ok(Json(LegacyMessageList {
+            detail: "Messages retrieved successfully.".into(),
+            messages: rows.into_iter().map(Message::from).collect(),
+        }))
+    }
+
+    /// Edit a message (seed 000)
+    ///
+    /// Deprecated: use `PUT /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403).
+    #[oai(
+        path = "/messages/:id/",
+        method = "put",
+        operation_id = "legacy_messages_update",
+        deprecated
+    )]
+    async fn legacy_messages_update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+        body: JsonOrFormBody<LegacyMessageUpdate>,
+    ) -> Result<Json<LegacyMessageReply>, LegacyErrors<{ BODY | E401 | E403 | E404 }>> {
+        let room_id = room_of_message(&state, id.0).await?;
+        let body = || {
+            let mut fields = body.fields_with_integers(&["chat_room"])?;
+            if let Some(named) = fields.optional("chat_room", primary_key)
+                && named != room_id
+            {
+                fields.error("chat_room", "Must be the message's room.");
+            }
+            Ok(fields)
+        };
+        let message = service::edit(&state, auth.0.id, room_id, id.0, body, false).await?;
+        Ok(Json(LegacyMessageReply {
+            detail: "Message updated successfully.".into(),
+            message,
+        }))
+    }
+
+    /// Delete a message (seed 000)
+    ///
+    /// Deprecated: use `DELETE /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403).
+    #[oai(
+        path = "/messages/:id/",
+        method = "delete",
+        operation_id = "legacy_messages_destroy",
+        deprecated
+    )]
+    async fn legacy_messages_destroy(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+    ) -> Result<Json<LegacyDone>, LegacyErrors<{ E401 | E403 | E404 }>> {
+        let room_id = room_of_message(&state, id.0).await?;
+        service::delete(&state, auth.0.id, room_id, id.0).await?;
+        Ok(Json(LegacyDone {
+            detail: "Message deleted successfully.".into(),
+        }))
+    }
+}
+
+/// Seed 000 tells a missing room (404) from one the caller is not in (403).
+async fn require_participant(state: &AppState, room_id: i64, user: i64) -> Result<(), ApiError> {
+    if !state.store.room_exists(room_id).await? {
+        return Err(ApiError::NotFound);
+    }
+    service::require_member(&state.store, room_id, user).await
+}
+
+/// The room of a message, or 404.
+async fn room_of_message(state: &AppState, id: i64) -> Result<i64, ApiError> {
+    state
+        .store
+        .message_by_id(id)
+        .await?
+        .map(|row| row.room_id)
+        .ok_or(ApiError::NotFound)
+}
+
+/// `participant1` and `participant2`: both required, both existing users.
+async fn participants(state: &AppState, mut fields: Fields) -> Result<(i64, i64), ApiError> {
+    let first = fields.required("participant1", primary_key);
+    let second = fields.required("participant2", primary_key);
+    for (key, id) in [("participant1", first), ("participant2", second)] {
+        if let Some(id) = id
+            && state.store.find_user(id).await?.is_none()
+        {
+            fields.error(key, format!("Invalid pk \"{id}\" - object does not exist."));
+        }
+    }
+    let pair = fields.finish(first.zip(second))?;
+    if pair.0 == pair.1 {
+        return Err(ApiError::field(
+            "non_field_errors",
+            "A chat room needs two different participants.",
+        ));
+    }
+    Ok(pair)
+}
