@@ -117,7 +117,7 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             Default::default()
         }
     }
-    ///What a legacy delete answers.
+    ///What a legacy message delete answers (the text under `detail`, as for every message reply).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct LegacyDone {
         ///What was done, in words.
@@ -314,6 +314,17 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
     }
     impl LegacyRoomCreate {
         pub fn builder() -> builder::LegacyRoomCreate {
+            Default::default()
+        }
+    }
+    ///What a legacy room delete answers (the text under `message`, as for every room reply).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct LegacyRoomDone {
+        ///What was done, in words.
+        pub message: ::std::string::String,
+    }
+    impl LegacyRoomDone {
+        pub fn builder() -> builder::LegacyRoomDone {
             Default::default()
         }
     }
@@ -1855,6 +1866,44 @@ as leaving it out; `[]` leaves only the creator.*/
                     participant1: Ok(value.participant1),
                     participant2: Ok(value.participant2),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LegacyRoomDone {
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for LegacyRoomDone {
+            fn default() -> Self {
+                Self {
+                    message: Err("no value supplied for message".to_string()),
+                }
+            }
+        }
+        impl LegacyRoomDone {
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LegacyRoomDone> for super::LegacyRoomDone {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LegacyRoomDone,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { message: value.message? })
+            }
+        }
+        impl ::std::convert::From<super::LegacyRoomDone> for LegacyRoomDone {
+            fn from(value: super::LegacyRoomDone) -> Self {
+                Self { message: Ok(value.message) }
             }
         }
         #[derive(Clone, Debug)]
@@ -7032,7 +7081,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/chatrooms/{id}/`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::LegacyDone>, Error<types::LegacyError>> {
+        ) -> Result<ResponseValue<types::LegacyRoomDone>, Error<types::LegacyError>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(

@@ -9,7 +9,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::body::{JsonBody, primary_key};
-use super::error::{BODY, E400, E401, E403, E404, E409, Errors};
+use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
 use super::messages::{Message, MessageCreated};
 use crate::auth::BearerAuth;
 use crate::service::messages::{self as service, Sent};
@@ -92,9 +92,17 @@ impl DirectMessagesApi {
             fields.rename("sender", "sender_id");
             Ok(fields)
         };
-        match service::send(&state, auth.0.id, room_id, body).await? {
-            Sent::Created(message) => Ok(MessageCreated::Created(Json(message))),
-            Sent::Replayed(message) => Ok(MessageCreated::Existing(Json(message))),
+        match service::send(&state, auth.0.id, room_id, body).await {
+            Ok(Sent::Created(message)) => Ok(MessageCreated::Created(Json(message))),
+            Ok(Sent::Replayed(message)) => Ok(MessageCreated::Existing(Json(message))),
+            // Errors about the sender under the name this client sent.
+            Err(ApiError::Validation(mut errors)) => {
+                if let Some(messages) = errors.remove("sender_id") {
+                    errors.insert("sender".into(), messages);
+                }
+                Err(ApiError::Validation(errors).into())
+            }
+            Err(err) => Err(err.into()),
         }
     }
 }

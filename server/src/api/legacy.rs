@@ -91,11 +91,18 @@ pub struct LegacyMessageList {
     pub messages: Vec<Message>,
 }
 
-/// What a legacy delete answers.
+/// What a legacy message delete answers (the text under `detail`, as for every message reply).
 #[derive(Object)]
 pub struct LegacyDone {
     /// What was done, in words.
     pub detail: String,
+}
+
+/// What a legacy room delete answers (the text under `message`, as for every room reply).
+#[derive(Object)]
+pub struct LegacyRoomDone {
+    /// What was done, in words.
+    pub message: String,
 }
 
 pub struct LegacyApi;
@@ -215,11 +222,11 @@ impl LegacyApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
-    ) -> Result<Json<LegacyDone>, LegacyErrors<{ E401 | E403 | E404 }>> {
+    ) -> Result<Json<LegacyRoomDone>, LegacyErrors<{ E401 | E403 | E404 }>> {
         require_participant(&state, id.0, auth.0.id).await?;
         rooms::delete(&state, auth.0.id, id.0).await?;
-        Ok(Json(LegacyDone {
-            detail: "Chat room deleted successfully.".into(),
+        Ok(Json(LegacyRoomDone {
+            message: "Chat room deleted successfully.".into(),
         }))
     }
 

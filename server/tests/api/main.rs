@@ -3,7 +3,9 @@
 
 mod auth;
 mod conventions;
+mod direct_messages;
 mod helpers;
+mod legacy;
 mod message_pagination;
 mod messages;
 mod realtime;

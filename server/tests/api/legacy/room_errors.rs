@@ -1,0 +1,400 @@
+//! Every error of the `/chatrooms/...` routes, in seed 000's `{"error", "status"}` shape and
+//! nothing else: 400, 401, 403, 404, 405, 415.
+
+use super::*;
+
+const TOKEN_NOT_VALID: &str = "Given token not valid for any token type";
+
+/// `POST /chatrooms/create` with `body` as JSON.
+async fn create(app: &TestApp, caller: &User, body: Value) -> Reply {
+    app.post(CREATE_ROOM, Some(&caller.access), body).await
+}
+
+// ---------------------------------------------------------------- 400
+
+#[tokio::test]
+async fn create_without_fields_names_both() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+
+    let reply = create(&app, &alice, json!({})).await;
+
+    expect_legacy(
+        &reply,
+        400,
+        "participant1: This field is required. participant2: This field is required.",
+    );
+    let empty_form = form(&app, Method::POST, CREATE_ROOM, Some(&alice.access), &[]).await;
+    expect_legacy(
+        &empty_form,
+        400,
+        "participant1: This field is required. participant2: This field is required.",
+    );
+}
+
+#[tokio::test]
+async fn create_with_ids_that_are_not_integers() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let me = alice.id.to_string();
+
+    let reply = create(
+        &app,
+        &alice,
+        json!({"participant1": alice.id, "participant2": "x"}),
+    )
+    .await;
+    expect_legacy(
+        &reply,
+        400,
+        "participant2: Incorrect type. Expected pk value, received str.",
+    );
+
+    let reply = form(
+        &app,
+        Method::POST,
+        CREATE_ROOM,
+        Some(&alice.access),
+        &[("participant1", "abc"), ("participant2", &me)],
+    )
+    .await;
+    expect_legacy(
+        &reply,
+        400,
+        "participant1: Incorrect type. Expected pk value, received str.",
+    );
+}
+
+#[tokio::test]
+async fn create_with_an_unknown_participant() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+
+    let reply = create(
+        &app,
+        &alice,
+        json!({"participant1": alice.id, "participant2": 999}),
+    )
+    .await;
+
+    expect_legacy(
+        &reply,
+        400,
+        "participant2: Invalid pk \"999\" - object does not exist.",
+    );
+    assert!(main_rooms(&app, &alice).await.is_empty());
+}
+
+#[tokio::test]
+async fn create_with_the_same_user_twice() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let me = alice.id.to_string();
+
+    let reply = create(
+        &app,
+        &alice,
+        json!({"participant1": alice.id, "participant2": alice.id}),
+    )
+    .await;
+    expect_legacy(&reply, 400, "A chat room needs two different participants.");
+
+    let reply = form(
+        &app,
+        Method::POST,
+        CREATE_ROOM,
+        Some(&alice.access),
+        &[("participant1", &me), ("participant2", &me)],
+    )
+    .await;
+    expect_legacy(&reply, 400, "A chat room needs two different participants.");
+    assert!(main_rooms(&app, &alice).await.is_empty());
+}
+
+#[tokio::test]
+async fn create_with_malformed_json() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+
+    let reply = raw(
+        &app,
+        Method::POST,
+        CREATE_ROOM,
+        Some(&alice.access),
+        "application/json",
+        "{\"participant1\": ",
+    )
+    .await;
+
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert_eq!(keys(&reply.body), ["error", "status"], "{reply:?}");
+    assert_eq!(reply.body["status"], 400);
+    let error = reply.body["error"].as_str().expect("error text");
+    assert!(error.starts_with("JSON parse error - "), "{error}");
+}
+
+#[tokio::test]
+async fn list_with_a_participant_that_is_not_an_integer() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+
+    let reply = app
+        .get(&format!("{ROOMS}?participant=abc"), Some(&alice.access))
+        .await;
+
+    expect_legacy(&reply, 400, "participant: A valid integer is required.");
+}
+
+#[tokio::test]
+async fn update_with_bad_fields() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    let pair = id_of(&legacy_room(&app, &alice, &bob).await);
+    let url = room_url(pair);
+
+    let missing = app
+        .put(&url, Some(&alice.access), json!({"participant1": alice.id}))
+        .await;
+    expect_legacy(&missing, 400, "participant2: This field is required.");
+    let unknown = app
+        .put(
+            &url,
+            Some(&alice.access),
+            json!({"participant1": 999, "participant2": bob.id}),
+        )
+        .await;
+    expect_legacy(
+        &unknown,
+        400,
+        "participant1: Invalid pk \"999\" - object does not exist.",
+    );
+    let same = app
+        .put(
+            &url,
+            Some(&alice.access),
+            json!({"participant1": bob.id, "participant2": bob.id}),
+        )
+        .await;
+    expect_legacy(&same, 400, "A chat room needs two different participants.");
+    let other_pair = app
+        .put(
+            &url,
+            Some(&alice.access),
+            json!({"participant1": alice.id, "participant2": carol.id}),
+        )
+        .await;
+    expect_legacy(
+        &other_pair,
+        400,
+        "participants: A ONE_TO_ONE room keeps its two participants.",
+    );
+    let (a, c) = (alice.id.to_string(), carol.id.to_string());
+    let form_other_pair = form(
+        &app,
+        Method::PUT,
+        &url,
+        Some(&alice.access),
+        &[("participant1", &a), ("participant2", &c)],
+    )
+    .await;
+    expect_legacy(
+        &form_other_pair,
+        400,
+        "participants: A ONE_TO_ONE room keeps its two participants.",
+    );
+    let room = main_room(&app, &alice, pair).await;
+    let mut members: Vec<i64> = room["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    members.sort_unstable();
+    assert_eq!(members, sorted(vec![alice.id, bob.id]), "unchanged");
+}
+
+// ---------------------------------------------------------------- 401
+
+#[tokio::test]
+async fn every_room_route_needs_credentials() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let pair = id_of(&legacy_room(&app, &alice, &bob).await);
+    let body = json!({"participant1": alice.id, "participant2": bob.id});
+
+    for reply in [
+        app.post(CREATE_ROOM, None, body.clone()).await,
+        app.get(ROOMS, None).await,
+        app.put(&room_url(pair), None, body.clone()).await,
+        app.delete(&room_url(pair), None).await,
+    ] {
+        expect_legacy_no_credentials(&reply);
+    }
+    for reply in [
+        app.post(CREATE_ROOM, Some("not-a-token"), body.clone())
+            .await,
+        app.get(ROOMS, Some("not-a-token")).await,
+        app.put(&room_url(pair), Some("not-a-token"), body.clone())
+            .await,
+        app.delete(&room_url(pair), Some("not-a-token")).await,
+    ] {
+        expect_legacy(&reply, 401, TOKEN_NOT_VALID);
+        assert!(reply.headers.contains_key("www-authenticate"), "{reply:?}");
+    }
+    // Nothing was deleted.
+    assert_eq!(ids(&main_rooms(&app, &alice).await), [pair]);
+}
+
+// ---------------------------------------------------------------- 403
+
+#[tokio::test]
+async fn create_for_a_pair_without_the_caller_is_forbidden() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+
+    let reply = create(
+        &app,
+        &carol,
+        json!({"participant1": alice.id, "participant2": bob.id}),
+    )
+    .await;
+
+    expect_legacy(&reply, 403, FORBIDDEN);
+    assert!(main_rooms(&app, &alice).await.is_empty());
+    assert!(main_rooms(&app, &bob).await.is_empty());
+    assert!(main_rooms(&app, &carol).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_outsider_may_not_update_or_delete_a_room() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    let pair = id_of(&legacy_room(&app, &alice, &bob).await);
+    let url = room_url(pair);
+
+    let put = app
+        .put(
+            &url,
+            Some(&carol.access),
+            json!({"participant1": alice.id, "participant2": bob.id}),
+        )
+        .await;
+    expect_legacy(&put, 403, FORBIDDEN);
+    // Permission first: an outsider's bad body is a 403 too.
+    let bad = app.put(&url, Some(&carol.access), json!({})).await;
+    expect_legacy(&bad, 403, FORBIDDEN);
+    let delete = app.delete(&url, Some(&carol.access)).await;
+    expect_legacy(&delete, 403, FORBIDDEN);
+    assert_eq!(ids(&main_rooms(&app, &alice).await), [pair]);
+}
+
+#[tokio::test]
+async fn a_member_who_is_not_the_creator_may_not_delete_a_group_or_remove_others() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    let group = app.room(&alice, "GROUP", &[&bob, &carol]).await;
+
+    let delete = app.delete(&room_url(group), Some(&bob.access)).await;
+    expect_legacy(&delete, 403, FORBIDDEN);
+    // Naming bob and alice leaves carol out: only the creator may remove her.
+    let put = app
+        .put(
+            &room_url(group),
+            Some(&bob.access),
+            json!({"participant1": alice.id, "participant2": bob.id}),
+        )
+        .await;
+    expect_legacy(&put, 403, FORBIDDEN);
+    assert_eq!(ids(&main_rooms(&app, &carol).await), [group]);
+}
+
+// ---------------------------------------------------------------- 404
+
+#[tokio::test]
+async fn a_missing_room_is_404() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let body = json!({"participant1": alice.id, "participant2": bob.id});
+
+    let put = app
+        .put(&room_url(999), Some(&alice.access), body.clone())
+        .await;
+    expect_legacy(&put, 404, NOT_FOUND);
+    let delete = app.delete(&room_url(999), Some(&alice.access)).await;
+    expect_legacy(&delete, 404, NOT_FOUND);
+    let not_an_id = app.put("/chatrooms/abc/", Some(&alice.access), body).await;
+    expect_legacy(&not_an_id, 404, NOT_FOUND);
+}
+
+// ---------------------------------------------------------------- 405, 415
+
+#[tokio::test]
+async fn methods_a_room_route_does_not_answer_are_405() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let pair = id_of(&legacy_room(&app, &alice, &bob).await);
+
+    let patch = app
+        .patch(
+            &room_url(pair),
+            Some(&alice.access),
+            json!({"participant1": alice.id}),
+        )
+        .await;
+    expect_legacy(&patch, 405, "Method \"PATCH\" not allowed.");
+    let allow = patch
+        .headers
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        allow.contains("PUT") && allow.contains("DELETE"),
+        "Allow: {allow:?}"
+    );
+    let get = app.get(&room_url(pair), Some(&alice.access)).await;
+    expect_legacy(&get, 405, "Method \"GET\" not allowed.");
+    let post = app.post(ROOMS, Some(&alice.access), json!({})).await;
+    expect_legacy(&post, 405, "Method \"POST\" not allowed.");
+    let get_create = app.get(CREATE_ROOM, Some(&alice.access)).await;
+    expect_legacy(&get_create, 405, "Method \"GET\" not allowed.");
+}
+
+#[tokio::test]
+async fn a_body_that_is_neither_json_nor_a_form_is_415() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let pair = id_of(&legacy_room(&app, &alice, &bob).await);
+    let text = format!("participant1={}&participant2={}", alice.id, bob.id);
+
+    for (method, path) in [
+        (Method::POST, CREATE_ROOM.to_owned()),
+        (Method::PUT, room_url(pair)),
+    ] {
+        let reply = raw(
+            &app,
+            method,
+            &path,
+            Some(&alice.access),
+            "text/plain",
+            &text,
+        )
+        .await;
+        expect_legacy(
+            &reply,
+            415,
+            "Unsupported media type \"text/plain\" in request.",
+        );
+    }
+}
