@@ -54,13 +54,16 @@ async function specOperations() {
   check(reply.ok, `GET ${url} answered ${reply.status}`);
   const spec = await reply.json();
   const operations = new Map();
+  const deprecated = new Set();
   for (const [path, item] of Object.entries(spec.paths ?? {})) {
     for (const method of HTTP_METHODS) {
-      if (item[method]) operations.set(key(method, path), item[method].operationId ?? "");
+      if (!item[method]) continue;
+      operations.set(key(method, path), item[method].operationId ?? "");
+      if (item[method].deprecated) deprecated.add(key(method, path));
     }
   }
   check(operations.size > 0, `${url} declares no operations`);
-  return { spec, operations };
+  return { spec, operations, deprecated };
 }
 
 const log = [];
@@ -77,7 +80,7 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 try {
-  const { spec, operations } = await specOperations();
+  const { spec, operations, deprecated } = await specOperations();
   check(
     spec.components?.securitySchemes?.[SCHEME]?.scheme === "bearer",
     `the spec has no http bearer security scheme named ${SCHEME}`,
@@ -135,7 +138,7 @@ try {
       [...document.querySelectorAll(".swagger-ui .opblock")].map(
         (block) =>
           `${block.querySelector(".opblock-summary-method")?.textContent} ` +
-          `${block.querySelector(".opblock-summary-path")?.getAttribute("data-path")}`,
+          `${block.querySelector(".opblock-summary-path, .opblock-summary-path__deprecated")?.getAttribute("data-path")}`,
       ),
     ).size;
   await page
@@ -145,8 +148,13 @@ try {
   const rendered = await page.$$eval(".swagger-ui .opblock", (blocks) =>
     blocks.map((block) => ({
       method: block.querySelector(".opblock-summary-method")?.textContent?.trim() ?? "",
-      path: block.querySelector(".opblock-summary-path")?.getAttribute("data-path") ?? "",
+      // A deprecated operation's path is struck through, under its own class.
+      path:
+        block
+          .querySelector(".opblock-summary-path, .opblock-summary-path__deprecated")
+          ?.getAttribute("data-path") ?? "",
       operationId: block.querySelector(".opblock-summary-operation-id")?.textContent?.trim() ?? "",
+      deprecated: block.classList.contains("opblock-deprecated"),
     })),
   );
   const listed = new Map(rendered.map((op) => [key(op.method, op.path), op.operationId]));
@@ -156,14 +164,25 @@ try {
   const wrongId = [...operations]
     .filter(([op, id]) => listed.has(op) && id && listed.get(op) !== id)
     .map(([op, id]) => `${op}: spec says ${id}, UI shows ${listed.get(op) || "nothing"}`);
+  // The spec's deprecated operations, and only those, are shown as deprecated.
+  const shownDeprecated = new Set(
+    rendered.filter((op) => op.deprecated).map((op) => key(op.method, op.path)),
+  );
+  const wrongDeprecation = [...operations.keys()]
+    .filter((op) => listed.has(op) && deprecated.has(op) !== shownDeprecated.has(op))
+    .map((op) => `${op}: spec ${deprecated.has(op)}, UI ${shownDeprecated.has(op)}`);
   check(
-    missing.length === 0 && extra.length === 0 && wrongId.length === 0,
+    missing.length === 0 &&
+      extra.length === 0 &&
+      wrongId.length === 0 &&
+      wrongDeprecation.length === 0,
     [
       `Swagger UI's operations differ from the spec's (the UI lists ${listed.size}, ` +
         `the spec has ${operations.size}):`,
       ...missing.map((op) => `  missing from the UI: ${op}`),
       ...extra.map((op) => `  in the UI, not in the spec: ${op}`),
       ...wrongId.map((line) => `  operationId differs: ${line}`),
+      ...wrongDeprecation.map((line) => `  deprecation differs: ${line}`),
     ].join("\n"),
   );
 
@@ -233,7 +252,7 @@ try {
 
   console.log(
     `Swagger UI at ${docs} lists all ${operations.size} operations of the spec ` +
-      `(${rendered.length} blocks across tags); ` +
+      `(${rendered.length} blocks across tags; ${deprecated.size} deprecated, shown so); ` +
       `authorized with ${SCHEME}; ${key(TRY_METHOD, TRY_PATH)} via "Try it out" → ${shown}, ` +
       `sent with Authorization: Bearer`,
   );

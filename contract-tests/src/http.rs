@@ -161,6 +161,16 @@ impl Call<'_> {
         self.body("application/json", body.to_string())
     }
 
+    /// A form body with `Content-Type: application/x-www-form-urlencoded`, the fields
+    /// percent-encoded in the order given.
+    pub fn form(self, fields: &[(&str, &str)]) -> Self {
+        let encoded: Vec<String> = fields
+            .iter()
+            .map(|(name, value)| format!("{}={}", form_encode(name), form_encode(value)))
+            .collect();
+        self.body("application/x-www-form-urlencoded", encoded.join("&"))
+    }
+
     /// Any body with any content type, to send malformed or oversized ones.
     pub fn body(mut self, content_type: &str, bytes: impl Into<Vec<u8>>) -> Self {
         self.body = Some((content_type.to_owned(), bytes.into()));
@@ -230,5 +240,30 @@ impl Call<'_> {
         };
         client.record(exchange, verdict, expected);
         reply
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one name or value: unreserved characters
+/// as they are, spaces as `+`, every other byte of the UTF-8 as `%XX`.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                char::from(byte).to_string()
+            }
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_encode;
+
+    #[test]
+    fn form_fields_are_percent_encoded() {
+        assert_eq!(form_encode("chat_room"), "chat_room");
+        assert_eq!(form_encode("a b&c=d+é"), "a+b%26c%3Dd%2B%C3%A9");
     }
 }

@@ -9,6 +9,14 @@ use contract_tests::{Operation, Spec};
 use serde_json::Value;
 
 const API_ERROR: &str = "#/components/schemas/ApiError";
+/// Seed 000's error body, on its `legacy` operations only.
+const LEGACY_ERROR: &str = "#/components/schemas/LegacyError";
+/// The tag of seed 000's flat routes.
+const LEGACY_TAG: &str = "legacy";
+/// The first path segments whose errors the server reshapes to `LegacyError`.
+const LEGACY_PREFIXES: [&str; 2] = ["/chatrooms/", "/messages/"];
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
 
 /// Asserts no offender, listing all of them.
 fn assert_none(rule: &str, offenders: Vec<String>) {
@@ -29,6 +37,21 @@ fn offenders(offends: impl Fn(&Operation) -> Option<String>) -> Vec<String> {
             offends(op).map(|why| format!("{} {} ({}): {why}", op.method, op.path, op.id))
         })
         .collect()
+}
+
+fn is_legacy(op: &Operation) -> bool {
+    op.raw["tags"]
+        .as_array()
+        .is_some_and(|tags| tags.iter().any(|tag| tag == LEGACY_TAG))
+}
+
+/// The one error schema of an operation: `LegacyError` on seed 000's routes, else `ApiError`.
+fn error_schema(op: &Operation) -> &'static str {
+    if is_legacy(op) {
+        LEGACY_ERROR
+    } else {
+        API_ERROR
+    }
 }
 
 fn lacks(op: &Operation, statuses: &[&str]) -> Option<String> {
@@ -98,7 +121,8 @@ fn every_operation_documents_500() {
 #[test]
 fn operations_with_a_request_body_document_400_413_and_415() {
     assert_none(
-        "a request body can be malformed (400), too large (413) or not JSON (415)",
+        "a request body can be malformed (400), too large (413) or of a media type the \
+         operation does not take (415)",
         offenders(|op| lacks(op, &["400", "413", "415"]).filter(|_| op.has_request_body())),
     );
 }
@@ -120,22 +144,79 @@ fn operations_with_path_parameters_document_404() {
 }
 
 #[test]
-fn every_error_response_is_the_one_api_error() {
+fn every_error_response_is_the_operations_one_error_schema() {
     assert_none(
-        "every 4xx/5xx body is `$ref: '#/components/schemas/ApiError'`, alone",
+        "every 4xx/5xx body is `$ref: '#/components/schemas/ApiError'` alone, or \
+         `LegacyError` alone on a `legacy` operation (progenitor takes one error type per \
+         operation)",
         offenders(|op| {
+            let expected = error_schema(op);
             let wrong: Vec<String> = op.raw["responses"]
                 .as_object()?
                 .iter()
                 .filter(|(status, _)| status.starts_with('4') || status.starts_with('5'))
                 .filter_map(|(status, response)| {
                     let schemas = body_schemas(response);
-                    let only_api_error = schemas.len() == 1
-                        && schemas[0].get("$ref").and_then(Value::as_str) == Some(API_ERROR);
-                    (!only_api_error).then(|| format!("{status} has {schemas:?}"))
+                    let only_expected = schemas.len() == 1
+                        && schemas[0].get("$ref").and_then(Value::as_str) == Some(expected);
+                    (!only_expected).then(|| format!("{status} has {schemas:?}, not {expected}"))
                 })
                 .collect();
             (!wrong.is_empty()).then(|| wrong.join("; "))
+        }),
+    );
+}
+
+/// The server gives `LegacyError` bodies by path (`/chatrooms/...`, `/messages/...`), the spec
+/// by tag: the two must name the same operations, all of them deprecated.
+#[test]
+fn legacy_operations_are_the_deprecated_flat_routes() {
+    assert_none(
+        "an operation is tagged `legacy` exactly when its path starts with /chatrooms/ or \
+         /messages/, and every `legacy` operation is deprecated",
+        offenders(|op| {
+            let on_legacy_path = LEGACY_PREFIXES
+                .iter()
+                .any(|prefix| op.path.starts_with(prefix));
+            if is_legacy(op) != on_legacy_path {
+                return Some(format!(
+                    "tagged legacy: {}, on a legacy path: {on_legacy_path}",
+                    is_legacy(op)
+                ));
+            }
+            (is_legacy(op) && op.raw["deprecated"] != Value::Bool(true))
+                .then(|| "a legacy operation that is not deprecated".to_owned())
+        }),
+    );
+}
+
+/// JSON bodies everywhere; seed 000's `legacy` operations take the same body as a form too.
+#[test]
+fn request_bodies_are_json_and_also_forms_on_legacy_operations_only() {
+    assert_none(
+        "a request body is `application/json`; a `legacy` operation's is also \
+         `application/x-www-form-urlencoded`, with the same schema; nothing else",
+        offenders(|op| {
+            let content = op.raw.get("requestBody")?["content"].as_object();
+            let media_types: BTreeSet<&str> = content
+                .into_iter()
+                .flatten()
+                .map(|(media_type, _)| media_type.as_str())
+                .collect();
+            let expected: BTreeSet<&str> = if is_legacy(op) {
+                [JSON, FORM].into()
+            } else {
+                [JSON].into()
+            };
+            if media_types != expected {
+                return Some(format!("takes {media_types:?}, not {expected:?}"));
+            }
+            let schemas: BTreeSet<String> = content
+                .into_iter()
+                .flatten()
+                .map(|(_, media)| media["schema"].to_string())
+                .collect();
+            (schemas.len() != 1).then(|| format!("the media types' schemas differ: {schemas:?}"))
         }),
     );
 }

@@ -38,6 +38,10 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
         ///If sent, must be the room of the URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chat_room: ::std::option::Option<i64>,
+        /**Idempotency key, as on the main API: the same one again returns the first message
+(200), with other content 409. `null` is the same as leaving it out.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_id: ::std::option::Option<::uuid::Uuid>,
         ///Trimmed; 1–10,000 characters.
         pub content: DirectMessageCreateContent,
         ///If sent, must be the caller (403 otherwise).
@@ -623,6 +627,7 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
     ///`RegisterRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RegisterRequest {
+        ///Optional; `null`, empty or left out: no email.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         ///At least 8 characters.
@@ -1352,6 +1357,10 @@ as leaving it out; `[]` leaves only the creator.*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            client_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
             content: ::std::result::Result<
                 super::DirectMessageCreateContent,
                 ::std::string::String,
@@ -1365,6 +1374,7 @@ as leaving it out; `[]` leaves only the creator.*/
             fn default() -> Self {
                 Self {
                     chat_room: Ok(Default::default()),
+                    client_id: Ok(Default::default()),
                     content: Err("no value supplied for content".to_string()),
                     sender: Ok(Default::default()),
                 }
@@ -1380,6 +1390,18 @@ as leaving it out; `[]` leaves only the creator.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for chat_room: {e}")
+                    });
+                self
+            }
+            pub fn client_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for client_id: {e}")
                     });
                 self
             }
@@ -1416,6 +1438,7 @@ as leaving it out; `[]` leaves only the creator.*/
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     chat_room: value.chat_room?,
+                    client_id: value.client_id?,
                     content: value.content?,
                     sender: value.sender?,
                 })
@@ -1425,6 +1448,7 @@ as leaving it out; `[]` leaves only the creator.*/
             fn from(value: super::DirectMessageCreate) -> Self {
                 Self {
                     chat_room: Ok(value.chat_room),
+                    client_id: Ok(value.client_id),
                     content: Ok(value.content),
                     sender: Ok(value.sender),
                 }

@@ -3,6 +3,8 @@
 //! matches its schema, and every documented (operation, status) pair must be provoked.
 
 mod accounts;
+mod direct_messages;
+mod legacy;
 mod messages;
 mod realtime;
 mod rooms;
@@ -47,6 +49,8 @@ async fn every_operation_keeps_the_contract() {
     accounts::users(&api).await;
     rooms::rooms(&api).await;
     messages::messages(&api).await;
+    legacy::legacy(&api).await;
+    direct_messages::direct_messages(&api).await;
     realtime::realtime(&api, &server.base).await;
 
     let ledger = api.finish();

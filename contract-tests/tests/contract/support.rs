@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// Comfortably over the server's default 64 KiB body limit.
-const OVERSIZED_BYTES: usize = 70 * 1024;
+pub const OVERSIZED_BYTES: usize = 70 * 1024;
 
 /// A registered user and its current tokens.
 #[derive(Debug, Clone)]

@@ -1,6 +1,8 @@
 //! The Rust SDK (`chat-sdk`) against the real server: every operation of openapi.yaml with
 //! typed successes and typed errors, then the hand-written layer (sessions, page streams).
 
+mod direct_messages;
+mod legacy;
 mod operations;
 mod session;
 mod streams;
@@ -12,26 +14,29 @@ use chat_sdk::{Client, Error, ResponseValue, types};
 use contract_tests::Server;
 
 type ApiResult<T> = Result<ResponseValue<T>, Error<types::ApiError>>;
+/// What a seed 000 (`legacy`) operation returns: its errors are `LegacyError`s.
+type LegacyResult<T> = Result<ResponseValue<T>, Error<types::LegacyError>>;
 
 const PASSWORD: &str = "correct-horse-battery";
 const FORBIDDEN: &str = "You do not have permission to perform this action.";
 
-/// The status and typed body of a documented error response.
-fn typed(error: Error<types::ApiError>) -> (u16, types::ApiError) {
+/// The status and typed body (`ApiError`, or `LegacyError` on seed 000's routes) of a
+/// documented error response.
+fn typed<E: Debug>(error: Error<E>) -> (u16, E) {
     match error {
         Error::ErrorResponse(response) => (response.status().as_u16(), response.into_inner()),
         other => panic!("expected a documented error response, got {other:?}"),
     }
 }
 
-fn api_error<T: Debug>(result: ApiResult<T>) -> (u16, types::ApiError) {
+fn api_error<T: Debug, E: Debug>(result: Result<ResponseValue<T>, Error<E>>) -> (u16, E) {
     match result {
         Ok(response) => panic!("expected an error, got {response:?}"),
         Err(error) => typed(error),
     }
 }
 
-fn ok<T: Debug>(result: ApiResult<T>, status: u16) -> T {
+fn ok<T: Debug, E: Debug>(result: Result<ResponseValue<T>, Error<E>>, status: u16) -> T {
     match result {
         Ok(response) if response.status().as_u16() == status => response.into_inner(),
         other => panic!("expected {status}, got {other:?}"),

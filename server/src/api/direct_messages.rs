@@ -28,6 +28,10 @@ pub struct DirectMessageCreate {
     pub chat_room: Option<i64>,
     /// If sent, must be the caller (403 otherwise).
     pub sender: Option<i64>,
+    /// Idempotency key, as on the main API: the same one again returns the first message
+    /// (200), with other content 409. `null` is the same as leaving it out.
+    #[oai(nullable)]
+    pub client_id: Option<uuid::Uuid>,
 }
 
 pub struct DirectMessagesApi;

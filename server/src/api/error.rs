@@ -212,7 +212,7 @@ const DOCUMENTED: [(u32, u16, &str); 9] = [
     (
         E400,
         400,
-        "Validation error: a map of field → messages; `detail` for malformed JSON or a request that is not a WebSocket handshake",
+        "Invalid request: field errors (field → messages), malformed JSON, or not a WebSocket handshake",
     ),
     (
         E401,
@@ -227,7 +227,11 @@ const DOCUMENTED: [(u32, u16, &str); 9] = [
     ),
     (E409, 409, "Conflicts with an earlier request"),
     (E413, 413, "Request body too large"),
-    (E415, 415, "Request body is not JSON"),
+    (
+        E415,
+        415,
+        "Request body in a media type the operation does not take",
+    ),
     (E429, 429, "Too many requests, or too many open connections"),
     (E503, 503, "The database does not answer"),
 ];

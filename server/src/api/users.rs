@@ -28,6 +28,8 @@ pub struct RegisterRequest {
     /// At least 8 characters.
     #[oai(validator(min_length = 8))]
     pub password: String,
+    /// Optional; `null`, empty or left out: no email.
+    #[oai(nullable)]
     pub email: Option<String>,
 }
 
