@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::api::body::{Fields, boolean, nullable_uuid, primary_key, string};
 use crate::api::error::ApiError;
 use crate::api::messages::Message;
+use crate::auth::CurrentUser;
 use crate::domain::text::Content;
 use crate::realtime::{Broadcast, Event};
 use crate::startup::AppState;
@@ -43,10 +44,11 @@ pub async fn find(store: &Store, room_id: i64, id: i64) -> Result<MessageRow, Ap
 /// is a 403, not a 400, as DRF checks permissions first.
 pub async fn send(
     state: &AppState,
-    caller: i64,
+    sender: &CurrentUser,
     room_id: i64,
     body: impl FnOnce() -> Result<Fields, ApiError>,
 ) -> Result<Sent, ApiError> {
+    let caller = sender.id;
     require_member(&state.store, room_id, caller).await?;
     let mut fields = body()?;
     let content = fields.required("content", content);
@@ -71,6 +73,7 @@ pub async fn send(
     let message = NewMessage {
         room_id,
         sender_id: caller,
+        sender: sender.username.clone(),
         content: content.as_str().to_owned(),
         is_read,
         client_id: client_id.map(|id| id.to_string()),

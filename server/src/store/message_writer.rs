@@ -3,6 +3,8 @@
 //! `synchronous=FULL` fsync. Each message still gets its own outcome, and nobody hears of a
 //! message before the transaction holding it has committed.
 
+use std::collections::BTreeMap;
+
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
@@ -20,6 +22,8 @@ const QUEUE: usize = 4096;
 pub struct NewMessage {
     pub room_id: i64,
     pub sender_id: i64,
+    /// The sender's username, for the stored row (spares a join per message).
+    pub sender: String,
     pub content: String,
     pub is_read: bool,
     pub client_id: Option<String>,
@@ -93,37 +97,45 @@ async fn run(write: SqlitePool, mut queue: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction for all: each message in a savepoint of its own, so one that fails (a
-/// room deleted meanwhile, say) is undone alone.
+/// One transaction for all. Each message is one INSERT, which SQLite undoes alone if it fails
+/// (a room deleted meanwhile, say), so no savepoints are needed; the rooms' activity times are
+/// set once per room at the end.
 async fn store_all(
     write: &SqlitePool,
     messages: &[&NewMessage],
 ) -> Result<Vec<Result<CreateOutcome, sqlx::Error>>, sqlx::Error> {
     let mut tx = write.begin().await?;
     let mut outcomes = Vec::with_capacity(messages.len());
+    // room → the time of its newest message in this batch
+    let mut active_rooms = BTreeMap::new();
     for message in messages {
-        sqlx::query("SAVEPOINT message").execute(&mut *tx).await?;
-        let outcome = store_one(&mut tx, message).await;
-        if outcome.is_err() {
-            sqlx::query("ROLLBACK TO message").execute(&mut *tx).await?;
+        let outcome = store_one(&mut tx, message, now_micros()).await;
+        if let Ok(CreateOutcome::Created(row)) = &outcome {
+            active_rooms.insert(row.room_id, row.created_at);
         }
-        sqlx::query("RELEASE message").execute(&mut *tx).await?;
         outcomes.push(outcome);
+    }
+    for (room_id, now) in active_rooms {
+        sqlx::query("UPDATE chat_rooms SET last_activity_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(outcomes)
 }
 
-/// Stores the message and marks the room active; a `client_id` its sender already used is a
-/// replay (same room and content) or a conflict.
+/// Stores the message; a `client_id` its sender already used is a replay (same room and
+/// content) or a conflict.
 async fn store_one(
     tx: &mut Transaction<'static, Sqlite>,
     message: &NewMessage,
+    now: i64,
 ) -> Result<CreateOutcome, sqlx::Error> {
-    let now = now_micros();
-    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+    let inserted: Result<(i64, bool, i64), sqlx::Error> = sqlx::query_as(
         "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id, is_read, created_at",
     )
     .bind(message.room_id)
     .bind(message.sender_id)
@@ -133,21 +145,21 @@ async fn store_one(
     .bind(now)
     .fetch_one(&mut **tx)
     .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(err) if is_unique_violation(&err) => return replay(tx, message).await,
-        Err(err) => return Err(err),
-    };
-    sqlx::query("UPDATE chat_rooms SET last_activity_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(message.room_id)
-        .execute(&mut **tx)
-        .await?;
-    let row = sqlx::query_as(concat!(message_select!(), " WHERE m.id = ?"))
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(CreateOutcome::Created(row))
+    match inserted {
+        Ok((id, is_read, created_at)) => Ok(CreateOutcome::Created(MessageRow {
+            id,
+            room_id: message.room_id,
+            sender_id: message.sender_id,
+            sender: message.sender.clone(),
+            content: message.content.clone(),
+            is_read,
+            client_id: message.client_id.clone(),
+            created_at,
+            updated_at: None,
+        })),
+        Err(err) if is_unique_violation(&err) => replay(tx, message).await,
+        Err(err) => Err(err),
+    }
 }
 
 async fn replay(
