@@ -96,7 +96,7 @@ impl DirectMessagesApi {
             fields.rename("sender", "sender_id");
             Ok(fields)
         };
-        match service::send(&state, auth.0.id, room_id, body).await {
+        match service::send(&state, &auth.0, room_id, body).await {
             Ok(Sent::Created(message)) => Ok(MessageCreated::Created(Json(message))),
             Ok(Sent::Replayed(message)) => Ok(MessageCreated::Existing(Json(message))),
             // Errors about the sender under the name this client sent.

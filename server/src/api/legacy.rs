@@ -253,7 +253,7 @@ impl LegacyApi {
             return Err(fields.into_error().into());
         };
         require_participant(&state, room_id, auth.0.id).await?;
-        let message = match service::send(&state, auth.0.id, room_id, || Ok(fields)).await? {
+        let message = match service::send(&state, &auth.0, room_id, || Ok(fields)).await? {
             service::Sent::Created(message) | service::Sent::Replayed(message) => message,
         };
         Ok(Json(LegacyMessageReply {

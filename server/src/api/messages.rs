@@ -216,7 +216,7 @@ impl MessagesApi {
         room_id: Path<i64>,
         body: JsonBody<MessageCreate>,
     ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 }>> {
-        match service::send(&state, auth.0.id, room_id.0, || body.fields()).await? {
+        match service::send(&state, &auth.0, room_id.0, || body.fields()).await? {
             Sent::Created(message) => Ok(MessageCreated::Created(Json(message))),
             Sent::Replayed(message) => Ok(MessageCreated::Existing(Json(message))),
         }

@@ -161,7 +161,7 @@ impl Connection {
                 body.insert(to.to_owned(), value.clone());
             }
         }
-        match messages::send(&self.state, self.user.id, room_id, || Ok(Fields::new(body))).await {
+        match messages::send(&self.state, &self.user, room_id, || Ok(Fields::new(body))).await {
             Ok(Sent::Created(_)) => None,
             // A retry of a stored message: only the sender needs to hear it again.
             Ok(Sent::Replayed(message)) => Some(Event::created(&message)),

@@ -18,9 +18,9 @@ pub struct Realtime {
     pub bus: Arc<dyn Bus>,
     pub registry: Arc<Registry>,
     pub settings: Settings,
-    /// Held from a message write until its event is published, so events go out in the order
-    /// the writes committed: a client that reconnects with `after=<last id it heard>` then
-    /// misses nothing. Writes are serialised by the one write connection anyway.
+    /// Held from a message edit or delete until its event is published, so events go out in
+    /// the order the writes committed (new messages are announced by the store's writer task,
+    /// in commit order): a client reconnecting with `after=<last id it heard>` misses nothing.
     pub write_order: tokio::sync::Mutex<()>,
 }
 

@@ -2,13 +2,16 @@
 //! validation, storage, idempotency and the events that follow are the same whichever way a
 //! message comes in. An event goes out only after the change is durably stored.
 
+use std::sync::Arc;
+
 use crate::api::body::{Fields, boolean, nullable_uuid, primary_key, string};
 use crate::api::error::ApiError;
 use crate::api::messages::Message;
+use crate::auth::CurrentUser;
 use crate::domain::text::Content;
 use crate::realtime::{Broadcast, Event};
 use crate::startup::AppState;
-use crate::store::{CreateOutcome, MessageRow, NewMessage, Store};
+use crate::store::{Announce, CreateOutcome, MessageRow, NewMessage, Store};
 
 /// The outcome of a send.
 pub enum Sent {
@@ -41,10 +44,11 @@ pub async fn find(store: &Store, room_id: i64, id: i64) -> Result<MessageRow, Ap
 /// is a 403, not a 400, as DRF checks permissions first.
 pub async fn send(
     state: &AppState,
-    caller: i64,
+    sender: &CurrentUser,
     room_id: i64,
     body: impl FnOnce() -> Result<Fields, ApiError>,
 ) -> Result<Sent, ApiError> {
+    let caller = sender.id;
     require_member(&state.store, room_id, caller).await?;
     let mut fields = body()?;
     let content = fields.required("content", content);
@@ -55,23 +59,27 @@ pub async fn send(
     if impersonated.is_some() {
         return Err(ApiError::Forbidden);
     }
-    let _in_order = state.realtime.write_order.lock().await;
-    let outcome = state
-        .store
-        .create_message(NewMessage {
-            room_id,
-            sender_id: caller,
-            content: content.as_str(),
-            is_read,
-            client_id: client_id.map(|id| id.to_string()),
-        })
-        .await?;
-    match outcome {
-        CreateOutcome::Created(row) => {
-            let message = Message::from(row);
-            publish(state, room_id, &Event::created(&message));
-            Ok(Sent::Created(message))
+    let bus = Arc::clone(&state.realtime.bus);
+    // Runs in the writer, in commit order: events leave in the order messages were stored.
+    let announce: Announce = Box::new(move |outcome| {
+        if let CreateOutcome::Created(row) = outcome {
+            bus.publish(Broadcast::Event {
+                room_id,
+                json: Event::created(&Message::from(row.clone())).to_text(),
+                except_user: None,
+            });
         }
+    });
+    let message = NewMessage {
+        room_id,
+        sender_id: caller,
+        sender: sender.username.clone(),
+        content: content.as_str().to_owned(),
+        is_read,
+        client_id: client_id.map(|id| id.to_string()),
+    };
+    match state.store.create_message(message, announce).await? {
+        CreateOutcome::Created(row) => Ok(Sent::Created(row.into())),
         CreateOutcome::Replayed(row) => Ok(Sent::Replayed(row.into())),
         CreateOutcome::ClientIdConflict => Err(ApiError::Conflict(
             "client_id was already used for a different message.",

@@ -1,6 +1,7 @@
 use sqlx::FromRow;
 
-use super::{Store, is_unique_violation};
+use super::Store;
+use super::message_writer::{Announce, NewMessage};
 use crate::domain::time::now_micros;
 
 #[derive(Debug, Clone, FromRow)]
@@ -24,15 +25,7 @@ macro_rules! message_select {
          m.created_at, m.updated_at FROM messages m JOIN users u ON u.id = m.sender_id"
     };
 }
-pub(super) use message_select;
-
-pub struct NewMessage<'a> {
-    pub room_id: i64,
-    pub sender_id: i64,
-    pub content: &'a str,
-    pub is_read: bool,
-    pub client_id: Option<String>,
-}
+pub(crate) use message_select;
 
 pub enum CreateOutcome {
     Created(MessageRow),
@@ -54,65 +47,15 @@ pub struct MessageWindow {
 }
 
 impl Store {
-    /// Stores the message and marks the room active, in one transaction; committed (durably,
-    /// with `synchronous=FULL`) before this returns.
+    /// Stores the message and marks the room active, committed (durably, with
+    /// `synchronous=FULL`) before this returns; `announce` hears of it first, in commit order.
+    /// Concurrent senders share transactions: see [`super::message_writer`].
     pub async fn create_message(
         &self,
-        message: NewMessage<'_>,
+        message: NewMessage,
+        announce: Announce,
     ) -> Result<CreateOutcome, sqlx::Error> {
-        let now = now_micros();
-        let mut tx = self.write.begin().await?;
-        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
-            "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(message.room_id)
-        .bind(message.sender_id)
-        .bind(message.content)
-        .bind(message.is_read)
-        .bind(&message.client_id)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await;
-        let id = match inserted {
-            Ok(id) => id,
-            Err(err) if is_unique_violation(&err) => {
-                drop(tx);
-                return self.replay(&message).await;
-            }
-            Err(err) => return Err(err),
-        };
-        sqlx::query("UPDATE chat_rooms SET last_activity_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(message.room_id)
-            .execute(&mut *tx)
-            .await?;
-        let row = sqlx::query_as(concat!(message_select!(), " WHERE m.id = ?"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(CreateOutcome::Created(row))
-    }
-
-    /// The earlier message with the same sender and `client_id`: the same one if room and
-    /// content match, else a conflict.
-    async fn replay(&self, message: &NewMessage<'_>) -> Result<CreateOutcome, sqlx::Error> {
-        let earlier: MessageRow = sqlx::query_as(concat!(
-            message_select!(),
-            " WHERE m.sender_id = ? AND m.client_id = ?"
-        ))
-        .bind(message.sender_id)
-        .bind(&message.client_id)
-        .fetch_one(&self.write)
-        .await?;
-        Ok(
-            if earlier.room_id == message.room_id && earlier.content == message.content {
-                CreateOutcome::Replayed(earlier)
-            } else {
-                CreateOutcome::ClientIdConflict
-            },
-        )
+        self.messages.create(message, announce).await
     }
 
     pub async fn find_message(

@@ -1,5 +1,6 @@
 //! Every SQL statement of the server, grouped by table, behind one [`Store`] handle.
 
+mod message_writer;
 mod messages;
 mod rooms;
 mod tokens;
@@ -12,7 +13,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use messages::{CreateOutcome, MessageRow, MessageWindow, NewMessage};
+pub use message_writer::{Announce, NewMessage};
+pub use messages::{CreateOutcome, MessageRow, MessageWindow};
 pub use rooms::{NewRoom, RoomDetail, RoomRow, RoomUpdate};
 pub use users::{UserRow, UsernameTaken};
 
@@ -25,6 +27,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 pub struct Store {
     read: SqlitePool,
     write: SqlitePool,
+    messages: message_writer::MessageWriter,
 }
 
 impl Store {
@@ -51,7 +54,12 @@ impl Store {
                 .connect_with(options)
                 .await?
         };
-        Ok(Self { read, write })
+        let messages = message_writer::MessageWriter::start(write.clone());
+        Ok(Self {
+            read,
+            write,
+            messages,
+        })
     }
 
     /// Whether the database answers a query.
