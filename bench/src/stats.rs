@@ -2,8 +2,10 @@
 
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
+
 /// Nearest-rank percentiles of one set of samples, in milliseconds.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Summary {
     pub p50: f64,
     pub p90: f64,
