@@ -90,6 +90,9 @@ impl SocketAuth {
     }
 }
 
+/// The read buffer of a socket (tungstenite's default is 128 KiB).
+const IDLE_READ_BUFFER: usize = 4 * 1024;
+
 /// A socket, or why not (400 is a request that is not a WebSocket handshake).
 type Upgrade<const E: u32> = Result<BoxWebSocketUpgraded, Errors<E>>;
 const ROOM_ERRORS: u32 = E400 | E401 | E403 | E404 | E429;
@@ -203,7 +206,10 @@ fn accept<const E: u32>(
     let ws = ws.map_err(|_| ApiError::NotWebSocket)?;
     let scope = registration.scope();
     let max = state.realtime.settings.max_frame_bytes;
+    // tungstenite reads into a 128 KiB buffer by default, allocated per socket: most sockets
+    // idle and frames are small, so 4 KiB (grown as a frame needs) keeps idle sockets cheap.
     let config = WebSocketConfig::default()
+        .read_buffer_size(IDLE_READ_BUFFER)
         .max_frame_size(Some(max))
         .max_message_size(Some(max));
     let conn = Connection {

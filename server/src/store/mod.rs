@@ -6,7 +6,9 @@ mod rooms;
 mod tokens;
 mod users;
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -28,6 +30,31 @@ pub struct Store {
     read: SqlitePool,
     write: SqlitePool,
     messages: message_writer::MessageWriter,
+    usernames: UsernameCache,
+}
+
+/// Usernames by user id, filled as users authenticate.
+#[derive(Clone, Default)]
+struct UsernameCache(Arc<RwLock<HashMap<i64, Arc<str>>>>);
+
+/// Beyond this many entries the cache starts over, so memory stays bounded.
+const USERNAME_CACHE_LIMIT: usize = 100_000;
+
+impl UsernameCache {
+    fn get(&self, id: i64) -> Option<Arc<str>> {
+        let names = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        names.get(&id).cloned()
+    }
+
+    fn insert(&self, id: i64, name: &str) -> Arc<str> {
+        let name: Arc<str> = Arc::from(name);
+        let mut names = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        if names.len() >= USERNAME_CACHE_LIMIT {
+            names.clear();
+        }
+        names.insert(id, Arc::clone(&name));
+        name
+    }
 }
 
 impl Store {
@@ -59,6 +86,7 @@ impl Store {
             read,
             write,
             messages,
+            usernames: UsernameCache::default(),
         })
     }
 

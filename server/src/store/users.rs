@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use sqlx::FromRow;
 
 use super::{Store, is_unique_violation, json_ids};
@@ -62,6 +64,17 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.read)
         .await
+    }
+
+    /// The username of user `id`, from memory after the first look-up: every authenticated
+    /// request needs it, and a user's id and name never change (nothing renames or deletes a
+    /// user; whatever comes to must clear the entry here).
+    pub async fn username(&self, id: i64) -> Result<Option<Arc<str>>, sqlx::Error> {
+        if let Some(name) = self.usernames.get(id) {
+            return Ok(Some(name));
+        }
+        let found = self.find_user(id).await?;
+        Ok(found.map(|user| self.usernames.insert(id, &user.username)))
     }
 
     pub async fn find_user_by_username(
