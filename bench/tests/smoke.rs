@@ -3,55 +3,23 @@
 //! checked (a debug server on a busy CI machine says nothing about performance): only that
 //! each scenario measured something, without errors, and that the JSON has every part.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The server binary: `CHAT_SERVER_BIN` if set, else built with the cargo that runs the tests
-/// (a binary of another package has no `CARGO_BIN_EXE_*`), as contract-tests does.
-fn server_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("CHAT_SERVER_BIN") {
-        return PathBuf::from(path);
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("bench sits in the workspace");
-    let output = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "chat-server",
-            "--bin",
-            "chat-server",
-            "--message-format=json",
-        ])
-        .current_dir(workspace)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("cargo runs");
-    assert!(output.status.success(), "cargo build -p chat-server failed");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|msg| msg["reason"] == "compiler-artifact")
-        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reported the chat-server executable")
-}
-
 #[test]
 fn smoke_run_exercises_every_scenario() {
-    let server = server_binary();
+    // Built once with the cargo that runs the tests (or CHAT_SERVER_BIN), as the contract
+    // tests find it.
+    let server = contract_tests::server::binary();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out = dir.path().join("smoke.json");
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_chat-bench"))
         .arg("--smoke")
         .arg("--server-bin")
-        .arg(&server)
+        .arg(server)
         .arg("--out")
         .arg(&out)
         .arg("all")
