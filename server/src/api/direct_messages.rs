@@ -11,12 +11,10 @@ use super::ApiTags;
 use super::body::{JsonBody, primary_key};
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
 use super::messages::{Message, MessageCreated};
+use super::pagination::seed_window;
 use crate::auth::BearerAuth;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
-
-/// The most messages one list returns.
-const MAX_MESSAGES: i64 = 100;
 
 /// Seed 002's message body.
 #[derive(Object)]
@@ -55,12 +53,7 @@ impl DirectMessagesApi {
         offset: Query<Option<i64>>,
     ) -> Result<Json<Vec<Message>>, Errors<{ E400 | E401 | E403 | E404 }>> {
         service::require_member(&state.store, chat_room_id.0, auth.0.id).await?;
-        let limit = limit
-            .0
-            .filter(|n| *n > 0)
-            .unwrap_or(MAX_MESSAGES)
-            .min(MAX_MESSAGES);
-        let offset = offset.0.filter(|n| *n > 0).unwrap_or(0);
+        let (limit, offset) = seed_window(limit.0, offset.0);
         let rows = state
             .store
             .messages_by_offset(auth.0.id, Some(chat_room_id.0), limit, offset)

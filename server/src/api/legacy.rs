@@ -14,6 +14,7 @@ use super::ApiTags;
 use super::body::{Fields, JsonOrFormBody, primary_key, string};
 use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors, LegacyError};
 use super::messages::Message;
+use super::pagination::seed_window;
 use super::rooms::{self, DEFAULT_MESSAGES_LIMIT, Room, load_room};
 use crate::auth::BearerAuth;
 use crate::service::messages as service;
@@ -22,9 +23,6 @@ use crate::startup::AppState;
 
 /// The errors of a legacy operation, documented with seed 000's body.
 type LegacyErrors<const S: u32> = Errors<S, LegacyError>;
-
-/// The most messages one `GET /messages/` returns (API.md).
-const MAX_MESSAGES: i64 = 100;
 
 /// `POST /chatrooms/create`: the two users of a ONE_TO_ONE room.
 #[derive(Object)]
@@ -283,12 +281,7 @@ impl LegacyApi {
         if let Some(room_id) = chat_room.0 {
             require_participant(&state, room_id, auth.0.id).await?;
         }
-        let limit = limit
-            .0
-            .filter(|n| *n > 0)
-            .unwrap_or(MAX_MESSAGES)
-            .min(MAX_MESSAGES);
-        let offset = offset.0.filter(|n| *n > 0).unwrap_or(0);
+        let (limit, offset) = seed_window(limit.0, offset.0);
         let rows = state
             .store
             .messages_by_offset(auth.0.id, chat_room.0, limit, offset)

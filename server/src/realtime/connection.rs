@@ -242,7 +242,5 @@ impl Connection {
 }
 
 fn invalid(field: &str, message: &str) -> Event<'static> {
-    let mut errors = crate::api::error::FieldErrors::new();
-    errors.insert(field.to_owned(), vec![message.to_owned()]);
-    Event::from_api_error(&ApiError::Validation(errors))
+    Event::from_api_error(&ApiError::field(field, message))
 }

@@ -45,6 +45,13 @@ pub fn positive_capped(size: Option<i64>, max: i64) -> Option<i64> {
     size.filter(|n| *n > 0).map(|n| n.min(max))
 }
 
+/// `(limit, offset)` of the seed routes' message listings: `limit` defaults to, and stops
+/// at, [`MAX_PAGE_SIZE`]; a negative `offset` is 0.
+pub fn seed_window(limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
+    let limit = positive_capped(limit, MAX_PAGE_SIZE).unwrap_or(MAX_PAGE_SIZE);
+    (limit, offset.filter(|n| *n > 0).unwrap_or(0))
+}
+
 impl PageRequest {
     pub fn parse(params: &PageParams) -> Result<Self, ApiError> {
         let uses_limit =
