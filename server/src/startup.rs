@@ -37,7 +37,7 @@ pub struct App {
 /// Opens and migrates the database, loads the secret, and binds `config.bind` (port 0 picks a
 /// free port: see [`App::local_addr`]).
 pub async fn build(config: Config) -> anyhow::Result<App> {
-    let store = Store::open(&config.database_url).await?;
+    let store = Store::open(&config.database_url, config.db_read_connections()).await?;
     let secret = secret::load_or_create(config.jwt_secret.as_deref(), &config.database_url)
         .context("loading the signing secret")?;
     let state = Arc::new(AppState {

@@ -12,6 +12,7 @@ use super::body::{JsonBody, primary_key};
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
 use super::messages::{Message, MessageCreated};
 use super::pagination::seed_window;
+use super::payload::SerdeJson;
 use crate::auth::BearerAuth;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
@@ -90,8 +91,8 @@ impl DirectMessagesApi {
             Ok(fields)
         };
         match service::send(&state, &auth.0, room_id, body).await {
-            Ok(Sent::Created(message)) => Ok(MessageCreated::Created(Json(message))),
-            Ok(Sent::Replayed(message)) => Ok(MessageCreated::Existing(Json(message))),
+            Ok(Sent::Created(message)) => Ok(MessageCreated::Created(SerdeJson(message))),
+            Ok(Sent::Replayed(message)) => Ok(MessageCreated::Existing(SerdeJson(message))),
             // Errors about the sender under the name this client sent.
             Err(ApiError::Validation(mut errors)) => {
                 if let Some(messages) = errors.remove("sender_id") {

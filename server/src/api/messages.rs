@@ -8,22 +8,23 @@ use std::sync::Arc;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
 use super::pagination::{Cursor, CursorPage, RequestUrl, positive_capped};
+use super::payload::SerdeJson;
 use crate::auth::BearerAuth;
 use crate::domain::time::rfc3339;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
 use crate::store::MessageRow;
 
-#[derive(Object)]
+#[derive(Object, Serialize)]
 #[oai(example)]
 pub struct Message {
     pub id: i64,
@@ -78,7 +79,7 @@ impl From<MessageRow> for Message {
 }
 
 /// A page of messages (seed 004's cursor envelope).
-#[derive(Object)]
+#[derive(Object, Serialize)]
 pub struct MessagePage {
     /// URL of the next page: older messages (newer ones with `after`); null at the end.
     #[oai(nullable)]
@@ -136,10 +137,10 @@ pub struct MessageWrite {
 pub enum MessageCreated {
     /// Stored durably.
     #[oai(status = 201)]
-    Created(Json<Message>),
+    Created(SerdeJson<Message>),
     /// This `client_id` was already sent with the same content: the first message.
     #[oai(status = 200)]
-    Existing(Json<Message>),
+    Existing(SerdeJson<Message>),
 }
 
 #[derive(ApiResponse)]
@@ -175,24 +176,25 @@ impl MessagesApi {
         cursor: Query<Option<String>>,
         page_size: Query<Option<i64>>,
         after: Query<Option<i64>>,
-    ) -> Result<Json<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
-        service::require_member(&state.store, room_id.0, auth.0.id).await?;
-        let cursor: Option<Cursor> = match cursor.0.as_deref() {
-            None => None,
-            Some(token) => Some(
-                state
-                    .cursors
-                    .open(room_id.0, token)
-                    .ok_or(ApiError::InvalidCursor)?,
-            ),
+    ) -> Result<SerdeJson<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
+        // Membership is judged before the query parameters (an outsider's bad cursor is a
+        // 403), but checked in the same statement as the page when they are valid.
+        let plan = match plan_page(&state, room_id.0, cursor.0.as_deref(), page_size.0, after.0) {
+            Ok(plan) => plan,
+            Err(err) => {
+                service::require_member(&state.store, room_id.0, auth.0.id).await?;
+                return Err(err.into());
+            }
         };
-        let size = positive_capped(page_size.0, MAX_PAGE_SIZE).unwrap_or(DEFAULT_PAGE_SIZE);
-        let plan = CursorPage::plan(room_id.0, after.0, cursor, size)?;
-        let rows = state.store.message_window(plan.window.clone()).await?;
+        let rows = state
+            .store
+            .member_window(auth.0.id, &plan.window)
+            .await?
+            .ok_or(ApiError::Forbidden)?;
         let page = plan.finish(rows);
         let url = RequestUrl::of(req);
         let link = |c: Cursor| url.with(&[("cursor", Some(state.cursors.seal(room_id.0, &c)))]);
-        Ok(Json(MessagePage {
+        Ok(SerdeJson(MessagePage {
             next: page.next.map(link),
             previous: page.previous.map(link),
             results: page.messages.into_iter().map(Message::from).collect(),
@@ -217,8 +219,8 @@ impl MessagesApi {
         body: JsonBody<MessageCreate>,
     ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 }>> {
         match service::send(&state, &auth.0, room_id.0, || body.fields()).await? {
-            Sent::Created(message) => Ok(MessageCreated::Created(Json(message))),
-            Sent::Replayed(message) => Ok(MessageCreated::Existing(Json(message))),
+            Sent::Created(message) => Ok(MessageCreated::Created(SerdeJson(message))),
+            Sent::Replayed(message) => Ok(MessageCreated::Existing(SerdeJson(message))),
         }
     }
 
@@ -234,9 +236,9 @@ impl MessagesApi {
         state: Data<&Arc<AppState>>,
         room_id: Path<i64>,
         id: Path<i64>,
-    ) -> Result<Json<Message>, Errors<{ E401 | E403 | E404 }>> {
+    ) -> Result<SerdeJson<Message>, Errors<{ E401 | E403 | E404 }>> {
         service::require_member(&state.store, room_id.0, auth.0.id).await?;
-        Ok(Json(
+        Ok(SerdeJson(
             service::find(&state.store, room_id.0, id.0).await?.into(),
         ))
     }
@@ -256,10 +258,10 @@ impl MessagesApi {
         room_id: Path<i64>,
         id: Path<i64>,
         body: JsonBody<MessageWrite>,
-    ) -> Result<Json<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
+    ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
         let message =
             service::edit(&state, auth.0.id, room_id.0, id.0, || body.fields(), false).await?;
-        Ok(Json(message))
+        Ok(SerdeJson(message))
     }
 
     /// Edit a message partially
@@ -277,10 +279,10 @@ impl MessagesApi {
         room_id: Path<i64>,
         id: Path<i64>,
         body: JsonBody<MessagePatch, false>,
-    ) -> Result<Json<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
+    ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
         let message =
             service::edit(&state, auth.0.id, room_id.0, id.0, || body.fields(), true).await?;
-        Ok(Json(message))
+        Ok(SerdeJson(message))
     }
 
     /// Delete a message
@@ -301,4 +303,25 @@ impl MessagesApi {
         service::delete(&state, auth.0.id, room_id.0, id.0).await?;
         Ok(MessageDeleted::NoContent)
     }
+}
+
+/// The window of `messages_list` that the query parameters ask for.
+fn plan_page(
+    state: &AppState,
+    room_id: i64,
+    cursor: Option<&str>,
+    page_size: Option<i64>,
+    after: Option<i64>,
+) -> Result<CursorPage, ApiError> {
+    let cursor: Option<Cursor> = match cursor {
+        None => None,
+        Some(token) => Some(
+            state
+                .cursors
+                .open(room_id, token)
+                .ok_or(ApiError::InvalidCursor)?,
+        ),
+    };
+    let size = positive_capped(page_size, MAX_PAGE_SIZE).unwrap_or(DEFAULT_PAGE_SIZE);
+    CursorPage::plan(room_id, after, cursor, size)
 }

@@ -10,6 +10,7 @@ pub mod messages;
 mod middleware;
 pub mod pagination;
 mod params;
+mod payload;
 mod realtime;
 mod rooms;
 mod tokens;

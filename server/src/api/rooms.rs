@@ -6,9 +6,9 @@ use std::sync::Arc;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde::Serialize;
 
 use super::ApiTags;
 use super::body::{Fields, JsonBody, nullable_primary_keys, string};
@@ -16,6 +16,7 @@ use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors};
 use super::messages::Message;
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
+use super::payload::SerdeJson;
 use crate::auth::BearerAuth;
 use crate::domain::rooms::{self, RoomChange, RoomFacts, RoomType, RuleError};
 use crate::domain::text::RoomName;
@@ -24,7 +25,7 @@ use crate::service::rooms as room_events;
 use crate::startup::AppState;
 use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
 
-#[derive(Object)]
+#[derive(Object, Serialize)]
 #[oai(example)]
 pub struct Room {
     pub id: i64,
@@ -120,10 +121,10 @@ pub struct RoomPatch {
 pub enum RoomCreated {
     /// The room was created.
     #[oai(status = 201)]
-    Created(Json<Room>),
+    Created(SerdeJson<Room>),
     /// A ONE_TO_ONE room of this pair already existed: this is it.
     #[oai(status = 200)]
-    Existing(Json<Room>),
+    Existing(SerdeJson<Room>),
 }
 
 #[derive(ApiResponse)]
@@ -210,25 +211,32 @@ impl RoomsApi {
         offset: Query<Option<i64>>,
         #[oai(validator(minimum(value = "0"), maximum(value = "50")))]
         messages_limit: MessagesLimit,
-    ) -> Result<Json<RoomPage>, Errors<{ E400 | E401 | E404 }>> {
+    ) -> Result<SerdeJson<RoomPage>, Errors<{ E400 | E401 | E404 }>> {
         let pages = PageRequest::parse(&PageParams {
             page: raw(page.0),
             page_size: page_size.0,
             limit: limit.0,
             offset: offset.0,
         })?;
-        let count = state.store.count_rooms(auth.0.id).await?;
-        let (limit, offset) = pages.window(count)?;
-        let ids = state.store.list_room_ids(auth.0.id, limit, offset).await?;
-        let details = state
+        let (limit, offset) = match pages.window_before_count() {
+            Some(window) => window,
+            None => pages.window(state.store.count_rooms(auth.0.id).await?)?,
+        };
+        let (count, details) = state
             .store
-            .room_details(&ids, messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT))
+            .rooms_page(
+                auth.0.id,
+                limit,
+                offset,
+                messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT),
+            )
             .await?;
+        pages.window(count)?;
         let rooms = details
             .into_iter()
             .map(Room::from_detail)
             .collect::<Result<_, _>>()?;
-        Ok(Json(RoomPage::new(
+        Ok(SerdeJson(RoomPage::new(
             pages.links(count, &RequestUrl::of(req)),
             rooms,
         )))
@@ -275,9 +283,9 @@ impl RoomsApi {
         }
         let room = load_room(&state.store, id, DEFAULT_MESSAGES_LIMIT).await?;
         Ok(if existed {
-            RoomCreated::Existing(Json(room))
+            RoomCreated::Existing(SerdeJson(room))
         } else {
-            RoomCreated::Created(Json(room))
+            RoomCreated::Created(SerdeJson(room))
         })
     }
 
@@ -292,10 +300,10 @@ impl RoomsApi {
         id: Path<i64>,
         #[oai(validator(minimum(value = "0"), maximum(value = "50")))]
         messages_limit: MessagesLimit,
-    ) -> Result<Json<Room>, Errors<{ E400 | E401 | E404 }>> {
+    ) -> Result<SerdeJson<Room>, Errors<{ E400 | E401 | E404 }>> {
         member_room(&state.store, id.0, auth.0.id).await?;
         let limit = messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT);
-        Ok(Json(load_room(&state.store, id.0, limit).await?))
+        Ok(SerdeJson(load_room(&state.store, id.0, limit).await?))
     }
 
     /// Replace a room
@@ -310,8 +318,8 @@ impl RoomsApi {
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
         body: JsonBody<RoomWrite>,
-    ) -> Result<Json<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(Json(
+    ) -> Result<SerdeJson<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
+        Ok(SerdeJson(
             update(&state, auth.0.id, id.0, || body.fields(), false).await?,
         ))
     }
@@ -330,8 +338,8 @@ impl RoomsApi {
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
         body: JsonBody<RoomPatch, false>,
-    ) -> Result<Json<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(Json(
+    ) -> Result<SerdeJson<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
+        Ok(SerdeJson(
             update(&state, auth.0.id, id.0, || body.fields(), true).await?,
         ))
     }

@@ -61,7 +61,7 @@ impl From<UserRow> for User {
     }
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Serialize)]
 pub struct UserSummary {
     pub id: i64,
     pub username: String,

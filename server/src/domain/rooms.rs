@@ -3,10 +3,12 @@
 use std::collections::BTreeSet;
 
 use poem_openapi::Enum;
+use serde::Serialize;
 
 /// The kind of a room (seed 003).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RoomType {
     OneToOne,
     Group,

@@ -1,10 +1,11 @@
+use serde::Deserialize;
 use sqlx::FromRow;
 
-use super::Store;
 use super::message_writer::{Announce, NewMessage};
+use super::{Store, from_json_array};
 use crate::domain::time::now_micros;
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Deserialize)]
 pub struct MessageRow {
     pub id: i64,
     pub room_id: i64,
@@ -12,6 +13,7 @@ pub struct MessageRow {
     /// The sender's username.
     pub sender: String,
     pub content: String,
+    #[serde(deserialize_with = "super::bool_from_int")]
     pub is_read: bool,
     pub client_id: Option<String>,
     pub created_at: i64,
@@ -26,6 +28,17 @@ macro_rules! message_select {
     };
 }
 pub(crate) use message_select;
+
+/// A [`MessageRow`] of `m` (messages) and `u` (its sender) as a JSON array in the order of
+/// the struct's fields, for statements that return a whole listing as one `json_group_array`
+/// value (see [`from_json_array`]). Arrays, not objects: half the bytes to build and parse.
+macro_rules! message_json {
+    () => {
+        "json_array(m.id, m.room_id, m.sender_id, u.username, m.content, m.is_read, \
+         m.client_id, m.created_at, m.updated_at)"
+    };
+}
+pub(crate) use message_json;
 
 pub enum CreateOutcome {
     Created(MessageRow),
@@ -90,18 +103,24 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<MessageRow>, sqlx::Error> {
-        sqlx::query_as(concat!(
-            message_select!(),
+        let json: String = sqlx::query_scalar(concat!(
+            "SELECT json_group_array(",
+            message_json!(),
+            ") FROM (SELECT m.* FROM messages m",
             " JOIN room_participants p ON p.room_id = m.room_id AND p.user_id = ?",
-            " WHERE (? IS NULL OR m.room_id = ?) ORDER BY m.id LIMIT ? OFFSET ?"
+            " WHERE (? IS NULL OR m.room_id = ?) ORDER BY m.id LIMIT ? OFFSET ?) m",
+            " JOIN users u ON u.id = m.sender_id"
         ))
         .bind(user_id)
         .bind(room_id)
         .bind(room_id)
         .bind(limit)
         .bind(offset)
-        .fetch_all(&self.read)
-        .await
+        .fetch_one(&self.read)
+        .await?;
+        let mut rows: Vec<MessageRow> = from_json_array(&json)?;
+        rows.sort_unstable_by_key(|row| row.id);
+        Ok(rows)
     }
 
     pub async fn update_message(
@@ -137,17 +156,23 @@ impl Store {
             .map(drop)
     }
 
-    pub async fn message_window(
+    /// The messages of `window` if `user_id` is in its room, `None` otherwise: the membership
+    /// check and the page in one statement.
+    pub async fn member_window(
         &self,
-        window: MessageWindow,
-    ) -> Result<Vec<MessageRow>, sqlx::Error> {
+        user_id: i64,
+        window: &MessageWindow,
+    ) -> Result<Option<Vec<MessageRow>>, sqlx::Error> {
         macro_rules! window {
             ($order:literal) => {
                 concat!(
-                    message_select!(),
-                    " WHERE m.room_id = ? AND m.id > ? AND m.id < ? ORDER BY m.id ",
+                    "SELECT CASE WHEN EXISTS (SELECT 1 FROM room_participants",
+                    " WHERE room_id = ?1 AND user_id = ?5) THEN (SELECT json_group_array(",
+                    message_json!(),
+                    ") FROM (SELECT * FROM messages WHERE room_id = ?1 AND id > ?2 AND id < ?3",
+                    " ORDER BY id ",
                     $order,
-                    " LIMIT ?"
+                    " LIMIT ?4) m JOIN users u ON u.id = m.sender_id) END"
                 )
             };
         }
@@ -156,12 +181,21 @@ impl Store {
         } else {
             window!("DESC")
         };
-        sqlx::query_as(sql)
+        let json: Option<String> = sqlx::query_scalar(sql)
             .bind(window.room_id)
             .bind(window.after)
             .bind(window.before)
             .bind(window.limit)
-            .fetch_all(&self.read)
-            .await
+            .bind(user_id)
+            .fetch_one(&self.read)
+            .await?;
+        let Some(json) = json else { return Ok(None) };
+        let mut rows: Vec<MessageRow> = from_json_array(&json)?;
+        if window.ascending {
+            rows.sort_unstable_by_key(|row| row.id);
+        } else {
+            rows.sort_unstable_by_key(|row| std::cmp::Reverse(row.id));
+        }
+        Ok(Some(rows))
     }
 }

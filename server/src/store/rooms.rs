@@ -1,9 +1,10 @@
 use std::collections::{BTreeSet, HashMap};
 
+use serde::Deserialize;
 use sqlx::FromRow;
 
-use super::messages::{MessageRow, message_select};
-use super::{Store, json_ids};
+use super::messages::{MessageRow, message_json};
+use super::{Store, from_json_array, json_ids};
 use crate::domain::time::now_micros;
 
 #[derive(Debug, Clone, FromRow)]
@@ -23,6 +24,59 @@ pub struct RoomDetail {
     pub participants: Vec<i64>,
     /// Newest first.
     pub messages: Vec<MessageRow>,
+}
+
+/// [`RoomDetail`] as [`room_json`] spells it: a JSON array in field order.
+#[derive(Deserialize)]
+struct RoomJson {
+    id: i64,
+    name: String,
+    room_type: String,
+    created_by: i64,
+    created_at: i64,
+    updated_at: i64,
+    last_activity_at: i64,
+    participants: Vec<i64>,
+    messages: Vec<MessageRow>,
+}
+
+impl From<RoomJson> for RoomDetail {
+    fn from(json: RoomJson) -> Self {
+        let mut participants = json.participants;
+        participants.sort_unstable();
+        let mut messages = json.messages;
+        messages.sort_unstable_by_key(|message| std::cmp::Reverse(message.id));
+        Self {
+            room: RoomRow {
+                id: json.id,
+                name: json.name,
+                room_type: json.room_type,
+                created_by: json.created_by,
+                created_at: json.created_at,
+                updated_at: json.updated_at,
+            },
+            participants,
+            messages,
+        }
+    }
+}
+
+/// The room `r` as a [`RoomJson`] array with its newest `?<limit>` messages (a range scan of
+/// the room's index each, never a window over its history; the correlated subquery runs as a
+/// co-routine, with no temporary table).
+macro_rules! room_json {
+    ($limit:literal) => {
+        concat!(
+            "json_array(r.id, r.name, r.room_type, r.created_by, r.created_at, r.updated_at, ",
+            "r.last_activity_at, ",
+            "(SELECT json_group_array(user_id) FROM room_participants WHERE room_id = r.id), ",
+            "(SELECT json_group_array(",
+            message_json!(),
+            ") FROM (SELECT * FROM messages WHERE room_id = r.id ORDER BY id DESC LIMIT ",
+            $limit,
+            ") m JOIN users u ON u.id = m.sender_id))"
+        )
+    };
 }
 
 pub struct NewRoom<'a> {
@@ -162,81 +216,57 @@ impl Store {
             .await
     }
 
-    /// The ids of one page of the rooms `user_id` is in, most recent activity first.
-    pub async fn list_room_ids(
+    /// How many rooms `user_id` is in, and the `limit` from `offset` of them, most recent
+    /// activity first, each with its newest `messages_limit` messages: one statement.
+    pub async fn rooms_page(
         &self,
         user_id: i64,
         limit: i64,
         offset: i64,
-    ) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT r.id FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id \
-             WHERE p.user_id = ? ORDER BY r.last_activity_at DESC, r.id DESC LIMIT ? OFFSET ?",
-        )
+        messages_limit: i64,
+    ) -> Result<(i64, Vec<RoomDetail>), sqlx::Error> {
+        let (count, json): (i64, String) = sqlx::query_as(concat!(
+            "SELECT (SELECT COUNT(*) FROM room_participants WHERE user_id = ?1), ",
+            "(SELECT json_group_array(",
+            room_json!("?4"),
+            ") FROM (SELECT r.* FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id ",
+            "WHERE p.user_id = ?1 ORDER BY r.last_activity_at DESC, r.id DESC LIMIT ?2 OFFSET ?3) r)"
+        ))
         .bind(user_id)
         .bind(limit)
         .bind(offset)
-        .fetch_all(&self.read)
-        .await
+        .bind(messages_limit)
+        .fetch_one(&self.read)
+        .await?;
+        let mut rooms: Vec<RoomJson> = from_json_array(&json)?;
+        rooms.sort_unstable_by_key(|room| std::cmp::Reverse((room.last_activity_at, room.id)));
+        Ok((count, rooms.into_iter().map(RoomDetail::from).collect()))
     }
 
-    /// The rooms `ids` in that order, each with its participants and its newest
-    /// `messages_limit` messages: three queries whatever the number of rooms.
+    /// The rooms `ids` that exist, in that order, each with its participants and its newest
+    /// `messages_limit` messages: one statement whatever the number of rooms.
     pub async fn room_details(
         &self,
         ids: &[i64],
         messages_limit: i64,
     ) -> Result<Vec<RoomDetail>, sqlx::Error> {
-        let ids_json = json_ids(ids);
-        let rooms: Vec<RoomRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            room_columns!(),
-            " FROM json_each(?) j JOIN chat_rooms r ON r.id = j.value"
+        let json: String = sqlx::query_scalar(concat!(
+            "SELECT json_group_array(",
+            room_json!("?2"),
+            ") FROM chat_rooms r WHERE r.id IN (SELECT value FROM json_each(?1))"
         ))
-        .bind(&ids_json)
-        .fetch_all(&self.read)
+        .bind(json_ids(ids))
+        .bind(messages_limit)
+        .fetch_one(&self.read)
         .await?;
-        let memberships: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT room_id, user_id FROM room_participants \
-             WHERE room_id IN (SELECT value FROM json_each(?)) ORDER BY room_id, user_id",
-        )
-        .bind(&ids_json)
-        .fetch_all(&self.read)
-        .await?;
-        let previews: Vec<MessageRow> = if messages_limit > 0 {
-            // Per room, an index range scan of its newest messages (no window over history).
-            sqlx::query_as(concat!(
-                message_select!(),
-                " WHERE m.id IN (SELECT p.id FROM json_each(?1) j JOIN messages p ON p.id IN \
-                   (SELECT id FROM messages WHERE room_id = j.value ORDER BY id DESC LIMIT ?2)) \
-                 ORDER BY m.room_id, m.id DESC"
-            ))
-            .bind(&ids_json)
-            .bind(messages_limit)
-            .fetch_all(&self.read)
-            .await?
-        } else {
-            Vec::new()
-        };
-
-        let mut participants: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (room_id, user_id) in memberships {
-            participants.entry(room_id).or_default().push(user_id);
-        }
-        let mut messages: HashMap<i64, Vec<MessageRow>> = HashMap::new();
-        for message in previews {
-            messages.entry(message.room_id).or_default().push(message);
-        }
-        let mut by_id: HashMap<i64, RoomRow> =
-            rooms.into_iter().map(|room| (room.id, room)).collect();
+        let mut rooms: HashMap<i64, RoomJson> = from_json_array::<RoomJson>(&json)?
+            .into_iter()
+            .map(|room| (room.id, room))
+            .collect();
         Ok(ids
             .iter()
-            .filter_map(|id| by_id.remove(id))
-            .map(|room| RoomDetail {
-                participants: participants.remove(&room.id).unwrap_or_default(),
-                messages: messages.remove(&room.id).unwrap_or_default(),
-                room,
-            })
+            .filter_map(|id| rooms.remove(id))
+            .map(RoomDetail::from)
             .collect())
     }
 

@@ -75,6 +75,22 @@ impl PageRequest {
         Ok(Self::Number { page, size })
     }
 
+    /// The window when it does not depend on the count (all but `page=last`), so the count and
+    /// the rows can come from one statement; [`Self::window`] still judges the page.
+    pub fn window_before_count(&self) -> Option<(i64, i64)> {
+        match *self {
+            Self::LimitOffset { limit, offset } => Some((limit, offset)),
+            Self::Number {
+                page: PageNumber::Nth(page),
+                size,
+            } => Some((size, (page - 1).saturating_mul(size))),
+            Self::Number {
+                page: PageNumber::Last,
+                ..
+            } => None,
+        }
+    }
+
     /// `(limit, offset)` of the rows to fetch, given the total `count`; an out-of-range page
     /// number is a 404 `Invalid page.`.
     pub fn window(&self, count: i64) -> Result<(i64, i64), ApiError> {
@@ -208,7 +224,7 @@ impl RequestUrl {
 macro_rules! numbered_page {
     ($name:ident, $item:ty, $doc:literal) => {
         #[doc = $doc]
-        #[derive(poem_openapi::Object)]
+        #[derive(poem_openapi::Object, serde::Serialize)]
         pub struct $name {
             /// How many items there are in all.
             pub count: i64,
