@@ -37,6 +37,10 @@ impl Server {
                 format!("sqlite://{}", dir.path().join("chat.db").display()),
             )
             .env("RUST_LOG", "warn")
+            // Throttles are off unless a test turns them on (`env` comes after): the suites
+            // send faster than a person.
+            .env("CHAT_MESSAGE_RATE", "0")
+            .env("CHAT_TOKEN_RATE_PER_MIN", "0")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -81,6 +81,52 @@ pub struct Config {
     /// cores; measured best on 2 cores: 4 beat both 2 and 8].
     #[arg(long, env = "CHAT_DB_READ_CONNECTIONS")]
     pub db_read_connections: Option<u32>,
+
+    /// `full`: a 201 means the message survives power loss (SQLite synchronous=FULL).
+    /// `relaxed` (synchronous=NORMAL): faster, but a power loss or OS crash may lose the last
+    /// moments' acknowledged messages (a process crash still loses nothing).
+    #[arg(long, env = "CHAT_DURABILITY", value_enum, default_value_t = Durability::Full)]
+    pub durability: Durability,
+
+    /// Messages one user may send per second, sustained (429 with Retry-After beyond);
+    /// 0 turns the limit off.
+    #[arg(long, env = "CHAT_MESSAGE_RATE", default_value_t = 20)]
+    pub message_rate: u32,
+
+    /// Messages one user may send in a burst above the sustained rate.
+    #[arg(long, env = "CHAT_MESSAGE_BURST", default_value_t = 40)]
+    pub message_burst: u32,
+
+    /// Token requests (`POST /api/token/`) per minute for one username (429 with Retry-After
+    /// beyond); 0 turns the limit off.
+    #[arg(long, env = "CHAT_TOKEN_RATE_PER_MIN", default_value_t = 10)]
+    pub token_rate_per_min: u32,
+
+    /// Seconds a client has to send a request's headers once it connects or after its previous
+    /// request (slow or idle connections are closed).
+    #[arg(long, env = "CHAT_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a request may take, body included, before it is answered 503 (WebSocket
+    /// sessions are not requests: only their handshake counts).
+    #[arg(long, env = "CHAT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Log format on stderr: `pretty` for people, `json` (one object per line) for machines.
+    #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Durability {
+    Full,
+    Relaxed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
 }
 
 impl Config {

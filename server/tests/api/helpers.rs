@@ -54,6 +54,9 @@ pub async fn spawn_in(dir: PathBuf, adjust: impl FnOnce(&mut Config)) -> TestApp
         bind: "127.0.0.1:0".parse().expect("address"),
         database_url: format!("sqlite://{}", dir.join("chat.db").display()),
         jwt_secret: None,
+        // Throttles are off unless a test turns them on: many tests send faster than a person.
+        message_rate: 0,
+        token_rate_per_min: 0,
         ..Config::from_env()
     };
     adjust(&mut config);
