@@ -88,6 +88,10 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
         ("JWT_ACCESS_TTL_SECS".to_owned(), "21600".to_owned()),
         // Restarts (after seeding, before the idle scenario) should not wait 10 s.
         ("CHAT_SHUTDOWN_GRACE_SECS".to_owned(), "2".to_owned()),
+        // The harness measures capacity, not the per-user throttles (one user sends at
+        // thousands a second in scenario 5a): off, unless `--server-env` sets them.
+        ("CHAT_MESSAGE_RATE".to_owned(), "0".to_owned()),
+        ("CHAT_TOKEN_RATE_PER_MIN".to_owned(), "0".to_owned()),
     ];
     // The server's default is 32 sockets per user; raised only when a scenario needs more.
     if per_user > 32 {

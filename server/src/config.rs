@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (the default when no command is given).
-    Serve(Config),
+    Serve(Box<Config>),
     /// Print the OpenAPI document as YAML (the checked-in openapi.yaml is this output).
     Openapi,
 }
@@ -131,10 +131,12 @@ pub enum LogFormat {
 
 impl Config {
     pub fn db_read_connections(&self) -> u32 {
-        self.db_read_connections.filter(|n| *n > 0).unwrap_or_else(|| {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            u32::try_from(cores * 2).unwrap_or(u32::MAX).min(32)
-        })
+        self.db_read_connections
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| {
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                u32::try_from(cores * 2).unwrap_or(u32::MAX).min(32)
+            })
     }
 
     pub fn access_token_ttl(&self) -> Duration {

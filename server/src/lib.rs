@@ -7,10 +7,14 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod domain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod realtime;
+pub mod serve;
 pub mod service;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod throttle;
 
 pub use startup::{App, build};

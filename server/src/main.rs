@@ -15,13 +15,13 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", chat_server::api::spec_yaml());
             Ok(())
         }
-        Some(Command::Serve(config)) => serve(config).await,
+        Some(Command::Serve(config)) => serve(*config).await,
         None => serve(Config::from_env()).await,
     }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    chat_server::telemetry::init();
+    chat_server::telemetry::init(config.log_format);
     let app = chat_server::startup::build(config).await?;
     // One line on stdout with the real address (the port may have been 0): scripts and the
     // contract tests read it to find the server.

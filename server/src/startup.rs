@@ -5,16 +5,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{EndpointExt, Server};
+use poem::EndpointExt;
+use tokio::net::TcpListener;
 
 use crate::api::pagination::CursorCipher;
 use crate::auth::jwt::TokenIssuer;
 use crate::auth::secret;
-use crate::config::Config;
+use crate::config::{Config, Durability};
 use crate::realtime::Realtime;
 use crate::realtime::hub::{Registry, SHUTTING_DOWN};
-use crate::store::Store;
+use crate::serve::Serve;
+use crate::store::{Store, StoreSettings};
+use crate::throttle::Throttles;
 
 /// What every handler can reach, shared through poem's request data.
 pub struct AppState {
@@ -22,22 +24,30 @@ pub struct AppState {
     pub realtime: Realtime,
     pub tokens: TokenIssuer,
     pub cursors: CursorCipher,
+    pub throttles: Arc<Throttles>,
     pub config: Config,
 }
 
 /// A server bound to its port and ready to run.
 pub struct App {
-    acceptor: TcpAcceptor,
-    endpoint: poem::endpoint::BoxEndpoint<'static>,
+    serve: Serve,
     local_addr: SocketAddr,
-    shutdown_grace: Duration,
     sockets: Arc<Registry>,
 }
 
 /// Opens and migrates the database, loads the secret, and binds `config.bind` (port 0 picks a
 /// free port: see [`App::local_addr`]).
 pub async fn build(config: Config) -> anyhow::Result<App> {
-    let store = Store::open(&config.database_url, config.db_read_connections()).await?;
+    let store = Store::open(
+        &config.database_url,
+        StoreSettings {
+            read_connections: config.db_read_connections(),
+            survive_power_loss: config.durability == Durability::Full,
+        },
+    )
+    .await?;
+    // Installed before the first request, so every counter from then on is recorded.
+    crate::telemetry::prometheus();
     let secret = secret::load_or_create(config.jwt_secret.as_deref(), &config.database_url)
         .context("loading the signing secret")?;
     let state = Arc::new(AppState {
@@ -49,27 +59,28 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             config.refresh_token_ttl(),
         ),
         cursors: CursorCipher::new(&secret),
+        throttles: Throttles::new(&config),
         config: config.clone(),
     });
 
     tokio::spawn(prune_spent_tokens(state.store.clone()));
 
-    let acceptor = TcpListener::bind(config.bind)
-        .into_acceptor()
+    let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
-    let local_addr = acceptor
+    let local_addr = listener
         .local_addr()
-        .first()
-        .and_then(|addr| addr.as_socket_addr().copied())
         .context("the listener has no socket address")?;
 
     Ok(App {
-        acceptor,
         sockets: Arc::clone(&state.realtime.registry),
-        endpoint: crate::api::routes(state).map_to_response().boxed(),
+        serve: Serve {
+            listener,
+            endpoint: Arc::new(crate::api::routes(state).map_to_response().boxed()),
+            header_read_timeout: Duration::from_secs(config.header_read_timeout_secs.max(1)),
+            shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
+        },
         local_addr,
-        shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
     })
 }
 
@@ -92,9 +103,7 @@ impl App {
             stop.await;
             sockets.close_all(SHUTTING_DOWN);
         };
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(self.endpoint, stop, Some(self.shutdown_grace))
-            .await
+        self.serve.run(stop).await
     }
 }
 

@@ -22,9 +22,9 @@ use crate::startup::AppState;
 /// body as optional: PATCH accepts no body at all (an empty update), as DRF does. `FORM = true`
 /// also takes `application/x-www-form-urlencoded` (seed 000's legacy routes).
 pub struct JsonBody<T, const REQUIRED: bool = true, const FORM: bool = false> {
-    content_type: Option<String>,
-    bytes: Result<Vec<u8>, ApiError>,
-    documented_as: PhantomData<T>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) bytes: Result<Vec<u8>, ApiError>,
+    pub(crate) documented_as: PhantomData<T>,
 }
 
 /// A body seed 000's routes take as JSON or as a form.

@@ -9,7 +9,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::body::{JsonBody, primary_key};
-use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
+use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
 use super::messages::{Message, MessageCreated};
 use super::pagination::seed_window;
 use super::payload::SerdeJson;
@@ -77,7 +77,7 @@ impl DirectMessagesApi {
         state: Data<&Arc<AppState>>,
         chat_room_id: Path<i64>,
         body: JsonBody<DirectMessageCreate>,
-    ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 }>> {
+    ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 | E429 }>> {
         let room_id = chat_room_id.0;
         let body = || {
             let mut fields = body.fields()?;

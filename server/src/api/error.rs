@@ -75,6 +75,9 @@ pub enum ApiError {
     NotWebSocket,
     #[error("too many WebSocket connections")]
     TooManyConnections(usize),
+    /// Over a throttle; the client may try again after this many seconds.
+    #[error("throttled for {0} s")]
+    Throttled(u64),
     /// Anything unexpected: logged in full, answered with a generic body.
     #[error("internal error: {0}")]
     Internal(String),
@@ -106,7 +109,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotWebSocket => StatusCode::BAD_REQUEST,
-            Self::TooManyConnections(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyConnections(_) | Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -162,6 +165,13 @@ impl ApiError {
             Self::TooManyConnections(limit) => detail(format!(
                 "Too many open WebSocket connections (at most {limit} per user)."
             )),
+            // DRF's `Throttled` text.
+            Self::Throttled(1) => {
+                detail("Request was throttled. Expected available in 1 second.".into())
+            }
+            Self::Throttled(wait) => detail(format!(
+                "Request was throttled. Expected available in {wait} seconds."
+            )),
             Self::Internal(_) => detail("A server error occurred.".into()),
         }
     }
@@ -185,13 +195,56 @@ impl poem::error::ResponseError for ApiError {
                 HeaderValue::from_static(r#"Bearer realm="api""#),
             );
         }
+        if let Self::Throttled(wait) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*wait));
+        }
         response
     }
 }
 
 impl From<sqlx::Error> for ApiError {
+    /// Storage that cannot be used right now (disk full, read-only, I/O failing, locked too
+    /// long, pool exhausted) is a 503 the client may retry; anything else is a bug (500).
+    /// Either way the SQLite text stays in the log.
     fn from(err: sqlx::Error) -> Self {
-        Self::internal(err)
+        if storage_unavailable(&err) {
+            tracing::error!(error = %err, "storage unavailable");
+            Self::Unavailable(STORAGE_UNAVAILABLE.into())
+        } else {
+            Self::internal(err)
+        }
+    }
+}
+
+const STORAGE_UNAVAILABLE: &str = "The database cannot be used right now (disk full, read-only or failing); nothing was changed. Try again later.";
+
+fn storage_unavailable(err: &sqlx::Error) -> bool {
+    // SQLite primary result codes (the low byte of the extended code sqlx reports).
+    const BUSY: i64 = 5;
+    const LOCKED: i64 = 6;
+    const NOMEM: i64 = 7;
+    const READONLY: i64 = 8;
+    const IOERR: i64 = 10;
+    const FULL: i64 = 13;
+    const CANTOPEN: i64 = 14;
+    const PROTOCOL: i64 = 15;
+    match err {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i64>().ok())
+            .is_some_and(|code| {
+                matches!(
+                    code & 0xff,
+                    BUSY | LOCKED | NOMEM | READONLY | IOERR | FULL | CANTOPEN | PROTOCOL
+                )
+            }),
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
     }
 }
 
@@ -203,12 +256,11 @@ pub const E404: u32 = 1 << 3;
 pub const E409: u32 = 1 << 4;
 pub const E413: u32 = 1 << 5;
 pub const E415: u32 = 1 << 6;
-pub const E503: u32 = 1 << 7;
 pub const E429: u32 = 1 << 8;
 /// What every operation with a JSON request body can answer.
 pub const BODY: u32 = E400 | E413 | E415;
 
-const DOCUMENTED: [(u32, u16, &str); 9] = [
+const DOCUMENTED: [(u32, u16, &str); 8] = [
     (
         E400,
         400,
@@ -232,8 +284,11 @@ const DOCUMENTED: [(u32, u16, &str); 9] = [
         415,
         "Request body in a media type the operation does not take",
     ),
-    (E429, 429, "Too many requests, or too many open connections"),
-    (E503, 503, "The database does not answer"),
+    (
+        E429,
+        429,
+        "Throttled (see `Retry-After`), or too many open connections",
+    ),
 ];
 
 /// An [`ApiError`] returned by an operation that documents the error statuses in `S`, each
@@ -284,6 +339,7 @@ impl LegacyError {
 impl<const S: u32, B> Errors<S, B> {
     fn documents(status: StatusCode) -> bool {
         status == StatusCode::INTERNAL_SERVER_ERROR
+            || status == StatusCode::SERVICE_UNAVAILABLE
             || DOCUMENTED
                 .iter()
                 .any(|&(bit, code, _)| S & bit != 0 && status.as_u16() == code)
@@ -332,16 +388,25 @@ impl<const S: u32, B: Type + Send> ApiResponse for Errors<S, B> {
                 content_type: "application/json; charset=utf-8",
                 schema: B::schema_ref(),
             }],
-            headers: if status == 401 {
-                vec![MetaHeader {
+            headers: match status {
+                401 => vec![MetaHeader {
                     name: "WWW-Authenticate".into(),
                     description: Some("Always `Bearer realm=\"api\"`".into()),
                     required: true,
                     deprecated: false,
                     schema: String::schema_ref(),
-                }]
-            } else {
-                vec![]
+                }],
+                429 => vec![MetaHeader {
+                    name: "Retry-After".into(),
+                    description: Some(
+                        "Seconds until the throttle admits the request again (throttled requests)"
+                            .into(),
+                    ),
+                    required: false,
+                    deprecated: false,
+                    schema: u64::schema_ref(),
+                }],
+                _ => vec![],
             },
         };
         let mut responses: Vec<MetaResponse> = DOCUMENTED
@@ -352,6 +417,11 @@ impl<const S: u32, B: Type + Send> ApiResponse for Errors<S, B> {
         responses.push(error(
             500,
             "Unexpected server error (never with internal details)",
+        ));
+        responses.push(error(
+            503,
+            "The database cannot be used right now (disk full, read-only, failing), or the \
+             request took longer than the server allows; nothing was changed, retry later",
         ));
         MetaResponses { responses }
     }

@@ -12,7 +12,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::body::{Fields, JsonOrFormBody, primary_key, string};
-use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors, LegacyError};
+use super::error::{ApiError, BODY, E400, E401, E403, E404, E429, Errors, LegacyError};
 use super::messages::Message;
 use super::pagination::seed_window;
 use super::rooms::{self, DEFAULT_MESSAGES_LIMIT, Room, load_room};
@@ -243,7 +243,7 @@ impl LegacyApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         body: JsonOrFormBody<LegacyMessageCreate>,
-    ) -> Result<Json<LegacyMessageReply>, LegacyErrors<{ BODY | E401 | E403 | E404 }>> {
+    ) -> Result<Json<LegacyMessageReply>, LegacyErrors<{ BODY | E401 | E403 | E404 | E429 }>> {
         let mut fields = body.fields_with_integers(&["chat_room"])?;
         let Some(room_id) = fields.required("chat_room", primary_key) else {
             // One 400 with the content's errors beside the room's.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::JsonBody;
-use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, Errors};
+use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
 use super::pagination::{Cursor, CursorPage, RequestUrl, positive_capped};
 use super::payload::SerdeJson;
 use crate::auth::BearerAuth;
@@ -217,7 +217,7 @@ impl MessagesApi {
         state: Data<&Arc<AppState>>,
         room_id: Path<i64>,
         body: JsonBody<MessageCreate>,
-    ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 }>> {
+    ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 | E429 }>> {
         match service::send(&state, &auth.0, room_id.0, || body.fields()).await? {
             Sent::Created(message) => Ok(MessageCreated::Created(SerdeJson(message))),
             Sent::Replayed(message) => Ok(MessageCreated::Existing(SerdeJson(message))),

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use poem::http::{HeaderValue, Method, StatusCode, Uri, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
+use poem_openapi::OperationId;
+
 use super::error::{ApiError, LegacyError, drf_response};
 
 /// Turns every error — ours, poem's routing 404/405, poem-openapi's parameter and auth
@@ -77,7 +79,15 @@ impl<E: Endpoint> DrfErrorsEndpoint<E> {
                 }
                 response
             }
-            Err(err) => drf_response(err, method),
+            Err(err) => {
+                // Keep which operation answered (for metrics) on the replacement response.
+                let operation = err.data::<OperationId>().copied();
+                let mut response = drf_response(err, method);
+                if let Some(operation) = operation {
+                    response.set_data(operation);
+                }
+                response
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ mod health;
 mod legacy;
 pub mod messages;
 mod middleware;
+mod observe;
 pub mod pagination;
 mod params;
 mod payload;
@@ -18,7 +19,7 @@ mod users;
 
 use std::sync::Arc;
 
-use poem::middleware::{CatchPanic, Cors, RequestId, ReuseId, Tracing};
+use poem::middleware::{CatchPanic, Cors, RequestId, ReuseId};
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -80,7 +81,13 @@ fn service() -> OpenApiService<Apis, ()> {
 }
 
 /// Paths documented without a trailing slash; every other path ends in `/` (API.md).
-const SLASHLESS_PATHS: &[&str] = &["/healthz", "/chatrooms/create", "/messages/create"];
+const SLASHLESS_PATHS: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/chatrooms/create",
+    "/messages/create",
+];
 
 /// The OpenAPI document, as JSON and as YAML.
 pub struct Spec {
@@ -166,6 +173,7 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
     let Spec { json, yaml } = spec();
     let allowed = middleware::AllowedMethods::from_spec(&json);
     let cors = cors(&state.config.cors_origins);
+    let request_timeout = std::time::Duration::from_secs(state.config.request_timeout_secs.max(1));
     Route::new()
         .at(
             "/openapi.json",
@@ -179,11 +187,23 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         .at("/docs/", get(docs::index.data(docs::config())))
         .at("/docs/*tail", get(docs::asset_file.data(docs::config())))
         .nest("/", service().with(middleware::TrailingSlash))
+        .around(move |endpoint, request| async move {
+            // A WebSocket session outlives its handshake, the only part timed here.
+            tokio::time::timeout(request_timeout, endpoint.call(request))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(error::ApiError::Unavailable(format!(
+                        "The request took longer than {} s.",
+                        request_timeout.as_secs()
+                    ))
+                    .into())
+                })
+        })
         // A panic becomes a bodiless 500, which DrfErrors answers with the generic body.
         .with(CatchPanic::new())
         .with(middleware::DrfErrors::new(allowed))
+        .with(observe::Observe)
         .data(state)
-        .with(Tracing)
         .with_if(cors.is_some(), cors.unwrap_or_default())
         .with(RequestId::default().reuse_id(ReuseId::Use))
 }

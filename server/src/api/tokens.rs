@@ -9,7 +9,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::body::{JsonBody, string};
-use super::error::{ApiError, BODY, E401, Errors};
+use super::error::{ApiError, BODY, E401, E429, Errors};
 use crate::auth::jwt::{TokenError, TokenPair, TokenType};
 use crate::auth::password;
 use crate::startup::AppState;
@@ -78,11 +78,15 @@ impl TokensApi {
         &self,
         state: Data<&Arc<AppState>>,
         body: JsonBody<TokenObtainRequest>,
-    ) -> Result<Json<TokenPairResponse>, Errors<{ BODY | E401 }>> {
+    ) -> Result<Json<TokenPairResponse>, Errors<{ BODY | E401 | E429 }>> {
         let mut fields = body.fields()?;
         let username = fields.required("username", non_blank);
         let password = fields.required("password", non_blank);
         let (username, password) = fields.finish(username.zip(password))?;
+        state
+            .throttles
+            .token_request(&username)
+            .map_err(ApiError::Throttled)?;
         let user = state.store.find_user_by_username(&username).await?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let (true, Some(user)) = (password::verify(password, stored).await, user) else {

@@ -71,6 +71,12 @@ impl Event<'_> {
             ),
             ApiError::NotFound => Event::error("not_found", "Not found."),
             ApiError::Conflict(detail) => Event::error("conflict", *detail),
+            ApiError::Throttled(_) => {
+                Event::error("throttled", err.body().detail.unwrap_or_default())
+            }
+            ApiError::Unavailable(_) => {
+                Event::error("unavailable", err.body().detail.unwrap_or_default())
+            }
             _ => Event::error("error", "A server error occurred."),
         }
     }

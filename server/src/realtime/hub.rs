@@ -102,9 +102,12 @@ impl Subscriber {
 
     fn deliver(&self, json: &str) {
         match self.queue.try_send(json.to_owned()) {
-            Ok(()) => {}
+            Ok(()) => metrics::counter!("chat_realtime_events_delivered_total").increment(1),
             // Never wait for one reader: a full queue means it fell behind, and it goes.
-            Err(mpsc::error::TrySendError::Full(_)) => self.close(SLOW_CONSUMER),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                metrics::counter!("chat_realtime_slow_consumers_closed_total").increment(1);
+                self.close(SLOW_CONSUMER);
+            }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }

@@ -50,6 +50,11 @@ pub async fn send(
 ) -> Result<Sent, ApiError> {
     let caller = sender.id;
     require_member(&state.store, room_id, caller).await?;
+    // As DRF: throttles after permissions, before the body is read.
+    state
+        .throttles
+        .message(caller)
+        .map_err(ApiError::Throttled)?;
     let mut fields = body()?;
     let content = fields.required("content", content);
     let is_read = fields.optional("is_read", boolean).unwrap_or(false);

@@ -9,7 +9,7 @@ mod users;
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -33,9 +33,16 @@ pub struct Store {
     usernames: UsernameCache,
 }
 
-/// Usernames by user id, filled as users authenticate.
+/// Usernames by user id, filled as users authenticate, each trusted for [`USERNAME_TTL`].
 #[derive(Clone, Default)]
-struct UsernameCache(Arc<RwLock<HashMap<i64, Arc<str>>>>);
+struct UsernameCache(Arc<RwLock<HashMap<i64, Remembered>>>);
+
+/// A username and when it was read.
+type Remembered = (Arc<str>, Instant);
+
+/// How long a looked-up username stands in for the database's answer: saves a read on
+/// nearly every request, and bounds how long a deleted user's tokens still work.
+pub const USERNAME_TTL: Duration = Duration::from_secs(1);
 
 /// Beyond this many entries the cache starts over, so memory stays bounded.
 const USERNAME_CACHE_LIMIT: usize = 100_000;
@@ -43,7 +50,10 @@ const USERNAME_CACHE_LIMIT: usize = 100_000;
 impl UsernameCache {
     fn get(&self, id: i64) -> Option<Arc<str>> {
         let names = self.0.read().unwrap_or_else(PoisonError::into_inner);
-        names.get(&id).cloned()
+        names
+            .get(&id)
+            .filter(|(_, at)| at.elapsed() < USERNAME_TTL)
+            .map(|(name, _)| Arc::clone(name))
     }
 
     fn insert(&self, id: i64, name: &str) -> Arc<str> {
@@ -52,18 +62,32 @@ impl UsernameCache {
         if names.len() >= USERNAME_CACHE_LIMIT {
             names.clear();
         }
-        names.insert(id, Arc::clone(&name));
+        names.insert(id, (Arc::clone(&name), Instant::now()));
         name
     }
 }
 
+/// How the database is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreSettings {
+    pub read_connections: u32,
+    /// `true`: every commit is synced to disk before it is acknowledged (synchronous=FULL), so
+    /// it survives power loss; `false` (NORMAL): WAL is synced at checkpoints only, so the
+    /// last commits can be lost by an OS crash or power loss (never by a process crash).
+    pub survive_power_loss: bool,
+}
+
 impl Store {
-    pub async fn open(database_url: &str, read_connections: u32) -> Result<Self, sqlx::Error> {
+    pub async fn open(database_url: &str, settings: StoreSettings) -> Result<Self, sqlx::Error> {
+        let synchronous = if settings.survive_power_loss {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Normal
+        };
         let options = SqliteConnectOptions::from_str(database_url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a 201 means the row survives power loss, not only a process crash.
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
@@ -77,7 +101,7 @@ impl Store {
             write.clone()
         } else {
             SqlitePoolOptions::new()
-                .max_connections(read_connections)
+                .max_connections(settings.read_connections)
                 .connect_with(options)
                 .await?
         };
@@ -93,6 +117,27 @@ impl Store {
     /// Whether the database answers a query.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.read).await.map(drop)
+    }
+
+    /// Whether the database takes a durable write right now (disk space, permissions): one
+    /// row rewritten in place, committed like a message.
+    pub async fn probe_write(&self) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO readiness_probe (id, checked_at) VALUES (1, ?) \
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+        )
+        .bind(crate::domain::time::now_micros())
+        .execute(&self.write)
+        .await
+        .map(drop)
+    }
+
+    /// Connections of each pool: (open, idle), reads then writes.
+    pub fn pool_use(&self) -> [(&'static str, u32, usize); 2] {
+        [
+            ("read", self.read.size(), self.read.num_idle()),
+            ("write", self.write.size(), self.write.num_idle()),
+        ]
     }
 }
 
@@ -120,4 +165,30 @@ fn json_ids<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
 fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|db| db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn synchronous_of(survive_power_loss: bool) -> i64 {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("chat.db").display());
+        let settings = StoreSettings {
+            read_connections: 1,
+            survive_power_loss,
+        };
+        let store = Store::open(&url, settings).await.expect("opens");
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.write)
+            .await
+            .expect("pragma")
+    }
+
+    #[tokio::test]
+    async fn full_durability_syncs_every_commit_and_relaxed_only_checkpoints() {
+        // SQLite's codes: 2 = FULL, 1 = NORMAL.
+        assert_eq!(synchronous_of(true).await, 2);
+        assert_eq!(synchronous_of(false).await, 1);
+    }
 }

@@ -66,9 +66,9 @@ impl Store {
         .await
     }
 
-    /// The username of user `id`, from memory after the first look-up: every authenticated
-    /// request needs it, and a user's id and name never change (nothing renames or deletes a
-    /// user; whatever comes to must clear the entry here).
+    /// The username of user `id`, `None` once the user no longer exists. Every authenticated
+    /// request asks, so answers are remembered for [`USERNAME_TTL`]: a user deleted in the
+    /// database (no route deletes one) loses access within that long, not at once.
     pub async fn username(&self, id: i64) -> Result<Option<Arc<str>>, sqlx::Error> {
         if let Some(name) = self.usernames.get(id) {
             return Ok(Some(name));

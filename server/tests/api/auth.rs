@@ -286,3 +286,56 @@ async fn a_generated_secret_is_kept_beside_the_database_and_survives_restarts() 
         200
     );
 }
+
+#[tokio::test]
+async fn user_ids_that_are_not_integers_are_refused() {
+    let app = spawn_app_with(|c| c.jwt_secret = Some(SECRET.into())).await;
+    let alice = app.user("alice").await;
+    for user_id in [
+        json!(alice.id as f64 + 0.5),
+        json!(format!("{}", alice.id)),
+        json!(null),
+        json!([alice.id]),
+        json!({"id": alice.id}),
+        json!(true),
+        json!("1 OR 1=1"),
+        json!(u64::MAX),
+    ] {
+        assert_rejected(&app, &forge(SECRET, &claims(user_id, "access", 300))).await;
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_users_tokens_stop_working() {
+    let app = spawn_app_with(|c| c.jwt_secret = Some(SECRET.into())).await;
+    let alice = app.user("alice").await;
+    assert_eq!(
+        app.get("/api/users/me/", Some(&alice.access)).await.status,
+        200
+    );
+
+    // No route deletes a user; an operator does it in the database.
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.join("chat.db").display()))
+        .await
+        .expect("database opens");
+    sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(alice.id)
+        .execute(&db)
+        .await
+        .expect("user deleted");
+    // Usernames are remembered for at most USERNAME_TTL (1 s) to spare a read per request.
+    tokio::time::sleep(chat_server::store::USERNAME_TTL + Duration::from_millis(100)).await;
+    app.get("/api/users/me/", Some(&alice.access)).await.expect(
+        401,
+        json!({"detail": "User not found", "code": "user_not_found"}),
+    );
+    // The refresh token is refused too.
+    let refreshed = app
+        .post(
+            "/api/token/refresh/",
+            None,
+            json!({"refresh": alice.refresh}),
+        )
+        .await;
+    assert_eq!(refreshed.status, 401, "{refreshed:?}");
+}

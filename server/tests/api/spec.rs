@@ -30,7 +30,14 @@ fn every_operation_is_named_tagged_and_summarised() {
     let mut ids = std::collections::HashSet::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
         assert!(
-            ["/healthz", "/chatrooms/create", "/messages/create"].contains(&path.as_str())
+            [
+                "/healthz",
+                "/readyz",
+                "/metrics",
+                "/chatrooms/create",
+                "/messages/create"
+            ]
+            .contains(&path.as_str())
                 || path.ends_with('/'),
             "{path} lacks its trailing slash"
         );
