@@ -18,6 +18,9 @@ pub struct Ledger {
     pub observed: BTreeSet<(String, u16)>,
     pub violations: Vec<Violation>,
     pub exchanges: usize,
+    /// What scenarios found wrong beyond the spec's reach (a header's value, a body's
+    /// text), recorded with [`ContractClient::problem`].
+    pub problems: Vec<String>,
 }
 
 /// An HTTP client bound to one server whose every response goes through [`validate::check`].
@@ -25,7 +28,8 @@ pub struct ContractClient {
     base: String,
     http: reqwest::Client,
     spec: Arc<Spec>,
-    ledger: Mutex<Ledger>,
+    /// Shared with the clients made by [`ContractClient::sharing_ledger`].
+    ledger: Arc<Mutex<Ledger>>,
 }
 
 /// A response, already checked; `body` is `Null` when empty or not JSON.
@@ -35,6 +39,8 @@ pub struct Reply {
     /// Header names in lower case.
     pub headers: BTreeMap<String, String>,
     pub body: Value,
+    /// The body as text (lossy UTF-8), for bodies that are not JSON.
+    pub raw_body: String,
 }
 
 impl Reply {
@@ -59,7 +65,19 @@ impl ContractClient {
                 .build()
                 .expect("an HTTP client"),
             spec,
-            ledger: Mutex::new(Ledger::default()),
+            ledger: Arc::new(Mutex::new(Ledger::default())),
+        }
+    }
+
+    /// A client for another server (one started with other settings, e.g. low throttles)
+    /// checking against the same spec and recording into this client's ledger, so that one
+    /// coverage counts the responses of both.
+    pub fn sharing_ledger(&self, base: &str) -> ContractClient {
+        ContractClient {
+            base: base.trim_end_matches('/').to_owned(),
+            http: self.http.clone(),
+            spec: Arc::clone(&self.spec),
+            ledger: Arc::clone(&self.ledger),
         }
     }
 
@@ -99,9 +117,18 @@ impl ContractClient {
         }
     }
 
-    /// Everything recorded so far.
+    /// Everything recorded so far, by this client and every client sharing its ledger (the
+    /// ledger is emptied: what they record later starts a new one).
     pub fn finish(self) -> Ledger {
-        self.ledger.into_inner().unwrap_or_else(|e| e.into_inner())
+        let mut ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *ledger)
+    }
+
+    /// Records something a scenario found wrong that no schema can say (a header's value, a
+    /// body's text): it fails the run like a violation, and the run goes on.
+    pub fn problem(&self, problem: String) {
+        let mut ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        ledger.problems.push(problem);
     }
 
     fn record(&self, exchange: Exchange, mut verdict: Verdict, expected: u16) {
@@ -237,6 +264,7 @@ impl Call<'_> {
             status,
             headers: exchange.headers.clone(),
             body: serde_json::from_slice(&exchange.body).unwrap_or(Value::Null),
+            raw_body: String::from_utf8_lossy(&exchange.body).into_owned(),
         };
         client.record(exchange, verdict, expected);
         reply

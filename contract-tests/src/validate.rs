@@ -123,13 +123,26 @@ pub fn check(spec: &Spec, exchange: &Exchange) -> Verdict {
             .push(format!("no Content-Type, documented {media_type:?}")),
     }
 
-    let body: Value = match serde_json::from_slice(&exchange.body) {
-        Ok(body) => body,
-        Err(err) => {
-            verdict
-                .problems
-                .push(format!("the body is not JSON: {err}"));
-            return verdict;
+    let body: Value = if is_json(media_type) {
+        match serde_json::from_slice(&exchange.body) {
+            Ok(body) => body,
+            Err(err) => {
+                verdict
+                    .problems
+                    .push(format!("the body is not JSON: {err}"));
+                return verdict;
+            }
+        }
+    } else {
+        // A text body (`/metrics`' Prometheus text) is checked as the string it is.
+        match std::str::from_utf8(&exchange.body) {
+            Ok(text) => Value::String(text.to_owned()),
+            Err(err) => {
+                verdict
+                    .problems
+                    .push(format!("the {media_type} body is not UTF-8: {err}"));
+                return verdict;
+            }
         }
     };
     if let Some(schema) = &documented.schema {
@@ -254,6 +267,17 @@ fn request_path(url: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_owned()
+}
+
+/// `application/json` or a `+json` suffix, with any parameters.
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
 }
 
 /// Media types compare without regard to case or the spaces around parameters.

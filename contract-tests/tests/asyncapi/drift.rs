@@ -10,7 +10,7 @@ use crate::log::{Log, check_log};
 pub fn the_check_catches_drift(spec: &AsyncApi, log: &Log) {
     /// Changes (asyncapi.yaml, openapi.yaml) as parsed.
     type Mutation = fn(&mut Value, &mut Value);
-    let mutants: [(&str, &str, Mutation); 4] = [
+    let mutants: [(&str, &str, Mutation); 5] = [
         (
             "openapi.yaml's Message requires a new field",
             "does not match message `message.updated`",
@@ -64,6 +64,18 @@ pub fn the_check_catches_drift(spec: &AsyncApi, log: &Log) {
                     .as_array_mut()
                     .expect("enum")
                     .retain(|c| c != "conflict");
+            },
+        ),
+        (
+            "the error codes lose `throttled` (the low-throttle server's frames count too)",
+            r#""code":"throttled""#,
+            |asyncapi, _| {
+                let codes = &mut asyncapi["components"]["messages"]["Error"]["payload"]["properties"]
+                    ["code"]["enum"];
+                codes
+                    .as_array_mut()
+                    .expect("enum")
+                    .retain(|c| c != "throttled");
             },
         ),
     ];

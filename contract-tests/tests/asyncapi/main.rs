@@ -6,10 +6,11 @@
 //!   own `Message` schema by reference.
 //! - Its examples match their own schemas.
 //! - Against the real server binary, every event and every error code that can be provoked is
-//!   provoked on every channel; every text frame the server sends is validated against the
-//!   message its `type` names on that channel, every action the test sends against the
-//!   channel's action schemas (and the deliberately malformed ones must match none), and every
-//!   declared message must have been seen.
+//!   provoked on every channel (`throttled` on a second server with a low message throttle);
+//!   every text frame the server sends is validated against the message its `type` names on
+//!   that channel, every action the test sends against the channel's action schemas (and the
+//!   deliberately malformed ones must match none), and every declared message must have been
+//!   seen.
 
 mod all_rooms_channel;
 mod direct_channel;
@@ -20,6 +21,7 @@ mod log;
 mod rest;
 mod room_channel;
 mod socket;
+mod throttle;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -47,21 +49,29 @@ const EVENT_TYPES: [&str; 5] = [
     "error",
 ];
 /// Every `code` of an `error` event (events.rs `from_api_error`, `Action::parse`, connection.rs).
-const ERROR_CODES: [&str; 7] = [
+const ERROR_CODES: [&str; 9] = [
     "parse_error",
     "unknown_action",
     "invalid",
     "permission_denied",
     "not_found",
     "conflict",
+    "throttled",
+    "unavailable",
     "error",
 ];
 /// Declared codes no frame sent to a correct server can provoke today, and why.
-const UNREACHABLE_CODES: [(&str, &str); 2] = [
+const UNREACHABLE_CODES: [(&str, &str); 3] = [
     (
         "not_found",
         "the REST 404 (ApiError::NotFound): no action names a message or a user to look up, \
          and a room the caller cannot see is permission_denied",
+    ),
+    (
+        "unavailable",
+        "the REST 503 (ApiError::Unavailable): the database cannot store the message (disk \
+         full, read-only); no frame can do that to it. contract-tests/tests/durability \
+         provokes the REST 503 on a tmpfs",
     ),
     (
         "error",
@@ -209,6 +219,7 @@ async fn every_frame_the_server_sends_matches_asyncapi() {
         socket.drain().await;
     }
     drop(server);
+    throttle::throttled_on_every_channel(&log).await;
 
     let log = log.lock().unwrap_or_else(|e| e.into_inner());
     let report = check_log(&spec, &log);

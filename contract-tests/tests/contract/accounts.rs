@@ -8,6 +8,65 @@ use crate::support::{body_errors, register, unauthenticated};
 
 pub async fn health(api: &ContractClient) {
     api.get("/healthz").expect(200).await;
+    api.get("/readyz").expect(200).await;
+    api.get("/readyz").expect(200).await;
+    let metrics = api.get("/metrics").expect(200).await;
+    for problem in prometheus_problems(&metrics.raw_body) {
+        api.problem(format!("GET /metrics: {problem}"));
+    }
+}
+
+/// What keeps `text` from being Prometheus' text exposition format with the request counter
+/// in it, and the requests just made (two readiness checks) among its samples.
+fn prometheus_problems(text: &str) -> Vec<String> {
+    let mut problems: Vec<String> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .filter(|line| !is_sample(line))
+        .map(|line| format!("not a Prometheus sample line: {line:?}"))
+        .collect();
+    if !text
+        .lines()
+        .any(|line| line == "# TYPE chat_http_requests_total counter")
+    {
+        problems.push("no `# TYPE chat_http_requests_total counter`".to_owned());
+    }
+    let ready = text.lines().find(|line| {
+        line.starts_with("chat_http_requests_total{")
+            && line.contains(r#"operation="readiness_check""#)
+            && line.contains(r#"status="200""#)
+    });
+    match ready.and_then(|line| line.rsplit(' ').next()?.parse::<f64>().ok()) {
+        Some(count) if count >= 2.0 => {}
+        _ => problems.push(format!(
+            "chat_http_requests_total does not count the two readiness checks: {ready:?}"
+        )),
+    }
+    problems
+}
+
+/// `name{label="value",...} value` or `name value`, with an optional timestamp.
+fn is_sample(line: &str) -> bool {
+    let name_end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(line.len());
+    let (name, rest) = line.split_at(name_end);
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    let rest = match rest.strip_prefix('{') {
+        Some(labels) => match labels.rfind('}') {
+            Some(end) => &labels[end + 1..],
+            None => return false,
+        },
+        None => rest,
+    };
+    let mut fields = rest.split_whitespace();
+    let value = fields.next().is_some_and(|value| {
+        value.parse::<f64>().is_ok() || ["+Inf", "-Inf", "NaN"].contains(&value)
+    });
+    let timestamp = fields.next().is_none_or(|ts| ts.parse::<i64>().is_ok());
+    value && timestamp && fields.next().is_none() && rest.starts_with(' ')
 }
 
 pub async fn tokens(api: &ContractClient) {
@@ -110,4 +169,27 @@ pub async fn users(api: &ContractClient) {
             .await;
     }
     unauthenticated(api, Method::GET, list, None).await;
+}
+
+/// The metrics check must refuse what is not Prometheus text.
+#[test]
+fn the_metrics_check_knows_prometheus_text() {
+    let good = "# TYPE chat_http_requests_total counter\n\
+        chat_http_requests_total{operation=\"readiness_check\",method=\"GET\",status=\"200\"} 2\n\
+        \n\
+        # TYPE chat_websocket_connections gauge\n\
+        chat_websocket_connections 0\n\
+        chat_http_request_duration_seconds_bucket{le=\"+Inf\"} 1 1700000000000\n";
+    assert_eq!(prometheus_problems(good), Vec::<String>::new());
+    for bad in [
+        "{\"status\": \"ok\"}",
+        "chat_websocket_connections",
+        "chat_websocket_connections zero",
+        "chat{le=\"1\" 2",
+        "9lives 1",
+    ] {
+        assert!(!is_sample(bad), "{bad:?} passed as a sample");
+    }
+    let uncounted = good.replace("} 2", "} 1");
+    assert_eq!(prometheus_problems(&uncounted).len(), 1, "{uncounted}");
 }

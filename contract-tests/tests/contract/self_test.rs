@@ -114,6 +114,25 @@ fn formats_missing_fields_and_undocumented_fields_are_violations() {
     }
 }
 
+/// `/metrics` documents a text body: Prometheus text passes as the string it is, JSON where
+/// text is documented is a wrong Content-Type, and bytes that are not UTF-8 are no text.
+#[test]
+fn a_documented_text_body_is_checked_as_text() {
+    let text = "# TYPE chat_http_requests_total counter\n";
+    let plain = "text/plain; charset=utf-8";
+    let metrics = |content_type: &str, body: &[u8]| {
+        problems(&exchange("GET", "/metrics", 200, Some(content_type), body))
+    };
+    assert_eq!(metrics(plain, text.as_bytes()), Vec::<String>::new());
+    let found = metrics(JSON, b"{}");
+    assert!(
+        found.iter().any(|p| p.contains("Content-Type")),
+        "{found:#?}"
+    );
+    let found = metrics(plain, &[0xff, 0xfe]);
+    assert!(found.iter().any(|p| p.contains("not UTF-8")), "{found:#?}");
+}
+
 #[test]
 fn an_undocumented_status_is_a_violation() {
     let found = problems(&exchange(
@@ -254,6 +273,36 @@ async fn the_client_records_what_a_lying_server_answers() {
         "{}",
         report[1]
     );
+}
+
+/// A client for a second server records into the first one's ledger: the coverage of a run
+/// counts the responses of both, and a violation on either is reported.
+#[tokio::test]
+async fn clients_sharing_a_ledger_record_into_one() {
+    let first = canned_server(vec![(200, room().to_string())]);
+    let second = canned_server(vec![(418, "{}".to_owned())]);
+    let api = ContractClient::new(&first, Arc::new(Spec::load()));
+    let other = api.sharing_ledger(&second);
+    api.get("/api/chat/rooms/1/").expect(200).await;
+    other.get("/api/chat/rooms/1/").expect(200).await;
+    other.problem("a scenario's own finding".to_owned());
+    drop(other);
+    let ledger = api.finish();
+    assert_eq!(ledger.exchanges, 2);
+    assert!(
+        ledger
+            .observed
+            .contains(&("rooms_retrieve".to_owned(), 200)),
+        "{:?}",
+        ledger.observed
+    );
+    assert_eq!(ledger.violations.len(), 1, "{:#?}", ledger.violations);
+    assert!(
+        ledger.violations[0]
+            .to_string()
+            .contains("418 is not documented")
+    );
+    assert_eq!(ledger.problems, ["a scenario's own finding"]);
 }
 
 /// A one-connection-per-answer HTTP server giving `answers` in order.

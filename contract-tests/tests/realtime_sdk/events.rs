@@ -159,3 +159,42 @@ async fn messages_and_typing_are_sent_on_the_socket() {
     drop(alices);
     assert!(matches!(sender.typing().await, Err(RealtimeError::Ended)));
 }
+
+/// Over the sender's message throttle (one a second here), a `new_message` comes back as a
+/// typed `throttled` error event with DRF's text; the subscription stays, and a second later
+/// the same socket sends again.
+#[tokio::test]
+async fn a_message_over_the_throttle_is_a_throttled_error_event() {
+    let server = Server::start_with(&[("CHAT_MESSAGE_RATE", "1"), ("CHAT_MESSAGE_BURST", "1")]);
+    let (alice, alice_client) = user(&server.base, "alice").await;
+    let room = group(&alice_client, vec![]).await;
+    let mut alices = alice_client.realtime_room(room).await.expect("subscribed");
+
+    alices.send_message("First", None).await.expect("sent");
+    match next_event(&mut alices).await {
+        Event::MessageCreated(message) => assert_eq!(message.sender_id, alice.id),
+        other => panic!("expected the acknowledgement, got {other:?}"),
+    }
+    alices.send_message("Too soon", None).await.expect("sent");
+    match next_event(&mut alices).await {
+        Event::Error {
+            code,
+            detail,
+            errors,
+        } => {
+            assert_eq!(code, "throttled");
+            assert_eq!(
+                detail,
+                "Request was throttled. Expected available in 1 second."
+            );
+            assert_eq!(errors, None);
+        }
+        other => panic!("expected a throttled error event, got {other:?}"),
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    alices.send_message("In time", None).await.expect("sent");
+    match next_event(&mut alices).await {
+        Event::MessageCreated(message) => assert_eq!(message.content, "In time"),
+        other => panic!("expected the acknowledgement, got {other:?}"),
+    }
+}

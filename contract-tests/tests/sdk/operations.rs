@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chat_sdk::{Auth, Client, Error, types};
 use contract_tests::Server;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -22,8 +22,10 @@ use crate::{
 /// to the spec's list.
 /// Seed 000's `legacy` operations are driven in `legacy.rs`, seed 002's in
 /// `direct_messages.rs`.
-const DRIVEN: [&str; 31] = [
+const DRIVEN: [&str; 33] = [
     "health_check",
+    "readiness_check",
+    "metrics",
     "token_obtain",
     "token_refresh",
     "users_register",
@@ -83,6 +85,34 @@ async fn health_users_and_tokens() {
 
     let health = ok(anonymous.health_check().send().await, 200);
     assert_eq!(health.status, "ok");
+    let ready = ok(anonymous.readiness_check().send().await, 200);
+    assert_eq!(ready.status, "ready");
+    // metrics: Prometheus text, as a byte stream; the requests above are counted in it.
+    let metrics = match anonymous.metrics().send().await {
+        Ok(response) if response.status().as_u16() == 200 => response.into_inner_stream(),
+        Ok(response) => panic!("expected 200, got {}", response.status()),
+        Err(error) => panic!("expected 200, got {error:?}"),
+    };
+    let bytes: Vec<u8> = metrics
+        .try_fold(Vec::new(), |mut all, chunk| async move {
+            all.extend_from_slice(&chunk);
+            Ok(all)
+        })
+        .await
+        .expect("the metrics body");
+    let text = String::from_utf8(bytes).expect("UTF-8 text");
+    assert!(
+        text.lines()
+            .any(|line| line == "# TYPE chat_http_requests_total counter"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|line| {
+            line.starts_with("chat_http_requests_total{")
+                && line.contains(r#"operation="readiness_check""#)
+        }),
+        "{text}"
+    );
 
     // users_register: 201, then DRF's field map for a taken or malformed username.
     let alice_name = unique("alice");
@@ -488,6 +518,76 @@ async fn realtime() {
         Some("Too many open WebSocket connections (at most 2 per user).")
     );
     drop((alice_room, bob_all, alice_direct));
+}
+
+/// The throttles (API.md "Limits") as typed 429s: `Retry-After` in whole seconds and DRF's
+/// text, on a server whose throttles admit one message a second per user and one token
+/// request a minute per username.
+#[tokio::test]
+async fn throttled_requests_are_typed_429s() {
+    let server = Server::start_with(&[
+        ("CHAT_MESSAGE_RATE", "1"),
+        ("CHAT_MESSAGE_BURST", "1"),
+        ("CHAT_TOKEN_RATE_PER_MIN", "1"),
+    ]);
+    let anonymous = Client::anonymous(&server.base);
+    let name = unique("alice");
+    register(&server, &name).await;
+
+    // token_obtain: the username's one request of the minute, then a 429.
+    let obtain = || {
+        anonymous
+            .token_obtain()
+            .body_map(|b| b.username(name.as_str()).password(PASSWORD))
+            .send()
+    };
+    let pair = ok(obtain().await, 200);
+    let (retry_after, body) = throttled(obtain().await);
+    assert!(
+        (1..=60).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
+    assert_eq!(body.detail, Some(throttle_text(retry_after)));
+
+    // messages_create: one message a second; the next within it is a 429.
+    let alice = Client::new(&server.base, Auth::with_tokens(pair));
+    let room = group(&alice, "Throttled", vec![]).await;
+    let create = || {
+        alice
+            .messages_create()
+            .room_id(room.id)
+            .body_map(|b| b.content("Once a second"))
+            .send()
+    };
+    ok(create().await, 201);
+    let (retry_after, body) = throttled(create().await);
+    assert_eq!(retry_after, 1);
+    assert_eq!(body.detail, Some(throttle_text(1)));
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    ok(create().await, 201);
+}
+
+/// DRF's throttle text for `seconds`.
+fn throttle_text(seconds: u64) -> String {
+    match seconds {
+        1 => "Request was throttled. Expected available in 1 second.".to_owned(),
+        n => format!("Request was throttled. Expected available in {n} seconds."),
+    }
+}
+
+/// The `Retry-After` seconds and typed body of a 429.
+fn throttled<T: std::fmt::Debug>(result: ApiResult<T>) -> (u64, types::ApiError) {
+    match result {
+        Err(Error::ErrorResponse(response)) if response.status().as_u16() == 429 => {
+            let header = response.headers().get("retry-after").cloned();
+            let seconds = header
+                .as_ref()
+                .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("Retry-After is {header:?}, not whole seconds"));
+            (seconds, response.into_inner())
+        }
+        other => panic!("expected a typed 429, got {other:?}"),
+    }
 }
 
 /// ws_direct as `client`, for the pair `user_id`, `other_user_id`.

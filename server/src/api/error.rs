@@ -256,11 +256,14 @@ pub const E404: u32 = 1 << 3;
 pub const E409: u32 = 1 << 4;
 pub const E413: u32 = 1 << 5;
 pub const E415: u32 = 1 << 6;
+/// Throttled (with `Retry-After`).
 pub const E429: u32 = 1 << 8;
+/// Too many open WebSocket connections (no `Retry-After`: it lasts until one closes).
+pub const E429_SOCKETS: u32 = 1 << 9;
 /// What every operation with a JSON request body can answer.
 pub const BODY: u32 = E400 | E413 | E415;
 
-const DOCUMENTED: [(u32, u16, &str); 8] = [
+const DOCUMENTED: [(u32, u16, &str); 9] = [
     (
         E400,
         400,
@@ -287,7 +290,12 @@ const DOCUMENTED: [(u32, u16, &str); 8] = [
     (
         E429,
         429,
-        "Throttled (see `Retry-After`), or too many open connections",
+        "Throttled: too many requests; retry after `Retry-After` seconds",
+    ),
+    (
+        E429_SOCKETS,
+        429,
+        "Too many open WebSocket connections for this user; close one first",
     ),
 ];
 
@@ -380,7 +388,7 @@ impl<const S: u32, B: Send> IntoResponse for Errors<S, B> {
 
 impl<const S: u32, B: Type + Send> ApiResponse for Errors<S, B> {
     fn meta() -> MetaResponses {
-        let error = |status: u16, description: &'static str| MetaResponse {
+        let error = |bit: u32, status: u16, description: &'static str| MetaResponse {
             description,
             status: Some(status),
             status_range: None,
@@ -388,21 +396,18 @@ impl<const S: u32, B: Type + Send> ApiResponse for Errors<S, B> {
                 content_type: "application/json; charset=utf-8",
                 schema: B::schema_ref(),
             }],
-            headers: match status {
-                401 => vec![MetaHeader {
+            headers: match (status, bit) {
+                (401, _) => vec![MetaHeader {
                     name: "WWW-Authenticate".into(),
                     description: Some("Always `Bearer realm=\"api\"`".into()),
                     required: true,
                     deprecated: false,
                     schema: String::schema_ref(),
                 }],
-                429 => vec![MetaHeader {
+                (429, E429) => vec![MetaHeader {
                     name: "Retry-After".into(),
-                    description: Some(
-                        "Seconds until the throttle admits the request again (throttled requests)"
-                            .into(),
-                    ),
-                    required: false,
+                    description: Some("Whole seconds until the throttle admits the request".into()),
+                    required: true,
                     deprecated: false,
                     schema: u64::schema_ref(),
                 }],
@@ -412,13 +417,15 @@ impl<const S: u32, B: Type + Send> ApiResponse for Errors<S, B> {
         let mut responses: Vec<MetaResponse> = DOCUMENTED
             .iter()
             .filter(|(bit, _, _)| S & bit != 0)
-            .map(|&(_, status, description)| error(status, description))
+            .map(|&(bit, status, description)| error(bit, status, description))
             .collect();
         responses.push(error(
+            0,
             500,
             "Unexpected server error (never with internal details)",
         ));
         responses.push(error(
+            0,
             503,
             "The database cannot be used right now (disk full, read-only, failing), or the \
              request took longer than the server allows; nothing was changed, retry later",

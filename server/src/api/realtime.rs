@@ -11,7 +11,7 @@ use poem_openapi::registry::Registry;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi, SecurityScheme};
 
 use super::ApiTags;
-use super::error::{ApiError, E400, E401, E403, E404, E429, Errors};
+use super::error::{ApiError, E400, E401, E403, E404, E429_SOCKETS, Errors};
 use crate::auth::{BearerAuth, CurrentUser};
 use crate::realtime::Scope;
 use crate::realtime::connection::{self, Connection};
@@ -95,7 +95,7 @@ const IDLE_READ_BUFFER: usize = 4 * 1024;
 
 /// A socket, or why not (400 is a request that is not a WebSocket handshake).
 type Upgrade<const E: u32> = Result<BoxWebSocketUpgraded, Errors<E>>;
-const ROOM_ERRORS: u32 = E400 | E401 | E403 | E404 | E429;
+const ROOM_ERRORS: u32 = E400 | E401 | E403 | E404 | E429_SOCKETS;
 
 pub struct RealtimeApi;
 
@@ -136,7 +136,7 @@ impl RealtimeApi {
         auth: SocketAuth,
         state: Data<&Arc<AppState>>,
         ws: poem::Result<WebSocket>,
-    ) -> Upgrade<{ E400 | E401 | E429 }> {
+    ) -> Upgrade<{ E400 | E401 | E429_SOCKETS }> {
         let user = auth.user();
         // Registered before the rooms are read: a room joined meanwhile is not missed.
         let registration = register(&state, &user, Scope::AllRooms, &[])?;
