@@ -31,6 +31,7 @@ pub struct AppState {
 /// A server bound to its port and ready to run.
 pub struct App {
     serve: Serve,
+    store: Store,
     local_addr: SocketAddr,
     sockets: Arc<Registry>,
 }
@@ -73,6 +74,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         .context("the listener has no socket address")?;
 
     Ok(App {
+        store: state.store.clone(),
         sockets: Arc::clone(&state.realtime.registry),
         serve: Serve {
             listener,
@@ -103,7 +105,9 @@ impl App {
             stop.await;
             sockets.close_all(SHUTTING_DOWN);
         };
-        self.serve.run(stop).await
+        let served = self.serve.run(stop).await;
+        self.store.close().await;
+        served
     }
 }
 

@@ -209,7 +209,7 @@ impl From<sqlx::Error> for ApiError {
     /// long, pool exhausted) is a 503 the client may retry; anything else is a bug (500).
     /// Either way the SQLite text stays in the log.
     fn from(err: sqlx::Error) -> Self {
-        if storage_unavailable(&err) {
+        if crate::store::storage_unavailable(&err) {
             tracing::error!(error = %err, "storage unavailable");
             Self::Unavailable(STORAGE_UNAVAILABLE.into())
         } else {
@@ -220,33 +220,6 @@ impl From<sqlx::Error> for ApiError {
 
 const STORAGE_UNAVAILABLE: &str = "The database cannot be used right now (disk full, read-only or failing); nothing was changed. Try again later.";
 
-fn storage_unavailable(err: &sqlx::Error) -> bool {
-    // SQLite primary result codes (the low byte of the extended code sqlx reports).
-    const BUSY: i64 = 5;
-    const LOCKED: i64 = 6;
-    const NOMEM: i64 = 7;
-    const READONLY: i64 = 8;
-    const IOERR: i64 = 10;
-    const FULL: i64 = 13;
-    const CANTOPEN: i64 = 14;
-    const PROTOCOL: i64 = 15;
-    match err {
-        sqlx::Error::Database(db) => db
-            .code()
-            .and_then(|code| code.parse::<i64>().ok())
-            .is_some_and(|code| {
-                matches!(
-                    code & 0xff,
-                    BUSY | LOCKED | NOMEM | READONLY | IOERR | FULL | CANTOPEN | PROTOCOL
-                )
-            }),
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        _ => false,
-    }
-}
 
 /// Error statuses an operation documents, as bits of the const parameter of [`Errors`].
 pub const E400: u32 = 1 << 0;

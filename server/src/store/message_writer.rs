@@ -88,8 +88,14 @@ async fn run(write: SqlitePool, mut queue: mpsc::Receiver<Job>) {
             }
             Err(err) => {
                 tracing::error!(error = %err, messages = batch.len(), "a message batch failed");
+                // Each waiting sender gets the failure, of the same kind (sqlx errors do not
+                // clone): storage that cannot be written stays a 503 for every one of them.
                 for job in batch.drain(..) {
-                    let failed = sqlx::Error::Protocol(format!("the batch failed: {err}"));
+                    let failed = if super::storage_unavailable(&err) {
+                        sqlx::Error::Io(std::io::Error::other(format!("the batch failed: {err}")))
+                    } else {
+                        sqlx::Error::Protocol(format!("the batch failed: {err}"))
+                    };
                     let _ = job.reply.send(Err(failed));
                 }
             }

@@ -93,6 +93,17 @@ impl Store {
         let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            // A COMMIT that fails (disk full) leaves SQLite rolled back but sqlx believing
+            // a transaction is open: its next `begin` becomes a SAVEPOINT inside a transaction
+            // that never commits, and every later 201 would be a lie. Such a connection is
+            // closed instead of reused (the pool opens a fresh one).
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
+                })
+            })
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&write).await?;
@@ -112,6 +123,13 @@ impl Store {
             messages,
             usernames: UsernameCache::default(),
         })
+    }
+
+    /// Closes every connection once in-flight statements finish: the last one checkpoints the
+    /// WAL into the database file and removes `-wal` and `-shm`, so the file stands alone.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
     }
 
     /// Whether the database answers a query.
@@ -160,6 +178,36 @@ fn bool_from_int<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bo
 fn json_ids<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
     let ids: Vec<i64> = ids.into_iter().copied().collect();
     serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())
+}
+
+/// Whether `err` means the storage cannot be used right now (disk full, read-only, I/O
+/// failing, locked too long, connections gone): the client may retry later (503), unlike a bug.
+pub fn storage_unavailable(err: &sqlx::Error) -> bool {
+    // SQLite primary result codes (the low byte of the extended code sqlx reports).
+    const BUSY: i64 = 5;
+    const LOCKED: i64 = 6;
+    const NOMEM: i64 = 7;
+    const READONLY: i64 = 8;
+    const IOERR: i64 = 10;
+    const FULL: i64 = 13;
+    const CANTOPEN: i64 = 14;
+    const PROTOCOL: i64 = 15;
+    match err {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i64>().ok())
+            .is_some_and(|code| {
+                matches!(
+                    code & 0xff,
+                    BUSY | LOCKED | NOMEM | READONLY | IOERR | FULL | CANTOPEN | PROTOCOL
+                )
+            }),
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
