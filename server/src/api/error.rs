@@ -220,7 +220,6 @@ impl From<sqlx::Error> for ApiError {
 
 const STORAGE_UNAVAILABLE: &str = "The database cannot be used right now (disk full, read-only or failing); nothing was changed. Try again later.";
 
-
 /// Error statuses an operation documents, as bits of the const parameter of [`Errors`].
 pub const E400: u32 = 1 << 0;
 pub const E401: u32 = 1 << 1;
