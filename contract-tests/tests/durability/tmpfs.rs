@@ -69,14 +69,14 @@ impl Tmpfs {
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let dir = self.dir.to_string_lossy().into_owned();
-        if Command::new("umount")
+        if privileged("umount")
             .arg(&dir)
             .status()
             .is_ok_and(|s| s.success())
         {
             return;
         }
-        let lazy = Command::new("umount").args(["-l", &dir]).status();
+        let lazy = privileged("umount").args(["-l", &dir]).status();
         if !lazy.is_ok_and(|s| s.success()) {
             eprintln!("could not unmount the tmpfs on {dir}");
         }
@@ -84,7 +84,7 @@ impl Drop for Tmpfs {
 }
 
 fn mount(args: &[&str]) -> Result<(), String> {
-    let output = Command::new("mount")
+    let output = privileged("mount")
         .args(args)
         .output()
         .map_err(|err| format!("mount(8) does not run: {err}"))?;
@@ -98,5 +98,24 @@ fn mount(args: &[&str]) -> Result<(), String> {
             args.join(" "),
             stderr.lines().next().unwrap_or_default().trim()
         ))
+    }
+}
+
+/// `program` as root: directly when the tests run as root (CI here does), else through
+/// `sudo -n`, which fails at once instead of asking for a password.
+fn privileged(program: &str) -> Command {
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().nth(1))
+            == Some("0")
+    });
+    if root {
+        Command::new(program)
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.args(["-n", program]);
+        sudo
     }
 }
