@@ -1,0 +1,107 @@
+//! The bodies of the room routes, from bytes to a room (or a change to one) or a 4xx:
+//! `JsonBody::fields`, the field parsers, `RoomName`/`RoomType`, and the membership rules of
+//! `domain::rooms` against a room whose facts the input picks.
+//!
+//! Input: one selector byte, then the body. `selector % 3` is the route (`ROUTES`),
+//! `selector / 3 % 5` the Content-Type (`common::CONTENT_TYPES`), `selector / 15 % 3` the type
+//! of the room being updated, and `selector / 45 % 2` whether the caller created it.
+
+#![no_main]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use chat_server::fuzzing::{self, MAX_PARTICIPANTS, RoomFacts, RoomName, RoomType};
+use common::{CALLER, CONTENT_TYPES, assert_clean_text, assert_client_error, user_exists};
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// `POST /api/chat/rooms/`
+    Create,
+    /// `PUT /api/chat/rooms/{id}/`
+    Update,
+    /// `PATCH /api/chat/rooms/{id}/`
+    PartialUpdate,
+}
+
+const ROUTES: [Route; 3] = [Route::Create, Route::Update, Route::PartialUpdate];
+const ROOM_TYPES: [RoomType; 3] = [RoomType::OneToOne, RoomType::Group, RoomType::Course];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let selector = usize::from(selector);
+    let route = ROUTES[selector % 3];
+    let content_type = CONTENT_TYPES[selector / 3 % CONTENT_TYPES.len()];
+    let room_type = ROOM_TYPES[selector / 15 % 3];
+    let created_by = if selector / 45 % 2 == 0 { CALLER } else { 2 };
+
+    let fields = match fuzzing::body_fields(content_type, body, false, &[]) {
+        Ok(fields) => fields,
+        Err(err) => {
+            assert_client_error(&err);
+            assert!(!body.is_empty(), "an empty body is empty data: {err:?}");
+            return;
+        }
+    };
+    let outcome = if route == Route::Create {
+        fuzzing::room_create(fields, CALLER, user_exists).map(|room| {
+            assert_clean(&room.name);
+            assert!(room.members.contains(&CALLER), "creator left out");
+            assert!(room.members.len() <= MAX_PARTICIPANTS);
+            assert!(room.members.iter().copied().all(user_exists));
+            let direct = room.room_type == RoomType::OneToOne;
+            assert_eq!(direct, room.direct_key.is_some());
+            assert!(!direct || room.members.len() == 2);
+        })
+    } else {
+        let participants: BTreeSet<i64> = if room_type == RoomType::OneToOne {
+            BTreeSet::from([1, 2])
+        } else {
+            BTreeSet::from([1, 2, 3])
+        };
+        let room = RoomFacts {
+            room_type,
+            created_by,
+            participants: &participants,
+        };
+        let partial = route == Route::PartialUpdate;
+        fuzzing::room_update(fields, partial, &room, CALLER, user_exists).map(|edit| {
+            assert!(partial || (edit.name.is_some() && edit.room_type.is_some()));
+            edit.name.iter().for_each(assert_clean);
+            let changes_type = edit.room_type.is_some_and(|t| t != room_type);
+            assert!(
+                !changes_type || CALLER == created_by,
+                "a member changed the type"
+            );
+            assert!(
+                !changes_type
+                    || (room_type != RoomType::OneToOne
+                        && edit.room_type != Some(RoomType::OneToOne)),
+                "a ONE_TO_ONE type change was accepted"
+            );
+            let Some(members) = edit.members else {
+                return;
+            };
+            assert!(members.contains(&created_by), "creator removed");
+            assert!(members.len() <= MAX_PARTICIPANTS);
+            if room_type == RoomType::OneToOne {
+                assert_eq!(members, participants, "a ONE_TO_ONE pair changed");
+            }
+            if CALLER != created_by {
+                let removed = participants.difference(&members).any(|id| *id != CALLER);
+                assert!(!removed, "a member removed someone else");
+            }
+        })
+    };
+    if let Err(err) = outcome {
+        assert_client_error(&err);
+    }
+});
+
+fn assert_clean(name: &RoomName) {
+    assert_clean_text(name.as_str(), RoomName::MAX);
+}
