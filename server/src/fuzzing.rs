@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 pub use crate::api::body::Fields;
@@ -120,29 +120,9 @@ pub fn legacy_message_create(
     message_create(fields, caller, user_exists).map(|message| (room_id, message))
 }
 
-/// The REST body a socket's `new_message` action stands for (`realtime::connection`).
-pub fn socket_message_fields(action: &Map<String, Value>) -> Fields {
-    let mut body = Map::new();
-    for (from, to) in [("message", "content"), ("client_id", "client_id")] {
-        if let Some(value) = action.get(from) {
-            body.insert(to.to_owned(), value.clone());
-        }
-    }
-    Fields::new(body)
-}
-
-/// The `error` event a socket answers a refused `new_message` with.
-pub fn socket_error(err: ApiError) -> Event<'static> {
-    match err {
-        ApiError::Validation(mut errors) => {
-            if let Some(messages) = errors.remove("content") {
-                errors.insert("message".into(), messages);
-            }
-            Event::from_api_error(&ApiError::Validation(errors))
-        }
-        err => Event::from_api_error(&err),
-    }
-}
+pub use crate::realtime::connection::{
+    message_body as socket_message_fields, refusal as socket_error,
+};
 
 /// A room as `POST /api/chat/rooms/` creates it.
 #[derive(Debug)]

@@ -155,24 +155,12 @@ impl Connection {
         if let Err(event) = self.check_pair_fields(action) {
             return Some(event);
         }
-        let mut body = Map::new();
-        for (from, to) in [("message", "content"), ("client_id", "client_id")] {
-            if let Some(value) = action.get(from) {
-                body.insert(to.to_owned(), value.clone());
-            }
-        }
-        match messages::send(&self.state, &self.user, room_id, || Ok(Fields::new(body))).await {
+        let body = message_body(action);
+        match messages::send(&self.state, &self.user, room_id, || Ok(body)).await {
             Ok(Sent::Created(_)) => None,
             // A retry of a stored message: only the sender needs to hear it again.
             Ok(Sent::Replayed(message)) => Some(Event::created(&message)),
-            Err(ApiError::Validation(mut errors)) => {
-                // The action calls the text `message`; the REST body calls it `content`.
-                if let Some(messages) = errors.remove("content") {
-                    errors.insert("message".into(), messages);
-                }
-                Some(Event::from_api_error(&ApiError::Validation(errors)))
-            }
-            Err(err) => Some(Event::from_api_error(&err)),
+            Err(err) => Some(refusal(err)),
         }
     }
 
@@ -243,4 +231,29 @@ impl Connection {
 
 fn invalid(field: &str, message: &str) -> Event<'static> {
     Event::from_api_error(&ApiError::field(field, message))
+}
+
+/// The REST body a `new_message` action stands for.
+pub fn message_body(action: &Map<String, Value>) -> Fields {
+    let mut body = Map::new();
+    for (from, to) in [("message", "content"), ("client_id", "client_id")] {
+        if let Some(value) = action.get(from) {
+            body.insert(to.to_owned(), value.clone());
+        }
+    }
+    Fields::new(body)
+}
+
+/// The `error` event answering a refused `new_message`.
+pub fn refusal(err: ApiError) -> Event<'static> {
+    match err {
+        ApiError::Validation(mut errors) => {
+            // The action calls the text `message`; the REST body calls it `content`.
+            if let Some(messages) = errors.remove("content") {
+                errors.insert("message".into(), messages);
+            }
+            Event::from_api_error(&ApiError::Validation(errors))
+        }
+        err => Event::from_api_error(&err),
+    }
 }
