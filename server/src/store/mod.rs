@@ -20,7 +20,8 @@ pub use messages::{CreateOutcome, MessageRow, MessageWindow};
 pub use rooms::{NewRoom, RoomDetail, RoomRow, RoomUpdate};
 pub use users::{UserRow, UsernameTaken};
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// The database: SQLite admits one writer at a time, so writes go through a one-connection
 /// pool (queued in-process instead of failing with SQLITE_BUSY) and reads through a pool of
@@ -106,7 +107,7 @@ impl Store {
             })
             .connect_with(options.clone())
             .await?;
-        MIGRATOR.run(&write).await?;
+        SQLITE_MIGRATOR.run(&write).await?;
         // Each in-memory connection is a database of its own: share the writer's.
         let read = if in_memory {
             write.clone()

@@ -24,7 +24,7 @@ async fn the_database_is_created_migrated_and_in_wal_mode() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(applied, chat_server::store::MIGRATOR.iter().count() as i64);
+    assert_eq!(applied, chat_server::store::SQLITE_MIGRATOR.iter().count() as i64);
 
     let indexes: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'",
