@@ -68,10 +68,12 @@ CREATE TABLE server_secret (
 );
 
 -- Throttle state (GCRA): per key, the theoretical arrival time of the next request, in
--- microseconds. Rows whose time has passed carry no information and are pruned.
+-- microseconds, and whether the last request was admitted (what the atomic upsert returns).
+-- Rows whose time has passed carry no information and are pruned.
 CREATE TABLE throttle_state (
-    key TEXT   PRIMARY KEY,
-    tat BIGINT NOT NULL
+    key      TEXT    PRIMARY KEY,
+    tat      BIGINT  NOT NULL,
+    admitted BOOLEAN NOT NULL
 );
 
 -- Realtime payloads over NOTIFY's 8000-byte limit: the notification carries the row's id,

@@ -30,12 +30,14 @@ pub struct Config {
     #[arg(long, env = "CHAT_BIND", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
 
-    /// Database URL; the SQLite file is created and migrated on start.
+    /// Database URL: `sqlite://<file>` (created if missing) or `postgres://user:pass@host/db`
+    /// (several instances may share one). Either is migrated on start.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://chat.db")]
     pub database_url: String,
 
     /// Secret that signs tokens and cursors. Without it a random one is generated on first
-    /// start and kept beside the database file (`<database>.jwt-secret`, mode 0600).
+    /// start and kept beside the SQLite file (`<database>.jwt-secret`, mode 0600), or in the
+    /// PostgreSQL database, where every instance on it finds the same one.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
@@ -78,13 +80,16 @@ pub struct Config {
     pub ws_ping_interval_secs: u64,
 
     /// SQLite connections for reads (each with a thread of its own) [default: twice the CPU
-    /// cores; measured best on 2 cores: 4 beat both 2 and 8].
+    /// cores; measured best on 2 cores: 4 beat both 2 and 8]. On PostgreSQL: the pool's size
+    /// less one (the message writer's).
     #[arg(long, env = "CHAT_DB_READ_CONNECTIONS")]
     pub db_read_connections: Option<u32>,
 
-    /// `full`: a 201 means the message survives power loss (SQLite synchronous=FULL).
-    /// `relaxed` (synchronous=NORMAL): faster, but a power loss or OS crash may lose the last
-    /// moments' acknowledged messages (a process crash still loses nothing).
+    /// `full`: a 201 means the message survives power loss (SQLite synchronous=FULL;
+    /// PostgreSQL synchronous_commit as the server sets it). `relaxed` (SQLite
+    /// synchronous=NORMAL; PostgreSQL synchronous_commit=off): faster, but a power loss or OS
+    /// crash may lose the last moments' acknowledged messages (a server process crash loses
+    /// nothing on SQLite; on PostgreSQL a database crash may lose them too).
     #[arg(long, env = "CHAT_DURABILITY", value_enum, default_value_t = Durability::Full)]
     pub durability: Durability,
 

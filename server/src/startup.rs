@@ -49,18 +49,29 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     .await?;
     // Installed before the first request, so every counter from then on is recorded.
     crate::telemetry::prometheus();
-    let secret = secret::load_or_create(config.jwt_secret.as_deref(), &config.database_url)
-        .context("loading the signing secret")?;
+    let shared = store.postgres_pool().cloned();
+    let secret = match &shared {
+        Some(pool) if config.jwt_secret.is_none() => secret::shared(pool).await,
+        _ => secret::load_or_create(config.jwt_secret.as_deref(), &config.database_url)
+            .map_err(anyhow::Error::from),
+    }
+    .context("loading the signing secret")?;
+    let realtime = match &shared {
+        Some(pool) => Realtime::postgres(&config, pool.clone())
+            .await
+            .context("listening for other instances' events")?,
+        None => Realtime::local(&config),
+    };
     let state = Arc::new(AppState {
+        throttles: Throttles::new(&config, shared.as_ref()),
         store,
-        realtime: Realtime::local(&config),
+        realtime,
         tokens: TokenIssuer::new(
             &secret,
             config.access_token_ttl(),
             config.refresh_token_ttl(),
         ),
         cursors: CursorCipher::new(&secret),
-        throttles: Throttles::new(&config),
         config: config.clone(),
     });
 

@@ -1,5 +1,6 @@
 //! Per-user message creation and per-username token request throttles (API.md "Limits"),
-//! GCRA from `governor`, in this process's memory.
+//! GCRA: in this process's memory (`governor`) on SQLite, in the database on PostgreSQL so
+//! that every instance counts against the same budget.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -7,62 +8,130 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sqlx::PgPool;
 
 use crate::config::Config;
+use crate::domain::time::now_micros;
+use crate::store::shared;
 
 /// `Ok`, or the whole seconds (at least 1) until the throttle admits the key again.
 pub type Admission = Result<(), u64>;
 
 pub struct Throttles {
-    messages: Option<DefaultKeyedRateLimiter<i64>>,
-    tokens: Option<DefaultKeyedRateLimiter<String>>,
+    messages: Option<Limiter<i64>>,
+    tokens: Option<Limiter<String>>,
 }
 
-impl Throttles {
-    /// A rate of 0 turns a throttle off.
-    pub fn new(config: &Config) -> Arc<Self> {
-        let messages = NonZeroU32::new(config.message_rate).map(|rate| {
-            let burst = NonZeroU32::new(config.message_burst).unwrap_or(rate);
-            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
-        });
-        let tokens = NonZeroU32::new(config.token_rate_per_min)
-            .map(|rate| RateLimiter::keyed(Quota::per_minute(rate)));
-        let throttles = Arc::new(Self { messages, tokens });
-        tokio::spawn(forget_idle_keys(Arc::downgrade(&throttles)));
-        throttles
+enum Limiter<K: std::hash::Hash + Eq + Clone> {
+    Memory(DefaultKeyedRateLimiter<K>),
+    Shared {
+        pool: PgPool,
+        /// Keys of different throttles share the table: `<prefix>:<key>`.
+        prefix: &'static str,
+        interval_micros: i64,
+        tolerance_micros: i64,
+    },
+}
+
+impl<K: std::hash::Hash + Eq + Clone + std::fmt::Display> Limiter<K> {
+    fn new(quota: Quota, shared: Option<&PgPool>, prefix: &'static str) -> Self {
+        match shared {
+            None => Self::Memory(RateLimiter::keyed(quota)),
+            Some(pool) => {
+                let interval = quota.replenish_interval();
+                // The same schedule as governor's: a burst of `b` may run (b - 1) intervals ahead.
+                let tolerance = interval * quota.burst_size().get().saturating_sub(1);
+                Self::Shared {
+                    pool: pool.clone(),
+                    prefix,
+                    interval_micros: micros(interval),
+                    tolerance_micros: micros(tolerance),
+                }
+            }
+        }
     }
 
-    /// One message from `user_id`.
-    pub fn message(&self, user_id: i64) -> Admission {
-        admit(self.messages.as_ref(), &user_id)
+    async fn admit(&self, key: &K) -> Result<Admission, sqlx::Error> {
+        match self {
+            Self::Memory(limiter) => Ok(limiter.check_key(key).map_err(|not_until| {
+                whole_seconds(not_until.wait_time_from(DefaultClock::default().now()))
+            })),
+            Self::Shared {
+                pool,
+                prefix,
+                interval_micros,
+                tolerance_micros,
+            } => {
+                let key = format!("{prefix}:{key}");
+                let decision = shared::throttle(
+                    pool,
+                    &key,
+                    now_micros(),
+                    *interval_micros,
+                    *tolerance_micros,
+                )
+                .await?;
+                Ok(decision.map_err(|wait| {
+                    whole_seconds(Duration::from_micros(u64::try_from(wait).unwrap_or(0)))
+                }))
+            }
+        }
     }
 
-    /// One token request naming `username` (whoever sends it: the throttle protects the
-    /// account from password guessing, not the server from one client).
-    pub fn token_request(&self, username: &str) -> Admission {
-        match &self.tokens {
-            Some(limiter) => admit(Some(limiter), &username.to_owned()),
-            None => Ok(()),
+    fn forget_idle_keys(&self) {
+        if let Self::Memory(limiter) = self {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
         }
     }
 }
 
-fn admit<K: std::hash::Hash + Eq + Clone>(
-    limiter: Option<&DefaultKeyedRateLimiter<K>>,
-    key: &K,
-) -> Admission {
-    let Some(limiter) = limiter else {
-        return Ok(());
-    };
-    limiter.check_key(key).map_err(|not_until| {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
-    })
+fn micros(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
+fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+impl Throttles {
+    /// A rate of 0 turns a throttle off. With `shared`, the state lives in that database.
+    pub fn new(config: &Config, shared: Option<&PgPool>) -> Arc<Self> {
+        let messages = NonZeroU32::new(config.message_rate).map(|rate| {
+            let burst = NonZeroU32::new(config.message_burst).unwrap_or(rate);
+            Limiter::new(Quota::per_second(rate).allow_burst(burst), shared, "message")
+        });
+        let tokens = NonZeroU32::new(config.token_rate_per_min)
+            .map(|rate| Limiter::new(Quota::per_minute(rate), shared, "token"));
+        let throttles = Arc::new(Self { messages, tokens });
+        tokio::spawn(forget_idle_keys(
+            Arc::downgrade(&throttles),
+            shared.cloned(),
+        ));
+        throttles
+    }
+
+    /// One message from `user_id`.
+    pub async fn message(&self, user_id: i64) -> Result<Admission, sqlx::Error> {
+        match &self.messages {
+            Some(limiter) => limiter.admit(&user_id).await,
+            None => Ok(Ok(())),
+        }
+    }
+
+    /// One token request naming `username` (whoever sends it: the throttle protects the
+    /// account from password guessing, not the server from one client).
+    pub async fn token_request(&self, username: &str) -> Result<Admission, sqlx::Error> {
+        match &self.tokens {
+            Some(limiter) => limiter.admit(&username.to_owned()).await,
+            None => Ok(Ok(())),
+        }
+    }
 }
 
 /// Keys whose state has returned to "full burst available" carry no information: drop them
-/// every minute so memory follows the active users, not every user ever seen.
-async fn forget_idle_keys(throttles: std::sync::Weak<Throttles>) {
+/// every minute so memory (or the table) follows the active users, not every user ever seen.
+async fn forget_idle_keys(throttles: std::sync::Weak<Throttles>, shared: Option<PgPool>) {
     let mut every_minute = tokio::time::interval(Duration::from_secs(60));
     every_minute.tick().await;
     loop {
@@ -71,12 +140,16 @@ async fn forget_idle_keys(throttles: std::sync::Weak<Throttles>) {
             return;
         };
         if let Some(limiter) = &throttles.messages {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
+            limiter.forget_idle_keys();
         }
         if let Some(limiter) = &throttles.tokens {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
+            limiter.forget_idle_keys();
+        }
+        drop(throttles);
+        if let Some(pool) = &shared
+            && let Err(err) = shared::forget_idle_throttles(pool, now_micros()).await
+        {
+            tracing::warn!(error = %err, "could not prune the throttle table");
         }
     }
 }
@@ -96,35 +169,35 @@ mod tests {
 
     #[tokio::test]
     async fn a_burst_is_admitted_then_the_next_waits_at_least_a_second() {
-        let throttles = Throttles::new(&config(20, 40, 10));
+        let throttles = Throttles::new(&config(20, 40, 10), None);
         for _ in 0..40 {
-            assert_eq!(throttles.message(7), Ok(()));
+            assert_eq!(throttles.message(7).await.expect("memory"), Ok(()));
         }
-        assert_eq!(throttles.message(7), Err(1));
+        assert_eq!(throttles.message(7).await.expect("memory"), Err(1));
         // Another user has a bucket of their own.
-        assert_eq!(throttles.message(8), Ok(()));
+        assert_eq!(throttles.message(8).await.expect("memory"), Ok(()));
     }
 
     #[tokio::test]
     async fn token_requests_are_counted_per_username_per_minute() {
-        let throttles = Throttles::new(&config(20, 40, 10));
+        let throttles = Throttles::new(&config(20, 40, 10), None);
         for _ in 0..10 {
-            assert_eq!(throttles.token_request("alice"), Ok(()));
+            assert_eq!(throttles.token_request("alice").await.expect("memory"), Ok(()));
         }
-        let wait = throttles.token_request("alice").expect_err("throttled");
+        let wait = throttles.token_request("alice").await.expect("memory").expect_err("throttled");
         assert!(
             (1..=6).contains(&wait),
             "one request per 6 s comes back: {wait}"
         );
-        assert_eq!(throttles.token_request("bob"), Ok(()));
+        assert_eq!(throttles.token_request("bob").await.expect("memory"), Ok(()));
     }
 
     #[tokio::test]
     async fn a_rate_of_zero_turns_the_throttle_off() {
-        let throttles = Throttles::new(&config(0, 40, 0));
+        let throttles = Throttles::new(&config(0, 40, 0), None);
         for _ in 0..1000 {
-            assert_eq!(throttles.message(7), Ok(()));
-            assert_eq!(throttles.token_request("alice"), Ok(()));
+            assert_eq!(throttles.message(7).await.expect("memory"), Ok(()));
+            assert_eq!(throttles.token_request("alice").await.expect("memory"), Ok(()));
         }
     }
 }

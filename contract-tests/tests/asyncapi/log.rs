@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use contract_tests::asyncapi::{AsyncApi, Direction};
 use serde_json::Value;
 
-use crate::{CHANNELS, CLOSINGS, ERROR_CODES, UNREACHABLE_CODES};
+use crate::{CHANNELS, CLOSINGS, ERROR_CODES, UNREACHABLE_CODES, UNREACHABLE_EVENTS};
 
 #[derive(Default)]
 pub struct Log {
@@ -55,11 +55,21 @@ pub fn check_log(spec: &AsyncApi, log: &Log) -> Report {
             .messages(channel, Direction::ServerToClient)
             .unwrap_or_default()
         {
-            if !seen.contains_key(&(channel, message.name.clone())) {
-                failures.push(format!(
+            let unreachable = UNREACHABLE_EVENTS.iter().any(|(e, _)| *e == message.name);
+            match (
+                seen.contains_key(&(channel, message.name.clone())),
+                unreachable,
+            ) {
+                (false, false) => failures.push(format!(
                     "coverage: `{}` is declared on {channel} but the server never sent it there",
                     message.name
-                ));
+                )),
+                (true, true) => failures.push(format!(
+                    "`{}` is listed as unreachable but the server sent it on {channel}: \
+                     update the test",
+                    message.name
+                )),
+                _ => {}
             }
         }
     }

@@ -41,13 +41,20 @@ const DIRECT: &str = "/ws/chat/{user_id}/{other_user_id}/";
 const CHANNELS: [&str; 3] = [ROOM, ALL_ROOMS, DIRECT];
 
 /// Every `type` the server's `Event` (server/src/realtime/events.rs) serialises.
-const EVENT_TYPES: [&str; 5] = [
+const EVENT_TYPES: [&str; 6] = [
     "message.created",
     "message.updated",
     "message.deleted",
     "typing",
     "error",
+    "resync",
 ];
+/// Declared events no scenario against one server can provoke, and why.
+const UNREACHABLE_EVENTS: [(&str, &str); 1] = [(
+    "resync",
+    "sent only by the PostgreSQL bus (server/src/realtime/pg_bus.rs) when its LISTEN \
+     connection was lost or a broadcast could not be published; its tests provoke both",
+)];
 /// Every `code` of an `error` event (events.rs `from_api_error`, `Action::parse`, connection.rs).
 const ERROR_CODES: [&str; 9] = [
     "parse_error",

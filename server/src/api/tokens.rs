@@ -86,6 +86,7 @@ impl TokensApi {
         state
             .throttles
             .token_request(&username)
+            .await?
             .map_err(ApiError::Throttled)?;
         let user = state.store.find_user_by_username(&username).await?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());

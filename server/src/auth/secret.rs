@@ -1,5 +1,6 @@
 //! The secret that signs tokens and cursors: `JWT_SECRET`, or one generated on first start
-//! and kept beside the database file (mode 0600) so tokens survive restarts.
+//! and kept beside the SQLite database file (mode 0600) so tokens survive restarts, or in the
+//! PostgreSQL database so that every instance on it honours every other's tokens and cursors.
 
 use std::fs;
 use std::io::{self, Write};
@@ -27,6 +28,17 @@ pub fn load_or_create(explicit: Option<&str>, database_url: &str) -> io::Result<
             random_secret()
         }
     }
+}
+
+/// The secret kept in the PostgreSQL database: the first instance to start stores its
+/// candidate, and every instance reads back the one stored.
+pub async fn shared(pool: &sqlx::PgPool) -> anyhow::Result<Vec<u8>> {
+    let candidate = String::from_utf8(random_secret()?)?;
+    let secret = crate::store::shared::secret(pool, &candidate).await?;
+    if secret == candidate {
+        tracing::info!("generated a new signing secret, kept in the database");
+    }
+    Ok(secret.into_bytes())
 }
 
 /// `<database file>.jwt-secret`, or `None` for an in-memory database.

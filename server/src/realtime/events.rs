@@ -33,7 +33,15 @@ pub enum Event<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         errors: Option<FieldErrors>,
     },
+    /// This instance may have missed events (its link to the other instances was down): the
+    /// client fetches what it missed over REST.
+    #[serde(rename = "resync")]
+    Resync { detail: &'static str },
 }
+
+/// What a `resync` event tells the client to do.
+pub const RESYNC_DETAIL: &str = "Some events may have been missed. Fetch each room's messages \
+                                 with after=<the last message id you received>.";
 
 impl Event<'_> {
     pub fn created(message: &Message) -> Event<'static> {
@@ -53,6 +61,12 @@ impl Event<'_> {
             detail: detail.into(),
             code,
             errors: None,
+        }
+    }
+
+    pub fn resync() -> Event<'static> {
+        Event::Resync {
+            detail: RESYNC_DETAIL,
         }
     }
 
@@ -139,6 +153,14 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Value>(&error.to_text()).ok(),
             Some(json!({"type": "error", "detail": "nope", "code": "unknown_action"}))
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&Event::resync().to_text()).ok(),
+            Some(json!({
+                "type": "resync",
+                "detail": "Some events may have been missed. Fetch each room's messages \
+                           with after=<the last message id you received>."
+            }))
         );
     }
 

@@ -1,11 +1,12 @@
 //! Fan-out: which connections listen to which room, and the one way events reach them.
 //!
 //! Every change that sockets must hear about is a [`Broadcast`], handed to a [`Bus`]. The
-//! in-process bus ([`LocalBus`]) applies it to this instance's [`Registry`] at once; a
-//! cross-instance bus (PostgreSQL LISTEN/NOTIFY) carries the same value to every instance's
-//! registry, so the registry is the only place that knows about sockets.
+//! in-process bus ([`LocalBus`]) applies it to this instance's [`Registry`] at once; the
+//! cross-instance bus ([`PgBus`](super::pg_bus::PgBus), PostgreSQL LISTEN/NOTIFY) carries the
+//! same value to every instance's registry, so the registry is the only place that knows about
+//! sockets.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -225,6 +226,56 @@ impl Registry {
         }
     }
 
+    /// Queues `json` to every connection, whatever it listens to (a notice about this
+    /// instance, such as `resync`). A connection whose queue is full is closed as a slow
+    /// consumer, as for room events.
+    pub fn deliver_to_all(&self, json: &str) {
+        for conns in self.lock().users.values() {
+            for subscriber in conns.values() {
+                subscriber.deliver(json);
+            }
+        }
+    }
+
+    /// The users with a connection on this instance.
+    pub fn users(&self) -> Vec<i64> {
+        self.lock().users.keys().copied().collect()
+    }
+
+    /// Puts every connection in line with `member_of` (user → the rooms they are in now, as
+    /// the database says), after membership broadcasts may have been lost: every-room
+    /// connections hear exactly their user's rooms, and a one-room connection whose user is
+    /// no longer in that room closes, as if it had heard the change.
+    pub fn reconcile(&self, member_of: &HashMap<i64, BTreeSet<i64>>) {
+        let nowhere = BTreeSet::new();
+        let mut subs = self.lock();
+        let Subscriptions { rooms, users } = &mut *subs;
+        for (room, conns) in rooms.iter_mut() {
+            conns.retain(|_, subscriber| {
+                let stays = member_of
+                    .get(&subscriber.user_id)
+                    .unwrap_or(&nowhere)
+                    .contains(room);
+                if !stays && subscriber.scope == Scope::Room(*room) {
+                    subscriber.close(NOT_A_PARTICIPANT);
+                }
+                stays
+            });
+        }
+        rooms.retain(|_, conns| !conns.is_empty());
+        for (user, conns) in users.iter() {
+            let everywhere = conns.iter().filter(|(_, s)| s.scope == Scope::AllRooms);
+            for (id, subscriber) in everywhere {
+                for room in member_of.get(user).unwrap_or(&nowhere) {
+                    rooms
+                        .entry(*room)
+                        .or_default()
+                        .insert(*id, Arc::clone(subscriber));
+                }
+            }
+        }
+    }
+
     /// How many connections are open (for logs and tests).
     pub fn connections(&self) -> usize {
         self.lock().users.values().map(HashMap::len).sum()
@@ -402,6 +453,26 @@ mod tests {
     }
 
     #[test]
+    fn reconciling_follows_the_database_for_both_kinds_of_connection() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let mut everywhere = registry.register(1, Scope::AllRooms, &[10]).expect("all");
+        let left = registry.register(1, Scope::Room(10), &[10]).expect("room");
+        let stays = registry.register(2, Scope::Room(10), &[10]).expect("room");
+
+        // User 1 left room 10 and joined 11 while the broadcasts saying so were lost.
+        let member_of = HashMap::from([(1, BTreeSet::from([11])), (2, BTreeSet::from([10]))]);
+        registry.reconcile(&member_of);
+
+        assert!(!registry.hears(&everywhere, 10));
+        assert!(registry.hears(&everywhere, 11));
+        assert_eq!(*left.closed.borrow(), Some(NOT_A_PARTICIPANT));
+        assert!(registry.hears(&stays, 10));
+        assert_eq!(*stays.closed.borrow(), None);
+        registry.apply(&event(11, "new room"));
+        assert_eq!(everywhere.events.try_recv().ok().as_deref(), Some("new room"));
+    }
+
+    #[test]
     fn connections_per_user_are_limited_and_released_on_drop() {
         let registry = Arc::new(Registry::new(8, 1));
         let first = registry.register(1, Scope::AllRooms, &[]).expect("first");
@@ -409,5 +480,23 @@ mod tests {
         drop(first);
         let _second = registry.register(1, Scope::AllRooms, &[]).expect("second");
         assert_eq!(registry.connections(), 1);
+    }
+
+    #[test]
+    fn a_notice_reaches_every_connection_once() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let mut in_two_rooms = registry
+            .register(1, Scope::AllRooms, &[10, 11])
+            .expect("all");
+        let mut in_no_room = registry.register(2, Scope::AllRooms, &[]).expect("all");
+
+        registry.deliver_to_all("notice");
+
+        assert_eq!(
+            in_two_rooms.events.try_recv().ok().as_deref(),
+            Some("notice")
+        );
+        assert!(in_two_rooms.events.try_recv().is_err());
+        assert_eq!(in_no_room.events.try_recv().ok().as_deref(), Some("notice"));
     }
 }

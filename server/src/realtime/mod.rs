@@ -4,12 +4,14 @@
 pub mod connection;
 pub mod events;
 pub mod hub;
+pub mod pg_bus;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use events::{Action, Event};
 pub use hub::{Broadcast, Bus, LocalBus, Registry, Scope};
+pub use pg_bus::PgBus;
 
 use crate::config::Config;
 
@@ -34,12 +36,29 @@ pub struct Settings {
 impl Realtime {
     /// A single-instance hub: broadcasts go straight to this instance's registry.
     pub fn local(config: &Config) -> Self {
-        let registry = Arc::new(Registry::new(
+        let registry = Self::registry(config);
+        let bus = Arc::new(LocalBus(Arc::clone(&registry)));
+        Self::assemble(config, registry, bus)
+    }
+
+    /// A hub shared by every instance on one PostgreSQL database, through LISTEN/NOTIFY
+    /// ([`PgBus`]). Fails if the database cannot be reached to start listening.
+    pub async fn postgres(config: &Config, pool: sqlx::PgPool) -> Result<Realtime, sqlx::Error> {
+        let registry = Self::registry(config);
+        let bus = Arc::new(PgBus::start(pool, Arc::clone(&registry)).await?);
+        Ok(Self::assemble(config, registry, bus))
+    }
+
+    fn registry(config: &Config) -> Arc<Registry> {
+        Arc::new(Registry::new(
             config.ws_queue_len,
             config.ws_max_connections_per_user,
-        ));
+        ))
+    }
+
+    fn assemble(config: &Config, registry: Arc<Registry>, bus: Arc<dyn Bus>) -> Self {
         Self {
-            bus: Arc::new(LocalBus(Arc::clone(&registry))),
+            bus,
             registry,
             write_order: tokio::sync::Mutex::new(()),
             settings: Settings {

@@ -54,6 +54,7 @@ pub async fn send(
     state
         .throttles
         .message(caller)
+        .await?
         .map_err(ApiError::Throttled)?;
     let mut fields = body()?;
     let content = fields.required("content", content);
@@ -89,6 +90,8 @@ pub async fn send(
         CreateOutcome::ClientIdConflict => Err(ApiError::Conflict(
             "client_id was already used for a different message.",
         )),
+        // Deleted between the membership check and the insert: as if it was gone before.
+        CreateOutcome::RoomGone => Err(ApiError::NotFound),
     }
 }
 

@@ -5,11 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{Sqlite, SqlitePool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
-use super::is_unique_violation;
 use super::messages::{CreateOutcome, MessageRow, message_select};
+use super::{Db, Dialect, json_ids, on_writes};
 use crate::domain::time::now_micros;
 
 /// The most messages one transaction takes: bounds how long the first of them waits.
@@ -46,10 +45,10 @@ pub struct MessageWriter {
 }
 
 impl MessageWriter {
-    /// Starts the writer task on the write pool.
-    pub fn start(write: SqlitePool) -> Self {
+    /// Starts the writer task on the database's writing pool.
+    pub(super) fn start(db: Db) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(run(write, queue));
+        tokio::spawn(run(db, queue));
         Self { jobs }
     }
 
@@ -73,17 +72,15 @@ impl MessageWriter {
     }
 }
 
-async fn run(write: SqlitePool, mut queue: mpsc::Receiver<Job>) {
+async fn run(db: Db, mut queue: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let messages: Vec<&NewMessage> = batch.iter().map(|job| &job.message).collect();
-        match store_all(&write, &messages).await {
+        match store_all(&db, &messages).await {
             Ok(outcomes) => {
                 for (job, outcome) in batch.drain(..).zip(outcomes) {
-                    if let Ok(outcome) = &outcome {
-                        (job.announce)(outcome);
-                    }
-                    let _ = job.reply.send(outcome);
+                    (job.announce)(&outcome);
+                    let _ = job.reply.send(Ok(outcome));
                 }
             }
             Err(err) => {
@@ -103,88 +100,122 @@ async fn run(write: SqlitePool, mut queue: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction for all. Each message is one INSERT, which SQLite undoes alone if it fails
-/// (a room deleted meanwhile, say), so no savepoints are needed; the rooms' activity times are
-/// set once per room at the end.
+/// Locks the rooms of a batch, in id order (no deadlock between instances), for the rest of
+/// its transaction. Ids come from one sequence shared by concurrent transactions, so without
+/// this a message could commit after a later-numbered one of the same room, and a client that
+/// read up to the later one would never see it with `after=`. Holding the room, ids within a
+/// room commit in order. SQLite has one writer: its order is already the commit order.
+macro_rules! lock_rooms {
+    () => {
+        concat!(
+            "SELECT id FROM chat_rooms WHERE id IN (SELECT value::bigint ",
+            "FROM json_array_elements_text($1::json)) ORDER BY id FOR NO KEY UPDATE"
+        )
+    };
+}
+
+/// One transaction for all. Each message is one INSERT that cannot fail on a reused
+/// `client_id` or a deleted room (it inserts nothing instead), so one message cannot undo
+/// the others; the rooms' activity times are set once per room at the end.
 async fn store_all(
-    write: &SqlitePool,
+    db: &Db,
     messages: &[&NewMessage],
-) -> Result<Vec<Result<CreateOutcome, sqlx::Error>>, sqlx::Error> {
-    let mut tx = write.begin().await?;
-    let mut outcomes = Vec::with_capacity(messages.len());
-    // room → the time of its newest message in this batch
-    let mut active_rooms = BTreeMap::new();
-    for message in messages {
-        let outcome = store_one(&mut tx, message, now_micros()).await;
-        if let Ok(CreateOutcome::Created(row)) = &outcome {
-            active_rooms.insert(row.room_id, row.created_at);
+) -> Result<Vec<CreateOutcome>, sqlx::Error> {
+    let store = Writing { db };
+    on_writes!(store, |pool, dialect| {
+        let mut tx = pool.begin().await?;
+        if dialect == Dialect::Postgres {
+            let rooms: std::collections::BTreeSet<i64> =
+                messages.iter().map(|message| message.room_id).collect();
+            sqlx::query(lock_rooms!())
+                .bind(json_ids(&rooms))
+                .execute(&mut *tx)
+                .await?;
         }
-        outcomes.push(outcome);
-    }
-    for (room_id, now) in active_rooms {
-        sqlx::query("UPDATE chat_rooms SET last_activity_at = ? WHERE id = ?")
+        let mut outcomes = Vec::with_capacity(messages.len());
+        // room → the time of its newest message in this batch
+        let mut active_rooms = BTreeMap::new();
+        for message in messages {
+            let now = now_micros();
+            let inserted: Option<(i64, bool, i64)> = sqlx::query_as(
+                "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at) \
+                 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM chat_rooms WHERE id = $1) \
+                 ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING \
+                 RETURNING id, is_read, created_at",
+            )
+            .bind(message.room_id)
+            .bind(message.sender_id)
+            .bind(&message.content)
+            .bind(message.is_read)
+            .bind(&message.client_id)
             .bind(now)
-            .bind(room_id)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-    }
-    tx.commit().await?;
-    Ok(outcomes)
+            let outcome = match inserted {
+                Some((id, is_read, created_at)) => {
+                    active_rooms.insert(message.room_id, created_at);
+                    CreateOutcome::Created(created(message, id, is_read, created_at))
+                }
+                None => {
+                    let earlier: Option<MessageRow> = match &message.client_id {
+                        Some(client_id) => {
+                            sqlx::query_as(concat!(
+                                message_select!(),
+                                " WHERE m.sender_id = $1 AND m.client_id = $2"
+                            ))
+                            .bind(message.sender_id)
+                            .bind(client_id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                        }
+                        None => None,
+                    };
+                    replayed(message, earlier)
+                }
+            };
+            outcomes.push(outcome);
+        }
+        for (room_id, now) in active_rooms {
+            sqlx::query("UPDATE chat_rooms SET last_activity_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(room_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    })
 }
 
-/// Stores the message; a `client_id` its sender already used is a replay (same room and
-/// content) or a conflict.
-async fn store_one(
-    tx: &mut Transaction<'static, Sqlite>,
-    message: &NewMessage,
-    now: i64,
-) -> Result<CreateOutcome, sqlx::Error> {
-    let inserted: Result<(i64, bool, i64), sqlx::Error> = sqlx::query_as(
-        "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id, is_read, created_at",
-    )
-    .bind(message.room_id)
-    .bind(message.sender_id)
-    .bind(&message.content)
-    .bind(message.is_read)
-    .bind(&message.client_id)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await;
-    match inserted {
-        Ok((id, is_read, created_at)) => Ok(CreateOutcome::Created(MessageRow {
-            id,
-            room_id: message.room_id,
-            sender_id: message.sender_id,
-            sender: message.sender.clone(),
-            content: message.content.clone(),
-            is_read,
-            client_id: message.client_id.clone(),
-            created_at,
-            updated_at: None,
-        })),
-        Err(err) if is_unique_violation(&err) => replay(tx, message).await,
-        Err(err) => Err(err),
+/// [`on_writes!`] reads `.db` of what it is given.
+struct Writing<'a> {
+    db: &'a Db,
+}
+
+fn created(message: &NewMessage, id: i64, is_read: bool, created_at: i64) -> MessageRow {
+    MessageRow {
+        id,
+        room_id: message.room_id,
+        sender_id: message.sender_id,
+        sender: message.sender.clone(),
+        content: message.content.clone(),
+        is_read,
+        client_id: message.client_id.clone(),
+        created_at,
+        updated_at: None,
     }
 }
 
-async fn replay(
-    tx: &mut Transaction<'static, Sqlite>,
-    message: &NewMessage,
-) -> Result<CreateOutcome, sqlx::Error> {
-    let earlier: MessageRow = sqlx::query_as(concat!(
-        message_select!(),
-        " WHERE m.sender_id = ? AND m.client_id = ?"
-    ))
-    .bind(message.sender_id)
-    .bind(&message.client_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(
-        if earlier.room_id == message.room_id && earlier.content == message.content {
+/// Nothing was inserted: the sender's `client_id` was used before (a replay when room and
+/// content match, else a conflict), or the room is gone.
+fn replayed(message: &NewMessage, earlier: Option<MessageRow>) -> CreateOutcome {
+    match earlier {
+        Some(earlier)
+            if earlier.room_id == message.room_id && earlier.content == message.content =>
+        {
             CreateOutcome::Replayed(earlier)
-        } else {
-            CreateOutcome::ClientIdConflict
-        },
-    )
+        }
+        Some(_) => CreateOutcome::ClientIdConflict,
+        None => CreateOutcome::RoomGone,
+    }
 }

@@ -2,7 +2,7 @@ use serde::Deserialize;
 use sqlx::FromRow;
 
 use super::message_writer::{Announce, NewMessage};
-use super::{Store, from_json_array};
+use super::{Store, from_json_array, on_reads, on_writes};
 use crate::domain::time::now_micros;
 
 #[derive(Debug, Clone, FromRow, Deserialize)]
@@ -13,7 +13,7 @@ pub struct MessageRow {
     /// The sender's username.
     pub sender: String,
     pub content: String,
-    #[serde(deserialize_with = "super::bool_from_int")]
+    #[serde(deserialize_with = "super::bool_from_json")]
     pub is_read: bool,
     pub client_id: Option<String>,
     pub created_at: i64,
@@ -30,18 +30,61 @@ macro_rules! message_select {
 pub(crate) use message_select;
 
 /// A [`MessageRow`] of `m` (messages) and `u` (its sender) as a JSON array in the order of
-/// the struct's fields, for statements that return a whole listing as one `json_group_array`
-/// value (see [`from_json_array`]). Arrays, not objects: half the bytes to build and parse.
+/// the struct's fields, for statements that return a whole listing as one JSON array value
+/// (see [`from_json_array`]). Arrays, not objects: half the bytes to build and parse.
+/// `sqlite` or `postgres` names the dialect.
 macro_rules! message_json {
-    () => {
-        "json_array(m.id, m.room_id, m.sender_id, u.username, m.content, m.is_read, \
-         m.client_id, m.created_at, m.updated_at)"
+    (sqlite) => {
+        concat!("json_array(", message_json!(fields), ")")
+    };
+    (postgres) => {
+        concat!("json_build_array(", message_json!(fields), ")")
+    };
+    (fields) => {
+        "m.id, m.room_id, m.sender_id, u.username, m.content, m.is_read, m.client_id, \
+         m.created_at, m.updated_at"
     };
 }
 pub(crate) use message_json;
 
+/// A listing: `$rows` (a subquery of messages `m`) as one JSON array of [`message_json`]s.
+macro_rules! messages_json {
+    (sqlite, $rows:expr) => {
+        concat!(
+            "(SELECT json_group_array(",
+            message_json!(sqlite),
+            ") FROM ",
+            $rows,
+            " m JOIN users u ON u.id = m.sender_id)"
+        )
+    };
+    // json_agg of no rows is NULL, not [].
+    (postgres, $rows:expr) => {
+        concat!(
+            "(SELECT COALESCE(json_agg(",
+            message_json!(postgres),
+            "), '[]') FROM ",
+            $rows,
+            " m JOIN users u ON u.id = m.sender_id)"
+        )
+    };
+}
+pub(crate) use messages_json;
+
+/// What turns a JSON value into text for sqlx: nothing on SQLite (JSON is text there).
+macro_rules! as_text {
+    (sqlite) => {
+        ""
+    };
+    (postgres) => {
+        "::text"
+    };
+}
+
 pub enum CreateOutcome {
     Created(MessageRow),
+    /// The room was deleted before the message could be stored.
+    RoomGone,
     /// The sender already sent this `client_id`; this is that message.
     Replayed(MessageRow),
     /// The sender already used this `client_id` for a different message.
@@ -76,22 +119,26 @@ impl Store {
         room_id: i64,
         id: i64,
     ) -> Result<Option<MessageRow>, sqlx::Error> {
-        sqlx::query_as(concat!(
-            message_select!(),
-            " WHERE m.id = ? AND m.room_id = ?"
-        ))
-        .bind(id)
-        .bind(room_id)
-        .fetch_optional(&self.read)
-        .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_as(concat!(
+                message_select!(),
+                " WHERE m.id = $1 AND m.room_id = $2"
+            ))
+            .bind(id)
+            .bind(room_id)
+            .fetch_optional(pool)
+            .await
+        })
     }
 
     /// A message by id alone (seed 000's `/messages/{id}/`).
     pub async fn message_by_id(&self, id: i64) -> Result<Option<MessageRow>, sqlx::Error> {
-        sqlx::query_as(concat!(message_select!(), " WHERE m.id = ?"))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_as(concat!(message_select!(), " WHERE m.id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
     }
 
     /// Oldest first, `limit` from `offset`: of one room, or (`room_id` None) of every room
@@ -103,21 +150,29 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<MessageRow>, sqlx::Error> {
-        let json: String = sqlx::query_scalar(concat!(
-            "SELECT json_group_array(",
-            message_json!(),
-            ") FROM (SELECT m.* FROM messages m",
-            " JOIN room_participants p ON p.room_id = m.room_id AND p.user_id = ?",
-            " WHERE (? IS NULL OR m.room_id = ?) ORDER BY m.id LIMIT ? OFFSET ?) m",
-            " JOIN users u ON u.id = m.sender_id"
-        ))
-        .bind(user_id)
-        .bind(room_id)
-        .bind(room_id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_one(&self.read)
-        .await?;
+        macro_rules! by_offset {
+            ($dialect:tt) => {
+                concat!(
+                    "SELECT ",
+                    messages_json!(
+                        $dialect,
+                        "(SELECT m.* FROM messages m \
+                         JOIN room_participants p ON p.room_id = m.room_id AND p.user_id = $1 \
+                         WHERE ($2 IS NULL OR m.room_id = $2) ORDER BY m.id LIMIT $3 OFFSET $4)"
+                    ),
+                    as_text!($dialect)
+                )
+            };
+        }
+        let json: String = on_reads!(self, |pool, dialect| {
+            sqlx::query_scalar(dialect.pick(by_offset!(sqlite), by_offset!(postgres)))
+                .bind(user_id)
+                .bind(room_id)
+                .bind(limit)
+                .bind(offset)
+                .fetch_one(pool)
+                .await?
+        });
         let mut rows: Vec<MessageRow> = from_json_array(&json)?;
         rows.sort_unstable_by_key(|row| row.id);
         Ok(rows)
@@ -129,31 +184,35 @@ impl Store {
         content: Option<&str>,
         is_read: Option<bool>,
     ) -> Result<MessageRow, sqlx::Error> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "UPDATE messages SET content = COALESCE(?, content), is_read = COALESCE(?, is_read), updated_at = ? \
-             WHERE id = ?",
-        )
-        .bind(content)
-        .bind(is_read)
-        .bind(now_micros())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query_as(concat!(message_select!(), " WHERE m.id = ?"))
+        on_writes!(self, |pool, _dialect| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE messages SET content = COALESCE($1, content), \
+                 is_read = COALESCE($2, is_read), updated_at = $3 WHERE id = $4",
+            )
+            .bind(content)
+            .bind(is_read)
+            .bind(now_micros())
             .bind(id)
-            .fetch_one(&mut *tx)
+            .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(row)
+            let row = sqlx::query_as(concat!(message_select!(), " WHERE m.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(row)
+        })
     }
 
     pub async fn delete_message(&self, id: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM messages WHERE id = ?")
-            .bind(id)
-            .execute(&self.write)
-            .await
-            .map(drop)
+        on_writes!(self, |pool, _dialect| {
+            sqlx::query("DELETE FROM messages WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(drop)
+        })
     }
 
     /// The messages of `window` if `user_id` is in its room, `None` otherwise: the membership
@@ -164,31 +223,40 @@ impl Store {
         window: &MessageWindow,
     ) -> Result<Option<Vec<MessageRow>>, sqlx::Error> {
         macro_rules! window {
-            ($order:literal) => {
+            ($dialect:tt, $order:literal) => {
                 concat!(
-                    "SELECT CASE WHEN EXISTS (SELECT 1 FROM room_participants",
-                    " WHERE room_id = ?1 AND user_id = ?5) THEN (SELECT json_group_array(",
-                    message_json!(),
-                    ") FROM (SELECT * FROM messages WHERE room_id = ?1 AND id > ?2 AND id < ?3",
-                    " ORDER BY id ",
-                    $order,
-                    " LIMIT ?4) m JOIN users u ON u.id = m.sender_id) END"
+                    "SELECT (CASE WHEN EXISTS (SELECT 1 FROM room_participants",
+                    " WHERE room_id = $1 AND user_id = $5) THEN ",
+                    messages_json!(
+                        $dialect,
+                        concat!(
+                            "(SELECT * FROM messages WHERE room_id = $1 AND id > $2 AND id < $3",
+                            " ORDER BY id ",
+                            $order,
+                            " LIMIT $4)"
+                        )
+                    ),
+                    " END)",
+                    as_text!($dialect)
                 )
             };
         }
-        let sql = if window.ascending {
-            window!("ASC")
-        } else {
-            window!("DESC")
+        let sql = match (self.dialect(), window.ascending) {
+            (super::Dialect::Sqlite, true) => window!(sqlite, "ASC"),
+            (super::Dialect::Sqlite, false) => window!(sqlite, "DESC"),
+            (super::Dialect::Postgres, true) => window!(postgres, "ASC"),
+            (super::Dialect::Postgres, false) => window!(postgres, "DESC"),
         };
-        let json: Option<String> = sqlx::query_scalar(sql)
-            .bind(window.room_id)
-            .bind(window.after)
-            .bind(window.before)
-            .bind(window.limit)
-            .bind(user_id)
-            .fetch_one(&self.read)
-            .await?;
+        let json: Option<String> = on_reads!(self, |pool, _dialect| {
+            sqlx::query_scalar(sql)
+                .bind(window.room_id)
+                .bind(window.after)
+                .bind(window.before)
+                .bind(window.limit)
+                .bind(user_id)
+                .fetch_one(pool)
+                .await?
+        });
         let Some(json) = json else { return Ok(None) };
         let mut rows: Vec<MessageRow> = from_json_array(&json)?;
         if window.ascending {

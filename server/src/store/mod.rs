@@ -1,8 +1,15 @@
-//! Every SQL statement of the server, grouped by table, behind one [`Store`] handle.
+//! Every SQL statement of the server, grouped by table, behind one [`Store`] handle, on
+//! SQLite (the embedded default) or PostgreSQL (several instances on one database).
+//!
+//! A statement both databases accept is written once and run on either through
+//! [`on_reads!`]/[`on_writes!`] (parameters are `$1`, `$2`, ... which sqlx's SQLite driver
+//! also reads positionally); where the SQL really differs, the two texts sit side by side and
+//! [`Dialect::pick`] chooses.
 
 mod message_writer;
 mod messages;
 mod rooms;
+pub mod shared;
 mod tokens;
 mod users;
 
@@ -11,6 +18,7 @@ use std::str::FromStr;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -23,16 +31,82 @@ pub use users::{UserRow, UsernameTaken};
 pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
-/// The database: SQLite admits one writer at a time, so writes go through a one-connection
-/// pool (queued in-process instead of failing with SQLITE_BUSY) and reads through a pool of
-/// their own, which WAL lets run beside the writer.
+/// The database.
 #[derive(Clone)]
 pub struct Store {
-    read: SqlitePool,
-    write: SqlitePool,
+    db: Db,
     messages: message_writer::MessageWriter,
     usernames: UsernameCache,
 }
+
+#[derive(Clone)]
+enum Db {
+    /// SQLite admits one writer at a time, so writes go through a one-connection pool (queued
+    /// in-process instead of failing with SQLITE_BUSY) and reads through a pool of their own,
+    /// which WAL lets run beside the writer.
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    /// PostgreSQL takes concurrent writers: one pool for everything.
+    Postgres(PgPool),
+}
+
+/// Which SQL a statement is written in, where the two databases differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub(crate) fn pick(self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self {
+            Self::Sqlite => sqlite,
+            Self::Postgres => postgres,
+        }
+    }
+}
+
+/// `$body` once per database, with `$pool` the reading pool and `$dialect` the [`Dialect`]:
+/// one text, type-checked against each driver.
+macro_rules! on_reads {
+    ($store:expr, |$pool:ident, $dialect:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite { read, .. } => {
+                let $pool = read;
+                let $dialect = $crate::store::Dialect::Sqlite;
+                let _ = $dialect;
+                $body
+            }
+            $crate::store::Db::Postgres(pool) => {
+                let $pool = pool;
+                let $dialect = $crate::store::Dialect::Postgres;
+                let _ = $dialect;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_reads;
+
+/// [`on_reads!`] with the writing pool.
+macro_rules! on_writes {
+    ($store:expr, |$pool:ident, $dialect:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite { write, .. } => {
+                let $pool = write;
+                let $dialect = $crate::store::Dialect::Sqlite;
+                let _ = $dialect;
+                $body
+            }
+            $crate::store::Db::Postgres(pool) => {
+                let $pool = pool;
+                let $dialect = $crate::store::Dialect::Postgres;
+                let _ = $dialect;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_writes;
 
 /// Usernames by user id, filled as users authenticate, each trusted for [`USERNAME_TTL`].
 #[derive(Clone, Default)]
@@ -79,85 +153,145 @@ pub struct StoreSettings {
 }
 
 impl Store {
+    /// Opens and migrates the database `database_url` names: `postgres://` (or
+    /// `postgresql://`) for PostgreSQL, anything else for SQLite.
     pub async fn open(database_url: &str, settings: StoreSettings) -> Result<Self, sqlx::Error> {
-        let synchronous = if settings.survive_power_loss {
-            SqliteSynchronous::Full
+        let db = if is_postgres_url(database_url) {
+            open_postgres(database_url, settings).await?
         } else {
-            SqliteSynchronous::Normal
+            open_sqlite(database_url, settings).await?
         };
-        let options = SqliteConnectOptions::from_str(database_url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(synchronous)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            // A COMMIT that fails (disk full) leaves SQLite rolled back but sqlx believing
-            // a transaction is open: its next `begin` becomes a SAVEPOINT inside a transaction
-            // that never commits, and every later 201 would be a lie. Such a connection is
-            // closed instead of reused (the pool opens a fresh one).
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    use sqlx::Connection;
-                    conn.ping().await?;
-                    Ok(!conn.is_in_transaction())
-                })
-            })
-            .connect_with(options.clone())
-            .await?;
-        SQLITE_MIGRATOR.run(&write).await?;
-        // Each in-memory connection is a database of its own: share the writer's.
-        let read = if in_memory {
-            write.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(settings.read_connections)
-                .connect_with(options)
-                .await?
-        };
-        let messages = message_writer::MessageWriter::start(write.clone());
+        let messages = message_writer::MessageWriter::start(db.clone());
         Ok(Self {
-            read,
-            write,
+            db,
             messages,
             usernames: UsernameCache::default(),
         })
     }
 
-    /// Closes every connection once in-flight statements finish: the last one checkpoints the
-    /// WAL into the database file and removes `-wal` and `-shm`, so the file stands alone.
+    pub(crate) fn dialect(&self) -> Dialect {
+        match &self.db {
+            Db::Sqlite { .. } => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The PostgreSQL pool, when that is the database (the realtime bus and the shared
+    /// throttles run on it).
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.db {
+            Db::Postgres(pool) => Some(pool),
+            Db::Sqlite { .. } => None,
+        }
+    }
+
+    /// Closes every connection once in-flight statements finish. On SQLite the last one
+    /// checkpoints the WAL into the database file and removes `-wal` and `-shm`, so the file
+    /// stands alone.
     pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
+        match &self.db {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
     }
 
     /// Whether the database answers a query.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map(drop)
+        on_reads!(self, |pool, _dialect| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(drop))
     }
 
     /// Whether the database takes a durable write right now (disk space, permissions): one
     /// row rewritten in place, committed like a message.
     pub async fn probe_write(&self) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO readiness_probe (id, checked_at) VALUES (1, ?) \
+        on_writes!(self, |pool, _dialect| sqlx::query(
+            "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
              ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
         )
         .bind(crate::domain::time::now_micros())
-        .execute(&self.write)
+        .execute(pool)
         .await
-        .map(drop)
+        .map(drop))
     }
 
-    /// Connections of each pool: (open, idle), reads then writes.
-    pub fn pool_use(&self) -> [(&'static str, u32, usize); 2] {
-        [
-            ("read", self.read.size(), self.read.num_idle()),
-            ("write", self.write.size(), self.write.num_idle()),
-        ]
+    /// Connections of each pool: (name, open, idle).
+    pub fn pool_use(&self) -> Vec<(&'static str, u32, usize)> {
+        match &self.db {
+            Db::Sqlite { read, write } => vec![
+                ("read", read.size(), read.num_idle()),
+                ("write", write.size(), write.num_idle()),
+            ],
+            Db::Postgres(pool) => vec![("postgres", pool.size(), pool.num_idle())],
+        }
     }
+}
+
+pub fn is_postgres_url(database_url: &str) -> bool {
+    database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
+}
+
+async fn open_sqlite(database_url: &str, settings: StoreSettings) -> Result<Db, sqlx::Error> {
+    let synchronous = if settings.survive_power_loss {
+        SqliteSynchronous::Full
+    } else {
+        SqliteSynchronous::Normal
+    };
+    let options = SqliteConnectOptions::from_str(database_url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(synchronous)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        // A COMMIT that fails (disk full) leaves SQLite rolled back but sqlx believing
+        // a transaction is open: its next `begin` becomes a SAVEPOINT inside a transaction
+        // that never commits, and every later 201 would be a lie. Such a connection is
+        // closed instead of reused (the pool opens a fresh one).
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                use sqlx::Connection;
+                conn.ping().await?;
+                Ok(!conn.is_in_transaction())
+            })
+        })
+        .connect_with(options.clone())
+        .await?;
+    SQLITE_MIGRATOR.run(&write).await?;
+    // Each in-memory connection is a database of its own: share the writer's.
+    let read = if in_memory {
+        write.clone()
+    } else {
+        SqlitePoolOptions::new()
+            .max_connections(settings.read_connections)
+            .connect_with(options)
+            .await?
+    };
+    Ok(Db::Sqlite { read, write })
+}
+
+async fn open_postgres(database_url: &str, settings: StoreSettings) -> Result<Db, sqlx::Error> {
+    let mut options = PgConnectOptions::from_str(database_url)?.application_name("chat-server");
+    if !settings.survive_power_loss {
+        // The relaxed setting's PostgreSQL form: commits are acknowledged before their WAL
+        // reaches the disk, so a server crash can lose the last moments (never corrupt).
+        options = options.options([("synchronous_commit", "off")]);
+    }
+    let pool = PgPoolOptions::new()
+        // Readers, plus the message writer's connection.
+        .max_connections(settings.read_connections + 1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    // Instances starting together migrate one at a time: sqlx holds an advisory lock.
+    POSTGRES_MIGRATOR.run(&pool).await?;
+    Ok(Db::Postgres(pool))
 }
 
 /// Decodes a listing that SQLite built as one JSON array. sqlx hands every row over from its
@@ -169,22 +303,50 @@ fn from_json_array<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>,
     serde_json::from_str(json).map_err(|err| sqlx::Error::Decode(Box::new(err)))
 }
 
-/// SQLite's booleans are integers, in JSON too.
-fn bool_from_int<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    <i64 as serde::Deserialize>::deserialize(deserializer).map(|n| n != 0)
+/// A boolean in a JSON listing: SQLite's are integers, PostgreSQL's `true`/`false`.
+fn bool_from_json<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+    }
+    <Flag as serde::Deserialize>::deserialize(deserializer).map(|flag| match flag {
+        Flag::Bool(b) => b,
+        Flag::Int(n) => n != 0,
+    })
 }
 
-/// A JSON array of ids, bound as one parameter and expanded with `json_each` in SQL, so a
-/// list of any length is one prepared statement.
+/// A JSON array of ids, bound as one parameter and expanded in SQL (SQLite's `json_each`,
+/// PostgreSQL's `json_array_elements_text`), so a list of any length is one prepared statement.
 fn json_ids<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
     let ids: Vec<i64> = ids.into_iter().copied().collect();
     serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())
 }
 
 /// Whether `err` means the storage cannot be used right now (disk full, read-only, I/O
-/// failing, locked too long, connections gone): the client may retry later (503), unlike a bug.
+/// failing, locked too long, connections gone, a failover): the client may retry later (503),
+/// unlike a bug.
 pub fn storage_unavailable(err: &sqlx::Error) -> bool {
-    // SQLite primary result codes (the low byte of the extended code sqlx reports).
+    match err {
+        sqlx::Error::Database(db) => match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        {
+            Some(pg) => postgres_unavailable(pg.code()),
+            None => db
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .is_some_and(sqlite_unavailable),
+        },
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
+}
+
+/// SQLite primary result codes (the low byte of the extended code sqlx reports).
+fn sqlite_unavailable(code: i64) -> bool {
     const BUSY: i64 = 5;
     const LOCKED: i64 = 6;
     const NOMEM: i64 = 7;
@@ -193,22 +355,21 @@ pub fn storage_unavailable(err: &sqlx::Error) -> bool {
     const FULL: i64 = 13;
     const CANTOPEN: i64 = 14;
     const PROTOCOL: i64 = 15;
-    match err {
-        sqlx::Error::Database(db) => db
-            .code()
-            .and_then(|code| code.parse::<i64>().ok())
-            .is_some_and(|code| {
-                matches!(
-                    code & 0xff,
-                    BUSY | LOCKED | NOMEM | READONLY | IOERR | FULL | CANTOPEN | PROTOCOL
-                )
-            }),
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        _ => false,
-    }
+    matches!(
+        code & 0xff,
+        BUSY | LOCKED | NOMEM | READONLY | IOERR | FULL | CANTOPEN | PROTOCOL
+    )
+}
+
+/// PostgreSQL SQLSTATEs of a passing condition: connection exceptions (08), serialization
+/// failures and deadlocks (40001, 40P01), insufficient resources such as a full disk (53),
+/// an operator intervening or a server shutting down (57P), a read-only standby (25006), a
+/// lock not available (55P03).
+fn postgres_unavailable(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08")
+        || sqlstate.starts_with("53")
+        || sqlstate.starts_with("57P")
+        || matches!(sqlstate, "40001" | "40P01" | "25006" | "55P03")
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
@@ -229,7 +390,10 @@ mod tests {
         };
         let store = Store::open(&url, settings).await.expect("opens");
         sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&store.write)
+            .fetch_one(match &store.db {
+                Db::Sqlite { write, .. } => write,
+                Db::Postgres(_) => unreachable!("a SQLite URL"),
+            })
             .await
             .expect("pragma")
     }

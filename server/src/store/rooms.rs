@@ -3,8 +3,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Deserialize;
 use sqlx::FromRow;
 
-use super::messages::{MessageRow, message_json};
-use super::{Store, from_json_array, json_ids};
+use super::messages::{MessageRow, message_json, messages_json};
+use super::{Dialect, Store, from_json_array, json_ids, on_reads, on_writes};
 use crate::domain::time::now_micros;
 
 #[derive(Debug, Clone, FromRow)]
@@ -61,20 +61,75 @@ impl From<RoomJson> for RoomDetail {
     }
 }
 
-/// The room `r` as a [`RoomJson`] array with its newest `?<limit>` messages (a range scan of
-/// the room's index each, never a window over its history; the correlated subquery runs as a
-/// co-routine, with no temporary table).
+/// The room `r` as a [`RoomJson`] array with its newest `$limit` messages (a range scan of
+/// the room's index each, never a window over its history; on SQLite the correlated subquery
+/// runs as a co-routine, with no temporary table).
 macro_rules! room_json {
-    ($limit:literal) => {
+    (sqlite, $limit:literal) => {
         concat!(
-            "json_array(r.id, r.name, r.room_type, r.created_by, r.created_at, r.updated_at, ",
-            "r.last_activity_at, ",
+            "json_array(",
+            room_json!(columns),
             "(SELECT json_group_array(user_id) FROM room_participants WHERE room_id = r.id), ",
+            room_json!(messages, sqlite, $limit),
+            ")"
+        )
+    };
+    (postgres, $limit:literal) => {
+        concat!(
+            "json_build_array(",
+            room_json!(columns),
+            "(SELECT COALESCE(json_agg(user_id), '[]') FROM room_participants WHERE room_id = r.id), ",
+            room_json!(messages, postgres, $limit),
+            ")"
+        )
+    };
+    (columns) => {
+        "r.id, r.name, r.room_type, r.created_by, r.created_at, r.updated_at, r.last_activity_at, "
+    };
+    (messages, $dialect:tt, $limit:literal) => {
+        messages_json!(
+            $dialect,
+            concat!(
+                "(SELECT * FROM messages WHERE room_id = r.id ORDER BY id DESC LIMIT ",
+                $limit,
+                ")"
+            )
+        )
+    };
+}
+
+/// Rooms `r` as one JSON array of [`room_json`]s.
+macro_rules! rooms_json {
+    (sqlite, $limit:literal, $rooms:literal) => {
+        concat!(
             "(SELECT json_group_array(",
-            message_json!(),
-            ") FROM (SELECT * FROM messages WHERE room_id = r.id ORDER BY id DESC LIMIT ",
-            $limit,
-            ") m JOIN users u ON u.id = m.sender_id))"
+            room_json!(sqlite, $limit),
+            ") FROM ",
+            $rooms,
+            ")"
+        )
+    };
+    (postgres, $limit:literal, $rooms:literal) => {
+        concat!(
+            "(SELECT COALESCE(json_agg(",
+            room_json!(postgres, $limit),
+            "), '[]')::text FROM ",
+            $rooms,
+            ")"
+        )
+    };
+}
+
+/// The ids in the JSON array parameter `$n`, as a one-column table `value`.
+macro_rules! ids_table {
+    (sqlite, $n:literal) => {
+        concat!("(SELECT value FROM json_each($", $n, "))")
+    };
+    (postgres, $n:literal) => {
+        concat!(
+            "(SELECT value::bigint AS value FROM json_array_elements_text($",
+            $n,
+            "::json))"
         )
     };
 }
@@ -105,36 +160,47 @@ impl Store {
     /// existing room's id with `true`.
     pub async fn create_room(&self, room: NewRoom<'_>) -> Result<(i64, bool), sqlx::Error> {
         let now = now_micros();
-        let mut tx = self.write.begin().await?;
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO chat_rooms (name, room_type, created_by, direct_key, created_at, updated_at, last_activity_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (direct_key) DO NOTHING RETURNING id",
-        )
-        .bind(room.name)
-        .bind(room.room_type)
-        .bind(room.created_by)
-        .bind(&room.direct_key)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(id) = inserted else {
-            let existing = sqlx::query_scalar("SELECT id FROM chat_rooms WHERE direct_key = ?")
-                .bind(&room.direct_key)
-                .fetch_one(&mut *tx)
-                .await?;
-            return Ok((existing, true));
-        };
-        sqlx::query(
-            "INSERT INTO room_participants (room_id, user_id) SELECT ?, value FROM json_each(?)",
-        )
-        .bind(id)
-        .bind(json_ids(room.members))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok((id, false))
+        on_writes!(self, |pool, dialect| {
+            let mut tx = pool.begin().await?;
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO chat_rooms (name, room_type, created_by, direct_key, created_at, \
+                 updated_at, last_activity_at) VALUES ($1, $2, $3, $4, $5, $5, $5) \
+                 ON CONFLICT (direct_key) DO NOTHING RETURNING id",
+            )
+            .bind(room.name)
+            .bind(room.room_type)
+            .bind(room.created_by)
+            .bind(&room.direct_key)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = inserted else {
+                let existing =
+                    sqlx::query_scalar("SELECT id FROM chat_rooms WHERE direct_key = $1")
+                        .bind(&room.direct_key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                return Ok((existing, true));
+            };
+            sqlx::query(dialect.pick(
+                concat!(
+                    "INSERT INTO room_participants (room_id, user_id) SELECT $1, value FROM ",
+                    ids_table!(sqlite, 2),
+                    " ids"
+                ),
+                concat!(
+                    "INSERT INTO room_participants (room_id, user_id) SELECT $1, value FROM ",
+                    ids_table!(postgres, 2),
+                    " ids"
+                ),
+            ))
+            .bind(id)
+            .bind(json_ids(room.members))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok((id, false))
+        })
     }
 
     /// The room, if it exists and `user_id` is in it.
@@ -143,42 +209,50 @@ impl Store {
         room_id: i64,
         user_id: i64,
     ) -> Result<Option<RoomRow>, sqlx::Error> {
-        sqlx::query_as(concat!(
-            "SELECT ",
-            room_columns!(),
-            " FROM chat_rooms r JOIN room_participants p ON p.room_id = r.id AND p.user_id = ? WHERE r.id = ?"
-        ))
-        .bind(user_id)
-        .bind(room_id)
-        .fetch_optional(&self.read)
-        .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                room_columns!(),
+                " FROM chat_rooms r JOIN room_participants p ON p.room_id = r.id \
+                 AND p.user_id = $1 WHERE r.id = $2"
+            ))
+            .bind(user_id)
+            .bind(room_id)
+            .fetch_optional(pool)
+            .await
+        })
     }
 
     pub async fn is_member(&self, room_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM room_participants WHERE room_id = ? AND user_id = ?)",
-        )
-        .bind(room_id)
-        .bind(user_id)
-        .fetch_one(&self.read)
-        .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM room_participants WHERE room_id = $1 AND user_id = $2)",
+            )
+            .bind(room_id)
+            .bind(user_id)
+            .fetch_one(pool)
+            .await
+        })
     }
 
     pub async fn room_members(&self, room_id: i64) -> Result<BTreeSet<i64>, sqlx::Error> {
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT user_id FROM room_participants WHERE room_id = ?")
+        let ids: Vec<i64> = on_reads!(self, |pool, _dialect| {
+            sqlx::query_scalar("SELECT user_id FROM room_participants WHERE room_id = $1")
                 .bind(room_id)
-                .fetch_all(&self.read)
-                .await?;
+                .fetch_all(pool)
+                .await?
+        });
         Ok(ids.into_iter().collect())
     }
 
     /// Every room `user_id` is in (what an every-room socket listens to).
     pub async fn member_room_ids(&self, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar("SELECT room_id FROM room_participants WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_all(&self.read)
-            .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_scalar("SELECT room_id FROM room_participants WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(pool)
+                .await
+        })
     }
 
     /// Every room `user_id` is in, most recent activity first; with `with_user`, only those
@@ -188,32 +262,37 @@ impl Store {
         user_id: i64,
         with_user: Option<i64>,
     ) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT r.id FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id \
-             WHERE p.user_id = ? AND (? IS NULL OR EXISTS (SELECT 1 FROM room_participants o \
-             WHERE o.room_id = r.id AND o.user_id = ?)) \
-             ORDER BY r.last_activity_at DESC, r.id DESC",
-        )
-        .bind(user_id)
-        .bind(with_user)
-        .bind(with_user)
-        .fetch_all(&self.read)
-        .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_scalar(
+                "SELECT r.id FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id \
+                 WHERE p.user_id = $1 AND ($2 IS NULL OR EXISTS (SELECT 1 FROM room_participants o \
+                 WHERE o.room_id = r.id AND o.user_id = $2)) \
+                 ORDER BY r.last_activity_at DESC, r.id DESC",
+            )
+            .bind(user_id)
+            .bind(with_user)
+            .fetch_all(pool)
+            .await
+        })
     }
 
     /// Whether a room with this id exists (legacy routes tell 404 from 403).
     pub async fn room_exists(&self, room_id: i64) -> Result<bool, sqlx::Error> {
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM chat_rooms WHERE id = ?)")
-            .bind(room_id)
-            .fetch_one(&self.read)
-            .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM chat_rooms WHERE id = $1)")
+                .bind(room_id)
+                .fetch_one(pool)
+                .await
+        })
     }
 
     pub async fn count_rooms(&self, user_id: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM room_participants WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_one(&self.read)
-            .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM room_participants WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(pool)
+                .await
+        })
     }
 
     /// How many rooms `user_id` is in, and the `limit` from `offset` of them, most recent
@@ -225,19 +304,29 @@ impl Store {
         offset: i64,
         messages_limit: i64,
     ) -> Result<(i64, Vec<RoomDetail>), sqlx::Error> {
-        let (count, json): (i64, String) = sqlx::query_as(concat!(
-            "SELECT (SELECT COUNT(*) FROM room_participants WHERE user_id = ?1), ",
-            "(SELECT json_group_array(",
-            room_json!("?4"),
-            ") FROM (SELECT r.* FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id ",
-            "WHERE p.user_id = ?1 ORDER BY r.last_activity_at DESC, r.id DESC LIMIT ?2 OFFSET ?3) r)"
-        ))
-        .bind(user_id)
-        .bind(limit)
-        .bind(offset)
-        .bind(messages_limit)
-        .fetch_one(&self.read)
-        .await?;
+        macro_rules! page {
+            ($dialect:tt) => {
+                concat!(
+                    "SELECT (SELECT COUNT(*) FROM room_participants WHERE user_id = $1), ",
+                    rooms_json!(
+                        $dialect,
+                        "$4",
+                        "(SELECT r.* FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id \
+                         WHERE p.user_id = $1 ORDER BY r.last_activity_at DESC, r.id DESC \
+                         LIMIT $2 OFFSET $3) r"
+                    )
+                )
+            };
+        }
+        let (count, json): (i64, String) = on_reads!(self, |pool, dialect| {
+            sqlx::query_as(dialect.pick(page!(sqlite), page!(postgres)))
+                .bind(user_id)
+                .bind(limit)
+                .bind(offset)
+                .bind(messages_limit)
+                .fetch_one(pool)
+                .await?
+        });
         let mut rooms: Vec<RoomJson> = from_json_array(&json)?;
         rooms.sort_unstable_by_key(|room| std::cmp::Reverse((room.last_activity_at, room.id)));
         Ok((count, rooms.into_iter().map(RoomDetail::from).collect()))
@@ -250,15 +339,28 @@ impl Store {
         ids: &[i64],
         messages_limit: i64,
     ) -> Result<Vec<RoomDetail>, sqlx::Error> {
-        let json: String = sqlx::query_scalar(concat!(
-            "SELECT json_group_array(",
-            room_json!("?2"),
-            ") FROM chat_rooms r WHERE r.id IN (SELECT value FROM json_each(?1))"
-        ))
-        .bind(json_ids(ids))
-        .bind(messages_limit)
-        .fetch_one(&self.read)
-        .await?;
+        macro_rules! details {
+            ($dialect:tt) => {
+                concat!(
+                    "SELECT ",
+                    rooms_json!(
+                        $dialect,
+                        "$2",
+                        "chat_rooms r WHERE r.id IN (SELECT value FROM ids)"
+                    )
+                )
+            };
+        }
+        let json: String = on_reads!(self, |pool, dialect| {
+            sqlx::query_scalar(dialect.pick(
+                concat!("WITH ids AS ", ids_table!(sqlite, 1), " ", details!(sqlite)),
+                concat!("WITH ids AS ", ids_table!(postgres, 1), " ", details!(postgres)),
+            ))
+            .bind(json_ids(ids))
+            .bind(messages_limit)
+            .fetch_one(pool)
+            .await?
+        });
         let mut rooms: HashMap<i64, RoomJson> = from_json_array::<RoomJson>(&json)?
             .into_iter()
             .map(|room| (room.id, room))
@@ -275,44 +377,59 @@ impl Store {
         room_id: i64,
         update: RoomUpdate<'_>,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "UPDATE chat_rooms SET name = COALESCE(?, name), room_type = COALESCE(?, room_type), updated_at = ? \
-             WHERE id = ?",
-        )
-        .bind(update.name)
-        .bind(update.room_type)
-        .bind(now_micros())
-        .bind(room_id)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(members) = update.members {
-            let members = json_ids(members);
-            sqlx::query(
-                "DELETE FROM room_participants WHERE room_id = ? AND user_id NOT IN (SELECT value FROM json_each(?))",
-            )
-            .bind(room_id)
-            .bind(&members)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO room_participants (room_id, user_id) SELECT ?, value FROM json_each(?) WHERE true \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(room_id)
-            .bind(&members)
-            .execute(&mut *tx)
-            .await?;
+        macro_rules! replace_members {
+            ($dialect:tt) => {
+                [
+                    concat!(
+                        "DELETE FROM room_participants WHERE room_id = $1 AND user_id NOT IN ",
+                        ids_table!($dialect, 2)
+                    ),
+                    concat!(
+                        "INSERT INTO room_participants (room_id, user_id) SELECT $1, value FROM ",
+                        ids_table!($dialect, 2),
+                        " ids WHERE true ON CONFLICT DO NOTHING"
+                    ),
+                ]
+            };
         }
-        tx.commit().await
+        on_writes!(self, |pool, dialect| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE chat_rooms SET name = COALESCE($1, name), \
+                 room_type = COALESCE($2, room_type), updated_at = $3 WHERE id = $4",
+            )
+            .bind(update.name)
+            .bind(update.room_type)
+            .bind(now_micros())
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(members) = update.members {
+                let members = json_ids(members);
+                let statements = match dialect {
+                    Dialect::Sqlite => replace_members!(sqlite),
+                    Dialect::Postgres => replace_members!(postgres),
+                };
+                for statement in statements {
+                    sqlx::query(statement)
+                        .bind(room_id)
+                        .bind(&members)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await
+        })
     }
 
     /// Deletes the room; its participants and messages go with it (foreign-key cascade).
     pub async fn delete_room(&self, room_id: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM chat_rooms WHERE id = ?")
-            .bind(room_id)
-            .execute(&self.write)
-            .await
-            .map(drop)
+        on_writes!(self, |pool, _dialect| {
+            sqlx::query("DELETE FROM chat_rooms WHERE id = $1")
+                .bind(room_id)
+                .execute(pool)
+                .await
+                .map(drop)
+        })
     }
 }

@@ -2,7 +2,8 @@ use std::sync::Arc;
 
 use sqlx::FromRow;
 
-use super::{Store, is_unique_violation, json_ids};
+use super::{Store, is_unique_violation, json_ids, on_reads, on_writes};
+use crate::domain::text::Username;
 use crate::domain::time::now_micros;
 
 #[derive(Debug, Clone, FromRow)]
@@ -22,11 +23,32 @@ macro_rules! user_columns {
         "id, username, email, password_hash"
     };
 }
-/// `?1` is the search text, lowercased; empty matches everyone.
+/// `$1` is a LIKE pattern of the lowercased search text (see [`contains_pattern`]).
 macro_rules! user_match {
     () => {
-        "(?1 = '' OR instr(username_folded, ?1) > 0)"
+        "username_folded LIKE $1 ESCAPE '\\'"
     };
+}
+
+/// A LIKE pattern matching text that contains `search` literally (LIKE's own wildcards in it
+/// escaped): the one substring test both databases spell the same way.
+fn contains_pattern(search: &str) -> String {
+    let mut pattern = String::with_capacity(search.len() + 2);
+    pattern.push('%');
+    for c in search.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// No lowercased username contains a longer text (lowercasing turns one character into at
+/// most three); and SQLite refuses LIKE patterns past 50,000 bytes.
+fn longer_than_any_username(search: &str) -> bool {
+    search.chars().count() > Username::MAX * 3
 }
 
 impl Store {
@@ -36,18 +58,20 @@ impl Store {
         email: &str,
         password_hash: &str,
     ) -> Result<Result<UserRow, UsernameTaken>, sqlx::Error> {
-        let inserted = sqlx::query_as::<_, UserRow>(concat!(
-            "INSERT INTO users (username, username_folded, email, password_hash, created_at) \
-             VALUES (?, ?, ?, ?, ?) RETURNING ",
-            user_columns!()
-        ))
-        .bind(username)
-        .bind(username.to_lowercase())
-        .bind(email)
-        .bind(password_hash)
-        .bind(now_micros())
-        .fetch_one(&self.write)
-        .await;
+        let inserted = on_writes!(self, |pool, _dialect| {
+            sqlx::query_as::<_, UserRow>(concat!(
+                "INSERT INTO users (username, username_folded, email, password_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING ",
+                user_columns!()
+            ))
+            .bind(username)
+            .bind(username.to_lowercase())
+            .bind(email)
+            .bind(password_hash)
+            .bind(now_micros())
+            .fetch_one(pool)
+            .await
+        });
         match inserted {
             Ok(user) => Ok(Ok(user)),
             Err(err) if is_unique_violation(&err) => Ok(Err(UsernameTaken)),
@@ -56,19 +80,21 @@ impl Store {
     }
 
     pub async fn find_user(&self, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
-        sqlx::query_as(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })
     }
 
     /// The username of user `id`, `None` once the user no longer exists. Every authenticated
-    /// request asks, so answers are remembered for [`USERNAME_TTL`]: a user deleted in the
-    /// database (no route deletes one) loses access within that long, not at once.
+    /// request asks, so answers are remembered for [`super::USERNAME_TTL`]: a user deleted in
+    /// the database (no route deletes one) loses access within that long, not at once.
     pub async fn username(&self, id: i64) -> Result<Option<Arc<str>>, sqlx::Error> {
         if let Some(name) = self.usernames.get(id) {
             return Ok(Some(name));
@@ -81,33 +107,45 @@ impl Store {
         &self,
         username: &str,
     ) -> Result<Option<UserRow>, sqlx::Error> {
-        sqlx::query_as(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE username = ?"
-        ))
-        .bind(username)
-        .fetch_optional(&self.read)
-        .await
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE username = $1"
+            ))
+            .bind(username)
+            .fetch_optional(pool)
+            .await
+        })
     }
 
     /// The ids among `ids` that name no user, in the order given.
     pub async fn missing_user_ids(&self, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = j.value) \
-             ORDER BY j.key",
-        )
-        .bind(json_ids(ids))
-        .fetch_all(&self.read)
-        .await
+        on_reads!(self, |pool, dialect| {
+            sqlx::query_scalar(dialect.pick(
+                "SELECT j.value FROM json_each($1) j \
+                 WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = j.value) ORDER BY j.key",
+                "SELECT j.value::bigint FROM json_array_elements_text($1::json) \
+                 WITH ORDINALITY AS j (value, n) \
+                 WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = j.value::bigint) ORDER BY j.n",
+            ))
+            .bind(json_ids(ids))
+            .fetch_all(pool)
+            .await
+        })
     }
 
     /// How many users' usernames contain `search` (case-insensitively).
     pub async fn count_users(&self, search: &str) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar(concat!("SELECT COUNT(*) FROM users WHERE ", user_match!()))
-            .bind(search.to_lowercase())
-            .fetch_one(&self.read)
-            .await
+        if longer_than_any_username(search) {
+            return Ok(0);
+        }
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_scalar(concat!("SELECT COUNT(*) FROM users WHERE ", user_match!()))
+                .bind(contains_pattern(search))
+                .fetch_one(pool)
+                .await
+        })
     }
 
     /// One page of those users, by id.
@@ -117,15 +155,31 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-        sqlx::query_as(concat!(
-            "SELECT id, username FROM users WHERE ",
-            user_match!(),
-            " ORDER BY id LIMIT ?2 OFFSET ?3"
-        ))
-        .bind(search.to_lowercase())
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.read)
-        .await
+        if longer_than_any_username(search) {
+            return Ok(Vec::new());
+        }
+        on_reads!(self, |pool, _dialect| {
+            sqlx::query_as(concat!(
+                "SELECT id, username FROM users WHERE ",
+                user_match!(),
+                " ORDER BY id LIMIT $2 OFFSET $3"
+            ))
+            .bind(contains_pattern(search))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn like_wildcards_in_a_search_are_literal() {
+        assert_eq!(contains_pattern("Ab"), "%ab%");
+        assert_eq!(contains_pattern("a%_\\"), "%a\\%\\_\\\\%");
     }
 }

@@ -1,0 +1,80 @@
+//! State that several instances on one PostgreSQL database must agree on: the signing secret
+//! and the throttles. (On SQLite one process owns the database and keeps these itself.)
+
+use std::collections::{BTreeSet, HashMap};
+
+use sqlx::PgPool;
+
+/// The signing secret every instance uses: `candidate` if no instance stored one yet, else
+/// the stored one.
+pub async fn secret(pool: &PgPool, candidate: &str) -> Result<String, sqlx::Error> {
+    sqlx::query("INSERT INTO server_secret (id, secret) VALUES (1, $1) ON CONFLICT DO NOTHING")
+        .bind(candidate)
+        .execute(pool)
+        .await?;
+    sqlx::query_scalar("SELECT secret FROM server_secret WHERE id = 1")
+        .fetch_one(pool)
+        .await
+}
+
+/// One request against the GCRA throttle `key` at `now` (`interval` between requests on
+/// average, `tolerance` = how far ahead of that schedule a burst may run; all microseconds):
+/// `Ok`, or the microseconds until the key is admitted again. One atomic statement, so
+/// instances racing on a key each count the other's admission.
+pub async fn throttle(
+    pool: &PgPool,
+    key: &str,
+    now: i64,
+    interval: i64,
+    tolerance: i64,
+) -> Result<Result<(), i64>, sqlx::Error> {
+    // The right-hand sides of an ON CONFLICT update all read the row as it was, so
+    // `admitted` and `tat` decide on the same state.
+    let (admitted, tat): (bool, i64) = sqlx::query_as(
+        "INSERT INTO throttle_state AS t (key, tat, admitted) VALUES ($1, $2 + $3, true) \
+         ON CONFLICT (key) DO UPDATE SET \
+           admitted = GREATEST(t.tat, $2) - $2 <= $4, \
+           tat = CASE WHEN GREATEST(t.tat, $2) - $2 <= $4 THEN GREATEST(t.tat, $2) + $3 \
+                 ELSE t.tat END \
+         RETURNING admitted, tat",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(interval)
+    .bind(tolerance)
+    .fetch_one(pool)
+    .await?;
+    Ok(if admitted {
+        Ok(())
+    } else {
+        Err(tat - tolerance - now)
+    })
+}
+
+/// Forgets keys whose schedule has caught up with `now`: they would be admitted with a full
+/// burst anyway, so the row says nothing.
+pub async fn forget_idle_throttles(pool: &PgPool, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM throttle_state WHERE tat < $1")
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
+/// The rooms each of `users` is in (an instance putting its sockets back in line after it may
+/// have missed membership broadcasts).
+pub async fn memberships(
+    pool: &PgPool,
+    users: &[i64],
+) -> Result<HashMap<i64, BTreeSet<i64>>, sqlx::Error> {
+    let pairs: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT user_id, room_id FROM room_participants WHERE user_id = ANY($1)")
+            .bind(users)
+            .fetch_all(pool)
+            .await?;
+    let mut member_of: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+    for (user, room) in pairs {
+        member_of.entry(user).or_default().insert(room);
+    }
+    Ok(member_of)
+}
