@@ -99,7 +99,11 @@ impl Throttles {
     pub fn new(config: &Config, shared: Option<&PgPool>) -> Arc<Self> {
         let messages = NonZeroU32::new(config.message_rate).map(|rate| {
             let burst = NonZeroU32::new(config.message_burst).unwrap_or(rate);
-            Limiter::new(Quota::per_second(rate).allow_burst(burst), shared, "message")
+            Limiter::new(
+                Quota::per_second(rate).allow_burst(burst),
+                shared,
+                "message",
+            )
         });
         let tokens = NonZeroU32::new(config.token_rate_per_min)
             .map(|rate| Limiter::new(Quota::per_minute(rate), shared, "token"));
@@ -182,14 +186,24 @@ mod tests {
     async fn token_requests_are_counted_per_username_per_minute() {
         let throttles = Throttles::new(&config(20, 40, 10), None);
         for _ in 0..10 {
-            assert_eq!(throttles.token_request("alice").await.expect("memory"), Ok(()));
+            assert_eq!(
+                throttles.token_request("alice").await.expect("memory"),
+                Ok(())
+            );
         }
-        let wait = throttles.token_request("alice").await.expect("memory").expect_err("throttled");
+        let wait = throttles
+            .token_request("alice")
+            .await
+            .expect("memory")
+            .expect_err("throttled");
         assert!(
             (1..=6).contains(&wait),
             "one request per 6 s comes back: {wait}"
         );
-        assert_eq!(throttles.token_request("bob").await.expect("memory"), Ok(()));
+        assert_eq!(
+            throttles.token_request("bob").await.expect("memory"),
+            Ok(())
+        );
     }
 
     #[tokio::test]
@@ -197,7 +211,10 @@ mod tests {
         let throttles = Throttles::new(&config(0, 40, 0), None);
         for _ in 0..1000 {
             assert_eq!(throttles.message(7).await.expect("memory"), Ok(()));
-            assert_eq!(throttles.token_request("alice").await.expect("memory"), Ok(()));
+            assert_eq!(
+                throttles.token_request("alice").await.expect("memory"),
+                Ok(())
+            );
         }
     }
 }

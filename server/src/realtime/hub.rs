@@ -469,7 +469,10 @@ mod tests {
         assert!(registry.hears(&stays, 10));
         assert_eq!(*stays.closed.borrow(), None);
         registry.apply(&event(11, "new room"));
-        assert_eq!(everywhere.events.try_recv().ok().as_deref(), Some("new room"));
+        assert_eq!(
+            everywhere.events.try_recv().ok().as_deref(),
+            Some("new room")
+        );
     }
 
     #[test]

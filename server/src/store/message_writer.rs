@@ -117,10 +117,7 @@ macro_rules! lock_rooms {
 /// One transaction for all. Each message is one INSERT that cannot fail on a reused
 /// `client_id` or a deleted room (it inserts nothing instead), so one message cannot undo
 /// the others; the rooms' activity times are set once per room at the end.
-async fn store_all(
-    db: &Db,
-    messages: &[&NewMessage],
-) -> Result<Vec<CreateOutcome>, sqlx::Error> {
+async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcome>, sqlx::Error> {
     let store = Writing { db };
     on_writes!(store, |pool, dialect| {
         let mut tx = pool.begin().await?;

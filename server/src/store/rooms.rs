@@ -354,7 +354,12 @@ impl Store {
         let json: String = on_reads!(self, |pool, dialect| {
             sqlx::query_scalar(dialect.pick(
                 concat!("WITH ids AS ", ids_table!(sqlite, 1), " ", details!(sqlite)),
-                concat!("WITH ids AS ", ids_table!(postgres, 1), " ", details!(postgres)),
+                concat!(
+                    "WITH ids AS ",
+                    ids_table!(postgres, 1),
+                    " ",
+                    details!(postgres)
+                ),
             ))
             .bind(json_ids(ids))
             .bind(messages_limit)
