@@ -235,9 +235,11 @@ impl Fields {
 const MAY_NOT_BE_NULL: &str = "This field may not be null.";
 
 /// A JSON string only: DRF's `CharField` would also take a number, but the contract types
-/// these fields as strings and a typed client never sends one.
+/// these fields as strings and a typed client never sends one. NUL is refused as DRF's
+/// `ProhibitNullCharactersValidator` does (PostgreSQL cannot store it in text either).
 pub fn string(value: &Value) -> Result<String, String> {
     match value {
+        Value::String(s) if s.contains('\0') => Err("Null characters are not allowed.".into()),
         Value::String(s) => Ok(s.clone()),
         Value::Null => Err(MAY_NOT_BE_NULL.into()),
         _ => Err("Not a valid string.".into()),
@@ -325,6 +327,10 @@ mod tests {
         assert_eq!(string(&json!("42")), Ok("42".into()));
         assert_eq!(string(&json!(42)), Err("Not a valid string.".into()));
         assert_eq!(string(&json!(true)), Err("Not a valid string.".into()));
+        assert_eq!(
+            string(&json!("a\u{0}b")),
+            Err("Null characters are not allowed.".into())
+        );
         assert_eq!(string(&json!(null)), Err(MAY_NOT_BE_NULL.into()));
     }
 

@@ -45,10 +45,11 @@ fn contains_pattern(search: &str) -> String {
     pattern
 }
 
-/// No lowercased username contains a longer text (lowercasing turns one character into at
-/// most three); and SQLite refuses LIKE patterns past 50,000 bytes.
-fn longer_than_any_username(search: &str) -> bool {
-    search.chars().count() > Username::MAX * 3
+/// Whether no username can contain `search`: a longer text (lowercasing turns one character
+/// into at most three), or one with NUL (which usernames never hold, and PostgreSQL cannot
+/// even compare). SQLite also refuses LIKE patterns past 50,000 bytes.
+fn matches_no_username(search: &str) -> bool {
+    search.contains('\0') || search.chars().count() > Username::MAX * 3
 }
 
 impl Store {
@@ -137,7 +138,7 @@ impl Store {
 
     /// How many users' usernames contain `search` (case-insensitively).
     pub async fn count_users(&self, search: &str) -> Result<i64, sqlx::Error> {
-        if longer_than_any_username(search) {
+        if matches_no_username(search) {
             return Ok(0);
         }
         on_reads!(self, |pool, _dialect| {
@@ -155,7 +156,7 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-        if longer_than_any_username(search) {
+        if matches_no_username(search) {
             return Ok(Vec::new());
         }
         on_reads!(self, |pool, _dialect| {
