@@ -11,6 +11,6 @@ pub mod validate;
 
 pub use coverage::{Coverage, Exemption};
 pub use http::{ContractClient, Ledger, Reply};
-pub use server::Server;
+pub use server::{Database, Server};
 pub use spec::{Operation, Spec};
 pub use validate::{Exchange, Verdict, Violation};

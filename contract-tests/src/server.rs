@@ -1,4 +1,5 @@
-//! The real `chat-server` binary on a random port with its own temporary database.
+//! The real `chat-server` binary on a random port with its own temporary database: a SQLite
+//! file, or a PostgreSQL database of its own ([`Server::start_on`]).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -7,29 +8,56 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::Duration;
 
+pub use chat_test_support::Database;
+use chat_test_support::{PostgresDb, postgres_db};
 use tempfile::TempDir;
 
-/// A running server process; killed when dropped.
+/// A running server process; killed when dropped (before its database goes).
 pub struct Server {
     /// `http://127.0.0.1:<port>`, no trailing slash.
     pub base: String,
     child: Child,
     dir: TempDir,
+    _postgres: Option<PostgresDb>,
 }
 
 impl Server {
-    /// Starts the server with its defaults (a generated secret, 5-minute access tokens).
+    /// Starts the server on SQLite with its defaults (a generated secret, 5-minute access
+    /// tokens).
     pub fn start() -> Server {
         Server::start_with(&[])
     }
 
-    /// Starts the server with extra environment (`JWT_ACCESS_TTL_SECS`, ...).
+    /// Starts the server on SQLite with extra environment (`JWT_ACCESS_TTL_SECS`, ...).
     pub fn start_with(env: &[(&str, &str)]) -> Server {
+        Server::spawn(None, env)
+    }
+
+    /// Starts the server on `database` with extra environment; `None` when that is PostgreSQL
+    /// and none is set up outside CI (the test skips: see chat-test-support).
+    pub async fn start_on(database: Database, env: &[(&str, &str)]) -> Option<Server> {
+        let postgres = match database {
+            Database::Sqlite => None,
+            Database::Postgres => Some(postgres_db().await?),
+        };
+        Some(Server::spawn(postgres, env))
+    }
+
+    fn spawn(postgres: Option<PostgresDb>, env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let log_path = dir.path().join("server.log");
         let log = std::fs::File::create(&log_path).expect("a log file");
-        match launch(binary(), &dir.path().join("chat.db"), log, None, env) {
-            Ok((child, base)) => Server { base, child, dir },
+        let database_url = match &postgres {
+            Some(db) => db.url.clone(),
+            None => sqlite_url(&dir.path().join("chat.db")),
+        };
+        match launch(binary(), &database_url, log, None, env) {
+            Ok((child, base)) => Server {
+                base,
+                child,
+                dir,
+                _postgres: postgres,
+            },
             Err(line) => {
                 let log = std::fs::read_to_string(&log_path).unwrap_or_default();
                 panic!(
@@ -107,15 +135,19 @@ fn build(profile: &[&str]) -> PathBuf {
         .expect("cargo reported the chat-server executable")
 }
 
-/// Spawns `binary serve` on the SQLite file `database`, stderr into `log`, and waits for the
-/// line with its address. `Err` holds the first line it printed instead (the child is reaped).
+fn sqlite_url(file: &Path) -> String {
+    format!("sqlite://{}", file.display())
+}
+
+/// Spawns `binary serve` on `database_url`, stderr into `log`, and waits for the line with
+/// its address. `Err` holds the first line it printed instead (the child is reaped).
 ///
 /// With `stdout_log`, every other line the server prints on stdout (logs that come before the
 /// address, should the server write them there) is appended to it and skipped; without it,
 /// the address must be the first line.
 fn launch(
     binary: &Path,
-    database: &Path,
+    database_url: &str,
     log: std::fs::File,
     stdout_log: Option<std::fs::File>,
     env: &[(&str, &str)],
@@ -125,7 +157,7 @@ fn launch(
         .env_remove("JWT_SECRET")
         .env_remove("CHAT_CORS_ORIGINS")
         .env("CHAT_BIND", "127.0.0.1:0")
-        .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+        .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         // Throttles are off unless a test turns them on (`env` comes after): the suites
         // send faster than a person.
@@ -223,7 +255,7 @@ impl ServerProcess {
             .into_iter()
             .chain(env.iter().copied())
             .collect();
-        match launch(binary, database, open(), Some(open()), &env) {
+        match launch(binary, &sqlite_url(database), open(), Some(open()), &env) {
             Ok((child, base)) => Ok(ServerProcess {
                 base,
                 child,

@@ -1,6 +1,7 @@
 //! Every operation of `openapi.yaml`, driven through raw HTTP against the real server binary:
 //! every response must have a documented status, the documented Content-Type and a body that
-//! matches its schema, and every documented (operation, status) pair must be provoked.
+//! matches its schema, and every documented (operation, status) pair must be provoked. The
+//! scenario runs twice: on SQLite and on PostgreSQL.
 
 mod accounts;
 mod direct_messages;
@@ -14,7 +15,7 @@ mod throttles;
 
 use std::sync::Arc;
 
-use contract_tests::{ContractClient, Coverage, Exemption, Server, Spec};
+use contract_tests::{ContractClient, Coverage, Database, Exemption, Server, Spec};
 
 /// Documented pairs no request to a correct server can provoke.
 const EXEMPTIONS: &[Exemption] = &[
@@ -37,16 +38,30 @@ const EXEMPTIONS: &[Exemption] = &[
     },
 ];
 
-// One test, run in order, because the coverage of the whole run is asserted at its end (a
-// test per scenario would run in separate processes under nextest and could not add up).
+// One test per database, run in order, because the coverage of the whole run is asserted at
+// its end (a test per scenario would run in separate processes under nextest and could not
+// add up).
 #[tokio::test]
 async fn every_operation_keeps_the_contract() {
+    keeps_the_contract(Database::Sqlite).await;
+}
+
+/// Skips outside CI without `TEST_POSTGRES_URL` (see chat-test-support).
+#[tokio::test]
+async fn every_operation_keeps_the_contract_on_postgres() {
+    keeps_the_contract(Database::Postgres).await;
+}
+
+async fn keeps_the_contract(database: Database) {
     let spec = Arc::new(Spec::load());
     // A low socket limit, so the realtime scenario can reach it (429) with a few sockets.
-    let server = Server::start_with(&[(
+    let low_socket_limit = [(
         "CHAT_WS_MAX_CONNECTIONS_PER_USER",
         realtime::MAX_SOCKETS_PER_USER,
-    )]);
+    )];
+    let Some(server) = Server::start_on(database, &low_socket_limit).await else {
+        return;
+    };
     let api = ContractClient::new(&server.base, Arc::clone(&spec));
 
     accounts::health(&api).await;
@@ -59,7 +74,9 @@ async fn every_operation_keeps_the_contract() {
     realtime::realtime(&api, &server.base).await;
     // The 429s of the throttles, from a server of their own: the main one runs without
     // throttles. Its responses go into the same ledger.
-    let throttled_server = Server::start_with(&throttles::LOW_THROTTLES);
+    let Some(throttled_server) = Server::start_on(database, &throttles::LOW_THROTTLES).await else {
+        return;
+    };
     throttles::throttles(&api.sharing_ledger(&throttled_server.base)).await;
 
     let ledger = api.finish();
@@ -85,7 +102,7 @@ async fn every_operation_keeps_the_contract() {
             }
         };
         panic!(
-            "{} contract failures ({coverage}):\n\n{}\n\nserver log:\n{}\n\n\
+            "{} contract failures on {database:?} ({coverage}):\n\n{}\n\nserver log:\n{}\n\n\
              throttled server log:\n{}",
             failures.len(),
             failures.join("\n"),

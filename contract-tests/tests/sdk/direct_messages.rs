@@ -2,13 +2,12 @@
 //! API's `Message` and `ApiError` types.
 
 use chat_sdk::{Client, types};
-use contract_tests::Server;
 
-use crate::{ApiResult, FORBIDDEN, api_error, group, ok, user};
+use crate::{ApiResult, FORBIDDEN, api_error, group, ok, start, user};
 
 #[tokio::test]
 async fn direct_messages() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (alice, alice_client) = user(&server, "alice").await;
     let (bob, bob_client) = user(&server, "bob").await;
     let (_, carol_client) = user(&server, "carol").await;

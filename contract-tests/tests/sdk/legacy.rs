@@ -4,15 +4,14 @@
 use std::collections::BTreeSet;
 
 use chat_sdk::{Client, types};
-use contract_tests::Server;
 
-use crate::{FORBIDDEN, LegacyResult, api_error, group, ok, user};
+use crate::{FORBIDDEN, LegacyResult, api_error, group, ok, start, user};
 
 const NO_SUCH_ID: i64 = 999_999;
 
 #[tokio::test]
 async fn legacy_rooms() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (alice, alice_client) = user(&server, "alice").await;
     let (bob, bob_client) = user(&server, "bob").await;
     let (carol, carol_client) = user(&server, "carol").await;
@@ -105,7 +104,7 @@ async fn legacy_rooms() {
 
 #[tokio::test]
 async fn legacy_messages() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (alice, alice_client) = user(&server, "alice").await;
     let (bob, bob_client) = user(&server, "bob").await;
     let (_, carol_client) = user(&server, "carol").await;

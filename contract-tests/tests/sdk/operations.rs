@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chat_sdk::{Auth, Client, Error, types};
-use contract_tests::Server;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 use tokio_tungstenite::WebSocketStream;
@@ -15,7 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::{
     ApiResult, FORBIDDEN, PASSWORD, api_error, delete_message, group, ok, one_to_one, register,
-    say, unique, user,
+    say, start, start_with, unique, user,
 };
 
 /// Every operation the SDK suite drives; `every_operation_of_the_spec_is_driven` keeps it equal
@@ -80,7 +79,7 @@ fn every_operation_of_the_spec_is_driven() {
 
 #[tokio::test]
 async fn health_users_and_tokens() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let anonymous = Client::anonymous(&server.base);
 
     let health = ok(anonymous.health_check().send().await, 200);
@@ -212,7 +211,7 @@ async fn health_users_and_tokens() {
 
 #[tokio::test]
 async fn rooms() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (alice, alice_client) = user(&server, "alice").await;
     let (bob, bob_client) = user(&server, "bob").await;
     let (carol, carol_client) = user(&server, "carol").await;
@@ -310,7 +309,7 @@ async fn rooms() {
 
 #[tokio::test]
 async fn messages() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (alice, alice_client) = user(&server, "alice").await;
     let (bob, bob_client) = user(&server, "bob").await;
     let (_, carol_client) = user(&server, "carol").await;
@@ -458,7 +457,9 @@ async fn messages() {
 #[tokio::test]
 async fn realtime() {
     // Two sockets per user, so the third is a 429.
-    let server = Server::start_with(&[("CHAT_WS_MAX_CONNECTIONS_PER_USER", "2")]);
+    let Some(server) = start_with(&[("CHAT_WS_MAX_CONNECTIONS_PER_USER", "2")]).await else {
+        return;
+    };
     let (alice, alice_client) = user(&server, "alice").await;
     let (bob, bob_client) = user(&server, "bob").await;
     let (_, carol_client) = user(&server, "carol").await;
@@ -525,11 +526,15 @@ async fn realtime() {
 /// request a minute per username.
 #[tokio::test]
 async fn throttled_requests_are_typed_429s() {
-    let server = Server::start_with(&[
+    let Some(server) = start_with(&[
         ("CHAT_MESSAGE_RATE", "1"),
         ("CHAT_MESSAGE_BURST", "1"),
         ("CHAT_TOKEN_RATE_PER_MIN", "1"),
-    ]);
+    ])
+    .await
+    else {
+        return;
+    };
     let anonymous = Client::anonymous(&server.base);
     let name = unique("alice");
     register(&server, &name).await;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chat_sdk::{Auth, Client, Error, types};
 use contract_tests::Server;
 
-use crate::{api_error, ok, register, unique, user};
+use crate::{api_error, ok, register, start, start_with, unique, user};
 
 const SHORT_TTL: [(&str, &str); 1] = [("JWT_ACCESS_TTL_SECS", "2")];
 
@@ -25,7 +25,7 @@ async fn spend(server: &Server, refresh: String) {
 
 #[tokio::test]
 async fn login_with_a_wrong_password_is_a_typed_401() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let name = unique("alice");
     register(&server, &name).await;
     match Client::login(&server.base, &name, "wrong-password").await {
@@ -42,7 +42,9 @@ async fn login_with_a_wrong_password_is_a_typed_401() {
 
 #[tokio::test]
 async fn the_access_token_is_refreshed_when_it_expires() {
-    let server = Server::start_with(&SHORT_TTL);
+    let Some(server) = start_with(&SHORT_TTL).await else {
+        return;
+    };
     let (alice, client) = user(&server, "alice").await;
     let before = client.tokens().expect("tokens after login");
 
@@ -73,7 +75,9 @@ async fn the_access_token_is_refreshed_when_it_expires() {
 
 #[tokio::test]
 async fn a_refused_refresh_token_falls_back_to_logging_in() {
-    let server = Server::start_with(&SHORT_TTL);
+    let Some(server) = start_with(&SHORT_TTL).await else {
+        return;
+    };
     let (alice, client) = user(&server, "alice").await;
     let tokens = client.tokens().expect("tokens");
     spend(&server, tokens.refresh.clone()).await;
@@ -86,7 +90,9 @@ async fn a_refused_refresh_token_falls_back_to_logging_in() {
 
 #[tokio::test]
 async fn without_credentials_a_refused_refresh_fails_the_request() {
-    let server = Server::start_with(&SHORT_TTL);
+    let Some(server) = start_with(&SHORT_TTL).await else {
+        return;
+    };
     let (_, logged_in) = user(&server, "alice").await;
     let tokens = logged_in.tokens().expect("tokens");
     let client = Client::new(&server.base, Auth::with_tokens(tokens.clone()));
@@ -109,7 +115,9 @@ async fn without_credentials_a_refused_refresh_fails_the_request() {
 
 #[tokio::test]
 async fn concurrent_requests_share_one_refresh() {
-    let server = Server::start_with(&SHORT_TTL);
+    let Some(server) = start_with(&SHORT_TTL).await else {
+        return;
+    };
     let (_, logged_in) = user(&server, "alice").await;
     // No credentials to fall back on: a second refresh with the spent token would fail.
     let client = Client::new(
@@ -127,7 +135,7 @@ async fn concurrent_requests_share_one_refresh() {
 
 #[tokio::test]
 async fn an_access_token_the_server_refuses_is_replaced_and_the_request_resent() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (alice, logged_in) = user(&server, "alice").await;
     let refresh = logged_in.tokens().expect("tokens").refresh;
     // No readable `exp`, so only the server's 401 can tell the client to renew.
@@ -149,7 +157,7 @@ async fn an_access_token_the_server_refuses_is_replaced_and_the_request_resent()
 
 #[tokio::test]
 async fn an_anonymous_client_sends_no_token() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let client = Client::anonymous(&server.base);
     assert!(client.tokens().is_none());
     assert!(matches!(client.renew_tokens().await, Err(Error::Custom(_))));

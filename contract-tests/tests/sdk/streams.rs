@@ -3,14 +3,13 @@
 use std::collections::BTreeSet;
 
 use chat_sdk::types;
-use contract_tests::Server;
 use futures::TryStreamExt;
 
-use crate::{FORBIDDEN, group, register, say, typed, unique, user};
+use crate::{FORBIDDEN, group, register, say, start, typed, unique, user};
 
 #[tokio::test]
 async fn the_room_stream_walks_every_page_in_order() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (_, client) = user(&server, "alice").await;
     let mut created = Vec::new();
     for i in 0..25 {
@@ -45,7 +44,7 @@ async fn the_room_stream_walks_every_page_in_order() {
 
 #[tokio::test]
 async fn the_message_stream_walks_every_cursor_page_newest_first() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (_, client) = user(&server, "alice").await;
     let room = group(&client, "Busy", vec![]).await;
     let mut sent = Vec::new();
@@ -85,7 +84,7 @@ async fn the_message_stream_walks_every_cursor_page_newest_first() {
 
 #[tokio::test]
 async fn the_user_stream_walks_every_page() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (_, client) = user(&server, "alice").await;
     let tag = unique("crowd");
     let mut registered = Vec::new();
@@ -107,7 +106,7 @@ async fn the_user_stream_walks_every_page() {
 
 #[tokio::test]
 async fn a_failing_page_ends_the_stream_with_its_typed_error() {
-    let server = Server::start();
+    let Some(server) = start().await else { return };
     let (_, client) = user(&server, "alice").await;
     let (_, other) = user(&server, "bob").await;
     let room = group(&other, "Private", vec![]).await;

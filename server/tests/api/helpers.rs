@@ -1,9 +1,11 @@
-//! `spawn_app()`: the real server on a random port with its own temporary database, and a
-//! small HTTP vocabulary for the tests.
+//! `spawn_app()`: the real server on a random port with its own temporary database (SQLite in
+//! tests/api, PostgreSQL in tests/api_postgres: the binary's `DATABASE`), and a small HTTP
+//! vocabulary for the tests.
 
-use std::path::PathBuf;
+use std::sync::Arc;
 
 use chat_server::config::Config;
+use chat_test_support::{Database, PostgresDb, postgres_db};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -13,9 +15,57 @@ pub struct TestApp {
     /// Sending (or dropping) it shuts the server down gracefully.
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub client: reqwest::Client,
-    /// The directory holding the database (and its generated secret).
-    pub dir: PathBuf,
-    _tempdir: Option<TempDir>,
+    /// Where the server keeps its data; [`spawn_in`] starts another server on it.
+    pub data: Arc<TestData>,
+}
+
+/// A test server's data: a temporary directory (the SQLite database and its generated secret)
+/// and, on PostgreSQL, a database of its own. Servers restarted on it share it; it is removed
+/// with the last of them.
+pub struct TestData {
+    pub dir: TempDir,
+    pub postgres: Option<PostgresDb>,
+}
+
+impl TestData {
+    /// Empty data on the binary's database; `None` when that is PostgreSQL and none is set up
+    /// outside CI (the test skips).
+    pub async fn new() -> Option<Arc<TestData>> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let postgres = match crate::DATABASE {
+            Database::Sqlite => None,
+            Database::Postgres => Some(postgres_db().await?),
+        };
+        Some(Arc::new(TestData { dir, postgres }))
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.postgres {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite://{}", self.dir.path().join("chat.db").display()),
+        }
+    }
+
+    /// Runs `sql` with `$1` bound to `param`, as an operator would (no route does it);
+    /// returns the rows affected.
+    pub async fn execute(&self, sql: &'static str, param: i64) -> u64 {
+        let url = self.database_url();
+        let affected = match &self.postgres {
+            None => {
+                let db = sqlx::SqlitePool::connect(&url)
+                    .await
+                    .expect("database opens");
+                let done = sqlx::query(sql).bind(param).execute(&db).await;
+                done.map(|done| done.rows_affected())
+            }
+            Some(_) => {
+                let db = sqlx::PgPool::connect(&url).await.expect("database opens");
+                let done = sqlx::query(sql).bind(param).execute(&db).await;
+                done.map(|done| done.rows_affected())
+            }
+        };
+        affected.unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
 }
 
 /// A registered user with a fresh token pair.
@@ -35,24 +85,23 @@ pub struct Reply {
     pub headers: reqwest::header::HeaderMap,
 }
 
-pub async fn spawn_app() -> TestApp {
+/// A server on fresh data; `None` when the binary's database is PostgreSQL and none is set up
+/// outside CI (the test skips: `let Some(app) = spawn_app().await else { return };`).
+pub async fn spawn_app() -> Option<TestApp> {
     spawn_app_with(|_| {}).await
 }
 
 /// A server whose configuration `adjust` may change (token lifetimes, secret, ...).
-pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let tempdir = tempfile::tempdir().expect("temporary directory");
-    let dir = tempdir.path().to_path_buf();
-    let mut app = spawn_in(dir, adjust).await;
-    app._tempdir = Some(tempdir);
-    app
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    Some(spawn_in(TestData::new().await?, adjust).await)
 }
 
-/// A server on the database in `dir` (to restart one on the same data).
-pub async fn spawn_in(dir: PathBuf, adjust: impl FnOnce(&mut Config)) -> TestApp {
+/// A server on `data` (to restart one on the same data: `spawn_in(app.data.clone(), ..)`).
+pub async fn spawn_in(data: Arc<TestData>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config {
         bind: "127.0.0.1:0".parse().expect("address"),
-        database_url: format!("sqlite://{}", dir.join("chat.db").display()),
+        database_url: data.database_url(),
+        // Generated on first start, beside the SQLite file or in the PostgreSQL database.
         jwt_secret: None,
         // Throttles are off unless a test turns them on: many tests send faster than a person.
         message_rate: 0,
@@ -73,8 +122,7 @@ pub async fn spawn_in(dir: PathBuf, adjust: impl FnOnce(&mut Config)) -> TestApp
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client"),
-        dir,
-        _tempdir: None,
+        data,
     }
 }
 

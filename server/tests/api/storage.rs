@@ -6,8 +6,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn the_database_is_created_migrated_and_in_wal_mode() {
-    let app = spawn_app().await;
-    let url = format!("sqlite://{}", app.dir.join("chat.db").display());
+    let Some(app) = spawn_app().await else { return };
+    let url = app.data.database_url();
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .connect(&url)
@@ -24,7 +24,10 @@ async fn the_database_is_created_migrated_and_in_wal_mode() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(applied, chat_server::store::SQLITE_MIGRATOR.iter().count() as i64);
+    assert_eq!(
+        applied,
+        chat_server::store::SQLITE_MIGRATOR.iter().count() as i64
+    );
 
     let indexes: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'",
@@ -46,12 +49,12 @@ async fn the_database_is_created_migrated_and_in_wal_mode() {
 
 #[tokio::test]
 async fn a_restart_keeps_every_user_room_and_message() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = app.room(&alice, "GROUP", &[]).await;
     let message = app.message(&alice, room, "kept").await;
 
-    let restarted = spawn_in(app.dir.clone(), |_| {}).await;
+    let restarted = spawn_in(app.data.clone(), |_| {}).await;
     let reply = restarted
         .get(
             &format!("/api/chat/rooms/{room}/messages/{message}/"),

