@@ -16,18 +16,39 @@ async fn schemathesis_finds_no_failures() {
     let Some(st) = schemathesis() else {
         return;
     };
+    fuzz(&st, "schemathesis", &[]).await;
+}
+
+/// The same on PostgreSQL, which refuses some input SQLite stores (NUL in text).
+#[tokio::test]
+async fn schemathesis_finds_no_failures_on_postgres() {
+    let Some(st) = schemathesis() else {
+        return;
+    };
+    let Some(db) = chat_test_support::postgres_db().await else {
+        return;
+    };
+    fuzz(&st, "schemathesis-postgres", &[("DATABASE_URL", &db.url)]).await;
+}
+
+/// Runs schemathesis against a fresh server with `env`; its report goes to `target/<report>`.
+async fn fuzz(st: &std::path::Path, report: &str, env: &[(&str, &str)]) {
     // Access tokens outlive the run: an expiry mid-run would read as a failure.
-    let server = Server::start_with(&[("JWT_ACCESS_TTL_SECS", "3600")]);
+    let env: Vec<(&str, &str)> = [("JWT_ACCESS_TTL_SECS", "3600")]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect();
+    let server = Server::start_with(&env);
     let token = token(&server).await;
 
     let output = Command::new(workspace_root().join("contract-tests/schemathesis/run.sh"))
         .env("BASE_URL", &server.base)
         .env("TOKEN", token)
-        .env("ST", &st)
+        .env("ST", st)
         .env("ST_MAX_EXAMPLES", MAX_EXAMPLES)
         .env(
             "ST_REPORT_DIR",
-            workspace_root().join("target/schemathesis"),
+            workspace_root().join("target").join(report),
         )
         .output()
         .expect("run.sh runs");

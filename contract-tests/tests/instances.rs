@@ -1,0 +1,258 @@
+//! Two `chat-server` processes on one PostgreSQL database, as behind a load balancer: what one
+//! instance does, the other sees (data, events, tokens, cursors, throttles, idempotency).
+
+use std::time::Duration;
+
+use chat_test_support::{PostgresDb, postgres_db};
+use contract_tests::Server;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message as Frame;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Two instances on `db`, with extra environment for both.
+fn two_instances(db: &PostgresDb, env: &[(&str, &str)]) -> (Server, Server) {
+    let mut env: Vec<(&str, &str)> = env.to_vec();
+    env.push(("DATABASE_URL", &db.url));
+    (Server::start_with(&env), Server::start_with(&env))
+}
+
+async fn call(
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new().request(method, server.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let reply = request.send().await.expect("the request is answered");
+    let status = reply.status().as_u16();
+    let body = reply.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Registers `name` on `server` and returns (id, access token).
+async fn user(server: &Server, name: &str) -> (i64, String) {
+    let password = "a-long-enough-password-1";
+    let (status, body) = call(
+        server,
+        reqwest::Method::POST,
+        "/api/users/register/",
+        None,
+        Some(json!({"username": name, "password": password})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().expect("an id");
+    let (status, tokens) = call(
+        server,
+        reqwest::Method::POST,
+        "/api/token/",
+        None,
+        Some(json!({"username": name, "password": password})),
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    (id, tokens["access"].as_str().expect("access").to_owned())
+}
+
+async fn socket(server: &Server, room: i64, token: &str) -> Socket {
+    let url = format!(
+        "{}/ws/chat/rooms/{room}/?token={token}",
+        server.base.replacen("http", "ws", 1)
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the socket opens");
+    socket
+}
+
+/// The next JSON text frame, skipping pings.
+async fn next_event(socket: &mut Socket) -> Value {
+    let wait = async {
+        while let Some(frame) = socket.next().await {
+            if let Frame::Text(text) = frame.expect("a frame") {
+                return serde_json::from_str(&text).expect("JSON");
+            }
+        }
+        panic!("the socket closed")
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .expect("an event within 10 s")
+}
+
+async fn post(server: &Server, room: i64, token: &str, body: Value) -> (u16, Value) {
+    let path = format!("/api/chat/rooms/{room}/messages/");
+    call(
+        server,
+        reqwest::Method::POST,
+        &path,
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn what_one_instance_stores_and_announces_the_other_serves() {
+    let Some(db) = postgres_db().await else {
+        return;
+    };
+    let (a, b) = two_instances(&db, &[]);
+    // Registered and logged in on A; the tokens work on B (one secret, kept in the database).
+    let (alice, alice_token) = user(&a, "alice").await;
+    let (bob, bob_token) = user(&a, "bob").await;
+    let (status, room) = call(
+        &b,
+        reqwest::Method::POST,
+        "/api/chat/rooms/",
+        Some(&alice_token),
+        Some(json!({"name": "across", "room_type": "GROUP", "participants": [bob]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{room}");
+    let room = room["id"].as_i64().expect("room id");
+
+    let mut bob_on_b = socket(&b, room, &bob_token).await;
+    let mut alice_on_a = socket(&a, room, &alice_token).await;
+
+    // A client on A posts; a socket on B hears it.
+    let (status, sent) = post(&a, room, &alice_token, json!({"content": "from A"})).await;
+    assert_eq!(status, 201, "{sent}");
+    let heard = next_event(&mut bob_on_b).await;
+    assert_eq!(heard["type"], "message.created");
+    assert_eq!(heard["message"], sent);
+    assert_eq!(next_event(&mut alice_on_a).await["message"], sent);
+
+    // A message posted on B is listed on A.
+    let (status, from_b) = post(&b, room, &bob_token, json!({"content": "from B"})).await;
+    assert_eq!(status, 201, "{from_b}");
+    let path = format!("/api/chat/rooms/{room}/messages/");
+    let (status, page) = call(&a, reqwest::Method::GET, &path, Some(&alice_token), None).await;
+    assert_eq!(status, 200, "{page}");
+    let ids: Vec<i64> = page["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|m| m["id"].as_i64())
+        .collect();
+    assert_eq!(
+        ids,
+        [from_b["id"].as_i64(), sent["id"].as_i64()].map(Option::unwrap)
+    );
+    assert_eq!(next_event(&mut alice_on_a).await["message"], from_b);
+    assert_eq!(next_event(&mut bob_on_b).await["message"], from_b);
+
+    // An event over NOTIFY's 8,000 bytes arrives whole.
+    let long = "é".repeat(10_000);
+    let (status, big) = post(&a, room, &alice_token, json!({"content": long})).await;
+    assert_eq!(status, 201);
+    let heard = next_event(&mut bob_on_b).await;
+    assert_eq!(heard["message"], big);
+    assert_eq!(
+        heard["message"]["content"].as_str().map(str::len),
+        Some(20_000)
+    );
+
+    // A retry with the same client_id on the other instance gets the first message back.
+    let retry = json!({"content": "once", "client_id": "9b2c4a7e-0d5f-4e8a-9c1b-2f3e4d5a6b7c"});
+    let (status, first) = post(&a, room, &alice_token, retry.clone()).await;
+    assert_eq!(status, 201);
+    let (status, again) = post(&b, room, &alice_token, retry).await;
+    assert_eq!((status, &again), (200, &first));
+
+    // A cursor issued by one instance pages on the other.
+    let path = format!("/api/chat/rooms/{room}/messages/?page_size=1");
+    let (_, page) = call(&a, reqwest::Method::GET, &path, Some(&alice_token), None).await;
+    let next = page["next"].as_str().expect("a next page");
+    let next = next.replacen(&a.base, "", 1);
+    let (status, page) = call(&b, reqwest::Method::GET, &next, Some(&alice_token), None).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["results"][0]["id"], big["id"]);
+    let _ = alice;
+}
+
+#[tokio::test]
+async fn a_throttle_counts_requests_on_every_instance() {
+    let Some(db) = postgres_db().await else {
+        return;
+    };
+    // Two messages at once, then one a minute: instance B must know of A's.
+    let (a, b) = two_instances(
+        &db,
+        &[("CHAT_MESSAGE_RATE", "1"), ("CHAT_MESSAGE_BURST", "2")],
+    );
+    let (_, token) = user(&a, "carol").await;
+    let (status, room) = call(
+        &a,
+        reqwest::Method::POST,
+        "/api/chat/rooms/",
+        Some(&token),
+        Some(json!({"name": "solo", "room_type": "GROUP", "participants": []})),
+    )
+    .await;
+    assert_eq!(status, 201, "{room}");
+    let room = room["id"].as_i64().expect("room id");
+    let statuses = [
+        post(&a, room, &token, json!({"content": "1"})).await.0,
+        post(&b, room, &token, json!({"content": "2"})).await.0,
+        post(&a, room, &token, json!({"content": "3"})).await.0,
+        post(&b, room, &token, json!({"content": "4"})).await.0,
+    ];
+    assert_eq!(statuses, [201, 201, 429, 429]);
+}
+
+#[tokio::test]
+async fn sockets_are_told_to_resync_when_the_listener_connection_drops() {
+    let Some(db) = postgres_db().await else {
+        return;
+    };
+    let (a, b) = two_instances(&db, &[]);
+    let (_, token) = user(&a, "dave").await;
+    let (_, room) = call(
+        &a,
+        reqwest::Method::POST,
+        "/api/chat/rooms/",
+        Some(&token),
+        Some(json!({"name": "wire", "room_type": "GROUP", "participants": []})),
+    )
+    .await;
+    let room = room["id"].as_i64().expect("room id");
+    let mut on_b = socket(&b, room, &token).await;
+
+    // What a network blip or a database failover does to the listening connections.
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .expect("an admin connection");
+    let terminated: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name LIKE 'chat_realtime_listener%'",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .expect("the listeners are found");
+    assert_eq!(terminated, [true, true], "one listener per instance");
+
+    let told = next_event(&mut on_b).await;
+    assert_eq!(told["type"], "resync", "{told}");
+    assert!(
+        told["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("after="))
+    );
+
+    // Listening again: what is posted on A reaches B.
+    let (status, sent) = post(&a, room, &token, json!({"content": "after the blip"})).await;
+    assert_eq!(status, 201);
+    let heard = next_event(&mut on_b).await;
+    assert_eq!(heard["message"], sent);
+}
