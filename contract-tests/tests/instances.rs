@@ -256,3 +256,83 @@ async fn sockets_are_told_to_resync_when_the_listener_connection_drops() {
     let heard = next_event(&mut on_b).await;
     assert_eq!(heard["message"], sent);
 }
+
+#[tokio::test]
+async fn the_sdk_fetches_what_a_lost_listener_missed_and_says_so() {
+    use chat_sdk::realtime::Event as SdkEvent;
+    let Some(db) = postgres_db().await else {
+        return;
+    };
+    let (a, b) = two_instances(&db, &[]);
+    let (_, token) = user(&a, "erin").await;
+    let (_, room) = call(
+        &a,
+        reqwest::Method::POST,
+        "/api/chat/rooms/",
+        Some(&token),
+        Some(json!({"name": "gap", "room_type": "GROUP", "participants": []})),
+    )
+    .await;
+    let room = room["id"].as_i64().expect("room id");
+    let client = chat_sdk::Client::login(&b.base, "erin", "a-long-enough-password-1")
+        .await
+        .expect("login on B");
+    let mut subscription = client.realtime_room(room).await.expect("subscribed on B");
+
+    // The listeners drop and cannot come back yet (the servers keep the connections they
+    // hold), so what A stores meanwhile is announced to nobody.
+    let name = db
+        .url
+        .rsplit('/')
+        .next()
+        .expect("a database name")
+        .to_owned();
+    // From another database: nobody may refuse connections to the one they are in.
+    let server = std::env::var(chat_test_support::TEST_POSTGRES_URL).expect("its server");
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&server)
+        .await
+        .expect("an admin connection");
+    let allow = |yes: bool| format!(r#"ALTER DATABASE "{name}" ALLOW_CONNECTIONS {yes}"#);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(allow(false)))
+        .execute(&mut admin)
+        .await
+        .expect("connections refused");
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND application_name LIKE 'chat_realtime_listener%'",
+    )
+    .bind(&name)
+    .execute(&mut admin)
+    .await
+    .expect("the listeners are cut");
+    let (status, missed) = post(
+        &a,
+        room,
+        &token,
+        json!({"content": "while nobody listened"}),
+    )
+    .await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(allow(true)))
+        .execute(&mut admin)
+        .await
+        .expect("connections allowed again");
+    assert_eq!(status, 201, "{missed}");
+
+    // B listens again and says `resync`; the SDK fetches the message, then passes the news on.
+    match sdk_event(&mut subscription).await {
+        SdkEvent::MessageCreated(message) => assert_eq!(Some(message.id), missed["id"].as_i64()),
+        other => panic!("expected the missed message first, got {other:?}"),
+    }
+    let told = sdk_event(&mut subscription).await;
+    assert!(matches!(told, SdkEvent::Resync), "{told:?}");
+}
+
+async fn sdk_event(
+    subscription: &mut chat_sdk::realtime::Subscription,
+) -> chat_sdk::realtime::Event {
+    tokio::time::timeout(Duration::from_secs(15), subscription.next())
+        .await
+        .expect("an event within 15 s")
+        .expect("the subscription goes on")
+        .expect("an event, not an error")
+}

@@ -319,6 +319,13 @@ impl Driver {
                     }
                 }
             }
+            // Told that events may have been missed: fetch the messages before passing the
+            // news on (the ledger drops any that also arrive on the socket).
+            if matches!(pending, Some(Ok(Event::Resync)))
+                && let Err(stop) = self.catch_up().await
+            {
+                return stop;
+            }
         }
     }
 }

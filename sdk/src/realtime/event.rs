@@ -51,6 +51,12 @@ pub enum Event {
         /// `message` field).
         errors: Option<BTreeMap<String, Vec<String>>>,
     },
+    /// `resync`: the server may have missed events for this connection (on PostgreSQL, its
+    /// link to the other instances was interrupted). Before yielding this, the subscription
+    /// has already fetched the messages created meanwhile (yielded as
+    /// [`MessageCreated`](Event::MessageCreated), each once); edits and deletions in between
+    /// are not replayed, so refresh anything shown that they could have changed.
+    Resync,
     /// A frame of a `type` this SDK does not know (a newer server), as the server sent it.
     Other(Value),
 }
@@ -63,7 +69,7 @@ impl Event {
             Event::MessageDeleted { chat_room, .. } | Event::Typing { chat_room, .. } => {
                 Some(*chat_room)
             }
-            Event::Error { .. } => None,
+            Event::Error { .. } | Event::Resync => None,
             Event::Other(value) => value.get("chat_room").and_then(Value::as_i64),
         }
     }
@@ -92,14 +98,17 @@ enum Known {
         #[serde(default)]
         errors: Option<BTreeMap<String, Vec<String>>>,
     },
+    #[serde(rename = "resync")]
+    Resync {},
 }
 
-const KNOWN_TYPES: [&str; 5] = [
+const KNOWN_TYPES: [&str; 6] = [
     "message.created",
     "message.updated",
     "message.deleted",
     "typing",
     "error",
+    "resync",
 ];
 
 impl<'de> Deserialize<'de> for Event {
@@ -143,6 +152,7 @@ impl<'de> Deserialize<'de> for Event {
                     code,
                     errors,
                 },
+                Known::Resync {} => Event::Resync,
             },
         )
     }
