@@ -7,6 +7,7 @@ use anyhow::{Context, ensure};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
+use crate::database::DatabaseKind;
 use crate::fanout::{self, Mode};
 use crate::server;
 
@@ -60,14 +61,30 @@ pub struct Options {
     /// scenario): proves every scenario works, measures nothing worth keeping.
     #[arg(long, global = true)]
     pub smoke: bool,
+    /// The server's database: a SQLite file in a temporary directory, or a PostgreSQL
+    /// database created for the run (`chat_bench_<random>`, through --postgres-url) and
+    /// dropped after it.
+    #[arg(long, global = true, value_enum, default_value_t = DatabaseKind::Sqlite)]
+    pub database: DatabaseKind,
+    /// With `--database postgres`: a PostgreSQL URL whose role may create databases, e.g.
+    /// postgres://chat:chat@127.0.0.1:5432/chat. The run's database is created beside the
+    /// one it names.
+    #[arg(
+        long,
+        global = true,
+        env = "BENCH_POSTGRES_URL",
+        hide_env_values = true
+    )]
+    pub postgres_url: Option<String>,
     /// The server binary [default: <workspace>/target/release/chat-server].
     #[arg(long, global = true)]
     pub server_bin: Option<PathBuf>,
     /// Extra server environment, KEY=VALUE (repeatable), e.g. a throttle setting.
     #[arg(long = "server-env", global = true, value_parser = parse_env)]
     pub server_env: Vec<(String, String)>,
-    /// Where to write the JSON results [default: bench/results/latest.json for a full `all`;
-    /// nothing for smoke or single-scenario runs, so they never overwrite the checked-in file].
+    /// Where to write the JSON results [default: bench/results/latest.json for a full `all`,
+    /// latest-postgres.json with `--database postgres`; nothing for smoke or single-scenario
+    /// runs, so they never overwrite the checked-in files].
     #[arg(long, global = true)]
     pub out: Option<PathBuf>,
     /// Requests in flight at once in the REST scenarios [64; smoke 16].
@@ -150,6 +167,10 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
     pub smoke: bool,
+    pub database: DatabaseKind,
+    /// Never written out: it may hold a password.
+    #[serde(skip)]
+    pub postgres_url: Option<String>,
     #[serde(skip)]
     pub server_bin: PathBuf,
     #[serde(skip)]
@@ -189,11 +210,18 @@ impl Options {
         );
         let out = match (&self.out, which, smoke) {
             (Some(out), _, _) => Some(out.clone()),
-            (None, Which::All, false) => Some(default_out()),
+            (None, Which::All, false) => Some(default_out(self.database)),
             _ => None,
         };
+        ensure!(
+            self.database != DatabaseKind::Postgres || self.postgres_url.is_some(),
+            "--database postgres needs --postgres-url or BENCH_POSTGRES_URL: a PostgreSQL URL \
+             whose role may create databases"
+        );
         let settings = Settings {
             smoke,
+            database: self.database,
+            postgres_url: self.postgres_url.clone(),
             server_bin: self
                 .server_bin
                 .clone()
@@ -302,11 +330,15 @@ impl Settings {
     }
 }
 
-/// `bench/results/latest.json`.
-pub fn default_out() -> PathBuf {
+/// `bench/results/latest.json`, or `latest-postgres.json`.
+pub fn default_out(database: DatabaseKind) -> PathBuf {
+    let file = match database {
+        DatabaseKind::Sqlite => "latest.json",
+        DatabaseKind::Postgres => "latest-postgres.json",
+    };
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("results")
-        .join("latest.json")
+        .join(file)
 }
 
 /// The directory `out` goes in, created if missing.

@@ -6,12 +6,16 @@
 //! target/release/chat-bench rooms --concurrency 32 --duration-secs 5
 //! target/release/chat-bench fanout --subscribers 10,100,1000 --modes paced,burst
 //! target/release/chat-bench --smoke all    # seconds, tiny data: does every scenario work?
+//! BENCH_POSTGRES_URL=postgres://chat:chat@127.0.0.1:5432/chat \
+//!     target/release/chat-bench --database postgres all
 //! ```
 //!
 //! Every run starts the server binary (`--server-bin`, default
-//! `<workspace>/target/release/chat-server`) on `127.0.0.1:0` with a fresh SQLite database in
-//! a temporary directory, builds the data the selected scenarios need (`setup.rs`: users and
-//! rooms through the API, bulk messages straight into SQLite while the server is stopped),
+//! `<workspace>/target/release/chat-server`) on `127.0.0.1:0` with a fresh database
+//! (`database.rs`: SQLite in a temporary directory, or with `--database postgres` a PostgreSQL
+//! database created for the run and dropped after it), builds the data the selected scenarios
+//! need (`setup.rs`: users and rooms through the API, bulk messages straight into the database
+//! while the server is stopped),
 //! drives the load over loopback with its own client (`load.rs`, `fanout/`, `idle.rs`), prints
 //! a table with ratios and targets and, for a full `all`, writes `bench/results/latest.json`.
 //! `bench/README.md` explains each scenario and holds the latest table.
@@ -20,6 +24,7 @@
 //! sockets the server closed); a missed performance target is reported, not an error.
 
 mod cli;
+mod database;
 mod fanout;
 mod harness;
 mod http;

@@ -1,7 +1,9 @@
 //! The human-readable report on stdout (the README's table is pasted from it).
 
+use crate::database::DatabaseKind;
 use crate::fanout;
 use crate::report::Results;
+use crate::system::cpu_label;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -37,8 +39,9 @@ pub fn print(r: &Results) {
         r.load_average_end.as_deref().unwrap_or("?"),
     );
     println!(
-        "server:   {} on 127.0.0.1, fresh SQLite database in a temporary directory; {}",
+        "server:   {} on 127.0.0.1, {}; {}",
         r.server_binary,
+        r.setup.database.description,
         r.setup.server_env.join(" ")
     );
     let u = &r.setup;
@@ -61,15 +64,25 @@ pub fn print(r: &Results) {
     );
     println!(
         "CPU:      server/bench = CPU time of the server and of this bench during the measured \
-         run, % of one core ({} cores = {}%); other = every other process (builds, tests)",
+         run, % of one core ({} cores = {}%); {}other = every other process (builds, tests{})",
         m.cores,
-        m.cores * 100
+        m.cores * 100,
+        match s.database {
+            DatabaseKind::Sqlite => "",
+            DatabaseKind::Postgres => "db = the PostgreSQL backends serving the run's database; ",
+        },
+        match s.database {
+            DatabaseKind::Sqlite => "",
+            DatabaseKind::Postgres => ", PostgreSQL's shared processes such as the WAL writer",
+        }
     );
 
     if !r.scenarios.is_empty() {
+        let cpu_label = cpu_label(r.scenarios.iter().map(|sc| &sc.load.cpu));
+        let w = cpu_label.len();
         println!();
         println!(
-            "{:<3} {:<48} {:>9} {:>7} {:>7} {:>7} {:>7} {:>8} {:>5} {:>5} {:>8} {:>5}",
+            "{:<3} {:<48} {:>9} {:>7} {:>7} {:>7} {:>7} {:>8} {:>5} {:>5} {:>w$} {:>5}",
             "#",
             "scenario",
             "req/s",
@@ -80,14 +93,14 @@ pub fn print(r: &Results) {
             "ok",
             "429",
             "err",
-            "CPU% s/b",
+            cpu_label,
             "other"
         );
         for sc in &r.scenarios {
             let l = &sc.load;
             let (cpu, other) = l.cpu.columns();
             println!(
-                "{:<3} {:<48} {:>9.0} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8} {:>5} {:>5} {:>8} {:>5}",
+                "{:<3} {:<48} {:>9.0} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8} {:>5} {:>5} {:>w$} {:>5}",
                 sc.number,
                 sc.title,
                 l.throughput,

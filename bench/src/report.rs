@@ -230,6 +230,7 @@ fn workspace_relative(path: &Path) -> String {
 /// The command line as typed, quoted where a shell would need it.
 fn command_line() -> String {
     std::env::args()
+        .map(redact_password)
         .map(|arg| {
             if !arg.is_empty()
                 && arg
@@ -243,4 +244,44 @@ fn command_line() -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `arg` with the password of a URL in it (`--postgres-url`) masked: the command is printed
+/// and written to the results.
+fn redact_password(arg: String) -> String {
+    let (flag, value) = match arg.split_once('=') {
+        Some((flag, value)) if flag.starts_with("--") => (&arg[..=flag.len()], value),
+        _ => ("", arg.as_str()),
+    };
+    match reqwest::Url::parse(value) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("redacted"));
+            format!("{flag}{url}")
+        }
+        _ => arg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn passwords_in_arguments_are_masked() {
+        for (arg, expected) in [
+            ("all", "all"),
+            (
+                "postgres://chat:secret@127.0.0.1:5432/chat",
+                "postgres://chat:redacted@127.0.0.1:5432/chat",
+            ),
+            (
+                "--postgres-url=postgres://chat:secret@h/chat",
+                "--postgres-url=postgres://chat:redacted@h/chat",
+            ),
+            ("postgres://chat@h/chat", "postgres://chat@h/chat"),
+            ("--server-env=A=B", "--server-env=A=B"),
+        ] {
+            assert_eq!(redact_password(arg.to_owned()), expected);
+        }
+    }
 }

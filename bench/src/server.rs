@@ -1,5 +1,6 @@
-//! The `chat-server` binary on a random port, with its database in a directory the harness
-//! owns, so it can be stopped (for direct seeding) and started again on the same data.
+//! The `chat-server` binary on a random port, with its log in a directory the harness owns and
+//! its database wherever `DATABASE_URL` says, so it can be stopped (for direct seeding) and
+//! started again on the same data.
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader};
@@ -17,6 +18,7 @@ pub struct Server {
     child: Child,
     binary: PathBuf,
     dir: PathBuf,
+    database_url: String,
     env: Vec<(String, String)>,
 }
 
@@ -31,9 +33,15 @@ pub fn default_binary() -> PathBuf {
 }
 
 impl Server {
-    /// Starts `binary serve` on `127.0.0.1:0` with `<dir>/chat.db` (created and migrated by the
-    /// server itself) and `env` on top of a clean environment for the settings that matter.
-    pub fn start(binary: &Path, dir: &Path, env: &[(String, String)]) -> anyhow::Result<Server> {
+    /// Starts `binary serve` on `127.0.0.1:0` with `database_url` (created or migrated by the
+    /// server itself), its log in `dir`, and `env` on top of a clean environment for the
+    /// settings that matter.
+    pub fn start(
+        binary: &Path,
+        dir: &Path,
+        database_url: &str,
+        env: &[(String, String)],
+    ) -> anyhow::Result<Server> {
         if !binary.is_file() {
             bail!(
                 "no server binary at {} (build it with `cargo build --release -p chat-server`, \
@@ -41,19 +49,15 @@ impl Server {
                 binary.display()
             );
         }
-        let (child, base) = spawn(binary, dir, env)?;
+        let (child, base) = spawn(binary, dir, database_url, env)?;
         Ok(Server {
             base,
             child,
             binary: binary.to_owned(),
             dir: dir.to_owned(),
+            database_url: database_url.to_owned(),
             env: env.to_vec(),
         })
-    }
-
-    /// The SQLite file the server uses.
-    pub fn database(&self) -> PathBuf {
-        self.dir.join("chat.db")
     }
 
     /// The server's process id.
@@ -84,11 +88,12 @@ impl Server {
         Ok(())
     }
 
-    /// Stops the server and starts it again on the same directory (same database, same
-    /// generated signing secret, so tokens stay valid); `base` changes.
+    /// Stops the server and starts it again on the same database (and the same generated
+    /// signing secret, kept beside the SQLite file or in the PostgreSQL database, so tokens
+    /// stay valid); `base` changes.
     pub fn restart(&mut self) -> anyhow::Result<()> {
         self.stop()?;
-        let (child, base) = spawn(&self.binary, &self.dir, &self.env)?;
+        let (child, base) = spawn(&self.binary, &self.dir, &self.database_url, &self.env)?;
         self.child = child;
         self.base = base;
         Ok(())
@@ -100,7 +105,12 @@ impl Server {
     }
 }
 
-fn spawn(binary: &Path, dir: &Path, env: &[(String, String)]) -> anyhow::Result<(Child, String)> {
+fn spawn(
+    binary: &Path,
+    dir: &Path,
+    database_url: &str,
+    env: &[(String, String)],
+) -> anyhow::Result<(Child, String)> {
     let log_path = dir.join("server.log");
     let log = OpenOptions::new()
         .create(true)
@@ -112,10 +122,7 @@ fn spawn(binary: &Path, dir: &Path, env: &[(String, String)]) -> anyhow::Result<
         .env_remove("JWT_SECRET")
         .env_remove("CHAT_CORS_ORIGINS")
         .env("CHAT_BIND", "127.0.0.1:0")
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.join("chat.db").display()),
-        )
+        .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())

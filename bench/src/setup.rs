@@ -1,5 +1,5 @@
-//! Everything before the first measurement: the server on a fresh database, users, rooms, the
-//! bulk-seeded messages and the deep cursor.
+//! Everything before the first measurement: the server on a fresh database (SQLite or
+//! PostgreSQL: `database.rs`), users, rooms, the bulk-seeded messages and the deep cursor.
 
 use std::time::Instant;
 
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use tempfile::TempDir;
 
 use crate::cli::{Settings, Which};
+use crate::database::{Database, DatabaseInfo};
 use crate::http::{Http, User, create_room, register_users};
 use crate::seed::{self, Batch};
 use crate::server::Server;
@@ -33,12 +34,15 @@ pub struct World {
     /// The cursor after the walk's first page: the control for the deep page.
     pub shallow_cursor: Option<String>,
     pub info: SetupInfo,
+    /// Dropped after `server`, which is killed before its database goes.
+    _database: Database,
     /// Declared last: dropped after `server`, which is killed before its files go.
     _dir: TempDir,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SetupInfo {
+    pub database: DatabaseInfo,
     pub server_env: Vec<String>,
     pub users: usize,
     pub register_secs: f64,
@@ -110,8 +114,20 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
     };
 
     let dir = tempfile::tempdir().context("a temporary directory")?;
-    eprintln!("starting {} ...", settings.server_bin.display());
-    let mut server = Server::start(&settings.server_bin, dir.path(), &env)?;
+    // Declared before `server`, so an early return kills the server before dropping this.
+    let (database, database_info) = Database::create(
+        settings.database,
+        dir.path(),
+        settings.postgres_url.as_deref(),
+    )
+    .await?;
+    info.database = database_info;
+    eprintln!(
+        "starting {} on a {} ...",
+        settings.server_bin.display(),
+        info.database.description
+    );
+    let mut server = Server::start(&settings.server_bin, dir.path(), &database.url(), &env)?;
     let mut http = Http::new(&server.base, settings.concurrency)?;
     let nonce = format!("b{}", crate::unix_millis());
 
@@ -181,7 +197,7 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
         let total: u64 = batches.iter().map(|b| b.count).sum();
         eprintln!("stopping the server to insert {total} messages directly ...");
         server.stop()?;
-        let (rows, elapsed) = seed::seed(&server.database(), &batches).await?;
+        let (rows, elapsed) = seed::seed(&database, &batches).await?;
         info.seeded_messages = rows;
         info.seed_secs = elapsed.as_secs_f64();
         eprintln!("  {rows} messages in {:.1} s; restarting", info.seed_secs);
@@ -202,6 +218,7 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
         deep_cursor: None,
         shallow_cursor: None,
         info,
+        _database: database,
         _dir: dir,
     };
     world.check_rooms(settings, which).await?;

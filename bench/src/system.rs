@@ -2,6 +2,7 @@
 //! elsewhere), and the git commit the figures belong to.
 
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -24,6 +25,43 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// The run's PostgreSQL database, once there is one: the CPU time of the backends serving it
+/// is measured apart. On SQLite the database works inside the server process.
+static DATABASE_NAME: OnceLock<String> = OnceLock::new();
+
+/// From now on, every measurement also takes the CPU time of the PostgreSQL backends that
+/// serve the database `name`.
+pub fn measure_database_backends(name: &str) {
+    let _ = DATABASE_NAME.set(name.to_owned());
+}
+
+/// CPU time so far of the PostgreSQL backends serving the run's database: the processes whose
+/// title (`postgres: 15/main: <role> <database> <client> <state>`) names it. PostgreSQL's
+/// shared processes (WAL writer, checkpointer, autovacuum) stay in `other`. A backend that
+/// exits during a measurement would take its time with it; the server's pool keeps its
+/// connections far longer than a run.
+fn database_cpu_time() -> Option<Duration> {
+    let name = DATABASE_NAME.get()?;
+    let mut total = Duration::ZERO;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        let Ok(title) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let title = String::from_utf8_lossy(&title);
+        let serves_it = title.starts_with("postgres: ")
+            && title
+                .split(|c: char| c.is_whitespace() || c == '\0')
+                .any(|word| word == name);
+        if serves_it {
+            total += cpu_time(pid).unwrap_or_default();
+        }
+    }
+    Some(total)
 }
 
 /// Busy CPU time of the whole machine so far (every CPU; not idle, not waiting for I/O),
@@ -145,19 +183,33 @@ pub fn git() -> Option<Git> {
 pub struct CpuUse {
     pub server_pct: Option<f64>,
     pub bench_pct: Option<f64>,
+    /// The PostgreSQL backends serving the run's database (absent on SQLite).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_pct: Option<f64>,
     /// Every other process on the machine: builds and tests running beside the bench.
     pub other_pct: Option<f64>,
 }
 
 impl CpuUse {
-    /// `server/bench` and `other` columns of the tables.
+    /// `server/bench` (`server/bench/db` on PostgreSQL) and `other` columns of the tables.
     pub fn columns(&self) -> (String, String) {
-        let pair = match (self.server_pct, self.bench_pct) {
-            (Some(s), Some(b)) => format!("{s:.0}/{b:.0}"),
+        let pair = match (self.server_pct, self.bench_pct, self.database_pct) {
+            (Some(s), Some(b), None) => format!("{s:.0}/{b:.0}"),
+            (Some(s), Some(b), Some(d)) => format!("{s:.0}/{b:.0}/{d:.0}"),
             _ => "-".to_owned(),
         };
         let other = self.other_pct.map_or("-".to_owned(), |o| format!("{o:.0}"));
         (pair, other)
+    }
+}
+
+/// The header of the CPU column: `CPU% s/b`, or `CPU% s/b/db` when the database's own
+/// processes were measured.
+pub fn cpu_label<'a>(mut uses: impl Iterator<Item = &'a CpuUse>) -> &'static str {
+    if uses.any(|cpu| cpu.database_pct.is_some()) {
+        "CPU% s/b/db"
+    } else {
+        "CPU% s/b"
     }
 }
 
@@ -167,6 +219,7 @@ pub struct CpuMeter {
     wall: Instant,
     server: Option<Duration>,
     bench: Option<Duration>,
+    database: Option<Duration>,
     machine: Option<Duration>,
 }
 
@@ -177,6 +230,7 @@ impl CpuMeter {
             wall: Instant::now(),
             server: cpu_time(server_pid),
             bench: cpu_time(std::process::id()),
+            database: database_cpu_time(),
             machine: machine_busy(),
         }
     }
@@ -189,6 +243,7 @@ impl CpuMeter {
             wall: self.wall.elapsed(),
             server: delta(self.server, cpu_time(self.server_pid)),
             bench: delta(self.bench, cpu_time(std::process::id())),
+            database: delta(self.database, database_cpu_time()),
             machine: delta(self.machine, machine_busy()),
         }
     }
@@ -200,6 +255,7 @@ pub struct CpuSample {
     wall: Duration,
     server: Option<Duration>,
     bench: Option<Duration>,
+    database: Option<Duration>,
     machine: Option<Duration>,
 }
 
@@ -211,6 +267,7 @@ impl CpuSample {
             wall: self.wall + other.wall,
             server: sum(self.server, other.server),
             bench: sum(self.bench, other.bench),
+            database: sum(self.database, other.database),
             machine: sum(self.machine, other.machine),
         }
     }
@@ -222,11 +279,13 @@ impl CpuSample {
                 .map(|d| d.as_secs_f64() / wall * 100.0)
         };
         let (server, bench, machine) = (pct(self.server), pct(self.bench), pct(self.machine));
+        let database = pct(self.database);
         CpuUse {
             server_pct: server,
             bench_pct: bench,
+            database_pct: database,
             other_pct: match (machine, server, bench) {
-                (Some(m), Some(s), Some(b)) => Some((m - s - b).max(0.0)),
+                (Some(m), Some(s), Some(b)) => Some((m - s - b - database.unwrap_or(0.0)).max(0.0)),
                 _ => None,
             },
         }

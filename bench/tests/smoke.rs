@@ -2,14 +2,58 @@
 //! end to end, so `cargo test --workspace` keeps the harness from rotting. Speed is not
 //! checked (a debug server on a busy CI machine says nothing about performance): only that
 //! each scenario measured something, without errors, and that the JSON has every part.
+//!
+//! On SQLite always; on PostgreSQL when `BENCH_POSTGRES_URL` or `TEST_POSTGRES_URL` names a
+//! server whose role may create databases (skipped otherwise, failed under `CI=true`).
 
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// One smoke run at a time: two at once would share the cores and crowd the time bound.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 #[test]
 fn smoke_run_exercises_every_scenario() {
+    let results = smoke(&[]);
+    assert_eq!(results["settings"]["database"], "sqlite");
+    assert_eq!(results["setup"]["database"]["kind"], "sqlite");
+}
+
+#[test]
+fn smoke_run_on_postgres_exercises_every_scenario() {
+    let url = ["BENCH_POSTGRES_URL", "TEST_POSTGRES_URL"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|url| !url.is_empty()));
+    let Some(url) = url else {
+        let why = "neither BENCH_POSTGRES_URL nor TEST_POSTGRES_URL is set";
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true and {why}"
+        );
+        eprintln!("skipping the PostgreSQL smoke run: {why}");
+        return;
+    };
+    let results = smoke(&["--database", "postgres", "--postgres-url", &url]);
+    assert_eq!(results["settings"]["database"], "postgres");
+    let database = &results["setup"]["database"];
+    assert_eq!(database["kind"], "postgres");
+    assert!(database["server_version"].is_string(), "{database}");
+    // The URL may hold a password: it is never written out.
+    assert!(
+        !results.to_string().contains(&url),
+        "the results hold the PostgreSQL URL"
+    );
+}
+
+/// Runs `chat-bench --smoke <extra> all`, checks what every smoke run must show, and returns
+/// the JSON results.
+fn smoke(extra: &[&str]) -> Value {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // Built once with the cargo that runs the tests (or CHAT_SERVER_BIN), as the contract
     // tests find it.
     let server = contract_tests::server::binary();
@@ -22,6 +66,7 @@ fn smoke_run_exercises_every_scenario() {
         .arg(server)
         .arg("--out")
         .arg(&out)
+        .args(extra)
         .arg("all")
         .output()
         .expect("chat-bench runs");
@@ -30,7 +75,7 @@ fn smoke_run_exercises_every_scenario() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "chat-bench --smoke all failed ({}):\n{stdout}\n{stderr}",
+        "chat-bench --smoke {extra:?} all failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
     // Generous: seconds locally; the bound only catches a smoke mode that stopped being one.
@@ -94,4 +139,5 @@ fn smoke_run_exercises_every_scenario() {
         stdout.contains("targets"),
         "the table is printed:\n{stdout}"
     );
+    results
 }

@@ -1,10 +1,13 @@
 //! The fan-out section of the report: one row per (S, mode).
 
 use super::RunResult;
+use crate::system::cpu_label;
 
 pub fn print_table(results: &[RunResult]) {
+    let cpu_label = cpu_label(results.iter().map(|r| &r.cpu));
+    let w = cpu_label.len().max(9);
     println!(
-        "{:>5} {:>5} {:>5} {:>9} {:>4} | {:>7} {:>7} {:>7} {:>7} | {:>7} {:>7} {:>7} | {:>7} {:>7} | {:>9} {:>6} | {:>9} {:>5}",
+        "{:>5} {:>5} {:>5} {:>9} {:>4} | {:>7} {:>7} {:>7} {:>7} | {:>7} {:>7} {:>7} | {:>7} {:>7} | {:>9} {:>6} | {:>w$} {:>5}",
         "subs",
         "mode",
         "msgs",
@@ -21,14 +24,14 @@ pub fn print_table(results: &[RunResult]) {
         "POST99",
         "deliv/s",
         "msg/s",
-        "CPU% s/b",
+        cpu_label,
         "other"
     );
     for r in results {
         let (cpu, other) = r.cpu.columns();
         let (send, ack, rtt) = (&r.send_to_recv_ms, &r.created_to_recv_ms, &r.post_rtt_ms);
         println!(
-            "{:>5} {:>5} {:>5} {:>9} {:>4} | {:>7.2} {:>7.2} {:>7.2} {:>7.2} | {:>7.2} {:>7.2} {:>7.2} | {:>7.2} {:>7.2} | {:>9.0} {:>6.0} | {:>9} {:>5}",
+            "{:>5} {:>5} {:>5} {:>9} {:>4} | {:>7.2} {:>7.2} {:>7.2} {:>7.2} | {:>7.2} {:>7.2} {:>7.2} | {:>7.2} {:>7.2} | {:>9.0} {:>6.0} | {:>w$} {:>5}",
             r.subs,
             r.mode.name(),
             r.posted,
