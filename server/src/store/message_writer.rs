@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use tokio::sync::{mpsc, oneshot};
 
 use super::messages::{CreateOutcome, MessageRow, message_select};
-use super::{Db, Dialect, json_ids, on_writes};
+use super::{Db, Dialect, json_ids, on_db};
 use crate::domain::time::now_micros;
 
 /// The most messages one transaction takes: bounds how long the first of them waits.
@@ -118,8 +118,7 @@ macro_rules! lock_rooms {
 /// `client_id` or a deleted room (it inserts nothing instead), so one message cannot undo
 /// the others; the rooms' activity times are set once per room at the end.
 async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcome>, sqlx::Error> {
-    let store = Writing { db };
-    on_writes!(store, |pool, dialect| {
+    on_db!(db, write, |pool, dialect| {
         let mut tx = pool.begin().await?;
         if dialect == Dialect::Postgres {
             let rooms: std::collections::BTreeSet<i64> =
@@ -182,11 +181,6 @@ async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcom
         tx.commit().await?;
         Ok(outcomes)
     })
-}
-
-/// [`on_writes!`] reads `.db` of what it is given.
-struct Writing<'a> {
-    db: &'a Db,
 }
 
 fn created(message: &NewMessage, id: i64, is_read: bool, created_at: i64) -> MessageRow {

@@ -65,13 +65,14 @@ impl Dialect {
     }
 }
 
-/// `$body` once per database, with `$pool` the reading pool and `$dialect` the [`Dialect`]:
-/// one text, type-checked against each driver.
-macro_rules! on_reads {
-    ($store:expr, |$pool:ident, $dialect:ident| $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Sqlite { read, .. } => {
-                let $pool = read;
+/// `$body` once per database (`$db`, a `&Db`), with `$pool` the pool of `$side` (`read` or
+/// `write`; PostgreSQL has one pool for both) and `$dialect` the [`Dialect`]: one text,
+/// type-checked against each driver.
+macro_rules! on_db {
+    ($db:expr, $side:ident, |$pool:ident, $dialect:ident| $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite { $side, .. } => {
+                let $pool = $side;
                 let $dialect = $crate::store::Dialect::Sqlite;
                 let _ = $dialect;
                 $body
@@ -85,25 +86,20 @@ macro_rules! on_reads {
         }
     };
 }
+pub(crate) use on_db;
+
+/// [`on_db!`] on the store's reading pool.
+macro_rules! on_reads {
+    ($store:expr, |$pool:ident, $dialect:ident| $body:expr) => {
+        $crate::store::on_db!(&$store.db, read, |$pool, $dialect| $body)
+    };
+}
 pub(crate) use on_reads;
 
-/// [`on_reads!`] with the writing pool.
+/// [`on_db!`] on the store's writing pool.
 macro_rules! on_writes {
     ($store:expr, |$pool:ident, $dialect:ident| $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Sqlite { write, .. } => {
-                let $pool = write;
-                let $dialect = $crate::store::Dialect::Sqlite;
-                let _ = $dialect;
-                $body
-            }
-            $crate::store::Db::Postgres(pool) => {
-                let $pool = pool;
-                let $dialect = $crate::store::Dialect::Postgres;
-                let _ = $dialect;
-                $body
-            }
-        }
+        $crate::store::on_db!(&$store.db, write, |$pool, $dialect| $body)
     };
 }
 pub(crate) use on_writes;
