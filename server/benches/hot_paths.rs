@@ -57,6 +57,10 @@ fn page(c: &mut Criterion) {
             updated_at: None,
             is_read: false,
             client_id: None,
+            reply_to: None,
+            reply_preview: None,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
         })
         .collect();
     let page = MessagePage {

@@ -271,6 +271,14 @@ pub fn primary_key(value: &Value) -> Result<i64, String> {
     }
 }
 
+/// DRF `PrimaryKeyRelatedField(allow_null=True)`.
+pub fn nullable_primary_key(value: &Value) -> Result<Option<i64>, String> {
+    match value {
+        Value::Null => Ok(None),
+        other => primary_key(other).map(Some),
+    }
+}
+
 /// DRF `PrimaryKeyRelatedField(many=True)`.
 pub fn primary_keys(value: &Value) -> Result<Vec<i64>, String> {
     match value {

@@ -59,7 +59,9 @@ impl DirectMessagesApi {
             .store
             .messages_by_offset(auth.0.id, Some(chat_room_id.0), limit, offset)
             .await?;
-        Ok(Json(rows.into_iter().map(Message::from).collect()))
+        Ok(Json(
+            service::render(&state.store, Some(auth.0.id), rows).await?,
+        ))
     }
 
     /// Send a message (seed 002)

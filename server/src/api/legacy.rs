@@ -134,7 +134,7 @@ impl LegacyApi {
         let room_id = direct_room(&state, caller, other).await?;
         Ok(Json(LegacyRoomReply {
             message: "Chat room created successfully.".into(),
-            chat_room: load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT).await?,
+            chat_room: load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT, caller).await?,
         }))
     }
 
@@ -160,14 +160,11 @@ impl LegacyApi {
             .await?;
         let details = state
             .store
-            .room_details(&ids, DEFAULT_MESSAGES_LIMIT)
+            .room_details(&ids, DEFAULT_MESSAGES_LIMIT, auth.0.id)
             .await?;
         Ok(Json(LegacyRoomList {
             message: "Chat rooms retrieved successfully.".into(),
-            chat_rooms: details
-                .into_iter()
-                .map(Room::from_detail)
-                .collect::<Result<_, _>>()?,
+            chat_rooms: Room::build(&state.store, auth.0.id, details).await?,
         }))
     }
 
@@ -288,7 +285,7 @@ impl LegacyApi {
             .await?;
         Ok(Json(LegacyMessageList {
             detail: "Messages retrieved successfully.".into(),
-            messages: rows.into_iter().map(Message::from).collect(),
+            messages: service::render(&state.store, Some(auth.0.id), rows).await?,
         }))
     }
 

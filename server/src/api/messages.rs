@@ -22,9 +22,9 @@ use crate::auth::BearerAuth;
 use crate::domain::time::rfc3339;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
-use crate::store::MessageRow;
+use crate::store::{Extras, MessageRow, ParentPreview};
 
-#[derive(Object, Serialize)]
+#[derive(Object, Serialize, Debug, Clone)]
 #[oai(example)]
 pub struct Message {
     pub id: i64,
@@ -43,6 +43,49 @@ pub struct Message {
     /// The sender's idempotency key, if one was sent.
     #[oai(nullable)]
     pub client_id: Option<Uuid>,
+    /// The message of the same room this one answers; null if none, or once it is deleted.
+    #[oai(nullable)]
+    pub reply_to: Option<i64>,
+    /// The start of `reply_to`, to quote above this message; null when `reply_to` is.
+    #[oai(nullable)]
+    pub reply_preview: Option<ReplyPreview>,
+    /// Emoji reactions, each once with how many users chose it, first chosen first.
+    pub reactions: Vec<Reaction>,
+    /// Ids of the participants the content names as `@username`, ascending.
+    pub mentions: Vec<i64>,
+}
+
+/// One emoji on a message.
+#[derive(Object, Serialize, Debug, Clone)]
+pub struct Reaction {
+    pub emoji: String,
+    /// How many users reacted with it.
+    pub count: i64,
+    /// Whether the caller is one of them (always false in realtime events, which every
+    /// subscriber shares: follow `reaction.added`/`reaction.removed` instead).
+    pub me: bool,
+}
+
+/// A reply's quote of the message it answers.
+#[derive(Object, Serialize, Debug, Clone)]
+pub struct ReplyPreview {
+    pub id: i64,
+    /// The sender's username.
+    pub sender: String,
+    pub sender_id: i64,
+    /// The first 100 characters of its content, with `…` when there were more.
+    pub content: String,
+}
+
+impl From<ParentPreview> for ReplyPreview {
+    fn from(parent: ParentPreview) -> Self {
+        Self {
+            id: parent.id,
+            sender: parent.sender,
+            sender_id: parent.sender_id,
+            content: parent.content,
+        }
+    }
 }
 
 impl Example for Message {
@@ -58,10 +101,59 @@ impl Example for Message {
             updated_at: None,
             is_read: false,
             client_id: None,
+            reply_to: Some(14),
+            reply_preview: Some(ReplyPreview {
+                id: 14,
+                sender: "tutor".into(),
+                sender_id: 1,
+                content: "Good afternoon, @edulite!".into(),
+            }),
+            reactions: vec![Reaction {
+                emoji: "👍".into(),
+                count: 2,
+                me: true,
+            }],
+            mentions: vec![],
         }
     }
 }
 
+impl Message {
+    /// The row with what `extras` (fetched for a listing holding it) says of it.
+    pub fn decorated(row: MessageRow, extras: &Extras) -> Self {
+        let is_read = row.is_read || extras.read_by_others(&row);
+        let reactions = extras
+            .reactions
+            .get(&row.id)
+            .map(|counts| {
+                counts
+                    .iter()
+                    .map(|c| Reaction {
+                        emoji: c.emoji.clone(),
+                        count: c.count,
+                        me: c.me,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mentions = extras.mentions.get(&row.id).cloned().unwrap_or_default();
+        let reply_preview = row
+            .reply_to
+            .and_then(|parent| extras.parents.get(&parent))
+            .cloned()
+            .map(ReplyPreview::from);
+        Self {
+            is_read,
+            reactions,
+            mentions,
+            reply_preview,
+            ..Self::from(row)
+        }
+    }
+}
+
+/// The row alone: no reactions, mentions or quote (a message just stored has no reactions;
+/// its sender fills in the rest).
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
         Self {
@@ -74,6 +166,10 @@ impl From<MessageRow> for Message {
             updated_at: row.updated_at.map(rfc3339),
             is_read: row.is_read,
             client_id: row.client_id.and_then(|id| Uuid::parse_str(&id).ok()),
+            reply_to: row.reply_to,
+            reply_preview: None,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
         }
     }
 }
@@ -104,6 +200,9 @@ pub struct MessageCreate {
     /// `null` is the same as leaving it out.
     #[oai(nullable)]
     pub client_id: Option<Uuid>,
+    /// A message of the same room this one answers. `null` is the same as leaving it out.
+    #[oai(nullable)]
+    pub reply_to: Option<i64>,
 }
 
 impl Example for MessageCreate {
@@ -113,6 +212,7 @@ impl Example for MessageCreate {
             is_read: Some(false),
             sender_id: None,
             client_id: Some(Uuid::from_u128(0x6f1c_2b2e_8d7a_4c1e_9a55_0b4e_2d3f_a1c7)),
+            reply_to: None,
         }
     }
 }
@@ -179,7 +279,14 @@ impl MessagesApi {
     ) -> Result<SerdeJson<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
         // Membership is judged before the query parameters (an outsider's bad cursor is a
         // 403), but checked in the same statement as the page when they are valid.
-        let plan = match plan_page(&state, room_id.0, cursor.0.as_deref(), page_size.0, after.0) {
+        let plan = match plan_page(
+            &state,
+            room_id.0,
+            room_id.0,
+            cursor.0.as_deref(),
+            page_size.0,
+            after.0,
+        ) {
             Ok(plan) => plan,
             Err(err) => {
                 service::require_member(&state.store, room_id.0, auth.0.id).await?;
@@ -197,7 +304,7 @@ impl MessagesApi {
         Ok(SerdeJson(MessagePage {
             next: page.next.map(link),
             previous: page.previous.map(link),
-            results: page.messages.into_iter().map(Message::from).collect(),
+            results: service::render(&state.store, Some(auth.0.id), page.messages).await?,
         }))
     }
 
@@ -238,8 +345,9 @@ impl MessagesApi {
         id: Path<i64>,
     ) -> Result<SerdeJson<Message>, Errors<{ E401 | E403 | E404 }>> {
         service::require_member(&state.store, room_id.0, auth.0.id).await?;
+        let row = service::find(&state.store, room_id.0, id.0).await?;
         Ok(SerdeJson(
-            service::find(&state.store, room_id.0, id.0).await?.into(),
+            service::render_one(&state.store, Some(auth.0.id), row).await?,
         ))
     }
 
@@ -305,10 +413,12 @@ impl MessagesApi {
     }
 }
 
-/// The window of `messages_list` that the query parameters ask for.
-fn plan_page(
+/// The window of a room's messages that the query parameters ask for; `context` is what
+/// cursors are sealed to (a cursor of one listing is refused by every other).
+pub(super) fn plan_page(
     state: &AppState,
     room_id: i64,
+    context: i64,
     cursor: Option<&str>,
     page_size: Option<i64>,
     after: Option<i64>,
@@ -318,7 +428,7 @@ fn plan_page(
         Some(token) => Some(
             state
                 .cursors
-                .open(room_id, token)
+                .open(context, token)
                 .ok_or(ApiError::InvalidCursor)?,
         ),
     };

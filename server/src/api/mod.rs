@@ -13,6 +13,9 @@ pub mod pagination;
 mod params;
 mod payload;
 mod realtime;
+mod reactions;
+mod reads;
+mod replies;
 mod rooms;
 mod tokens;
 mod users;
@@ -53,6 +56,9 @@ type Apis = (
     users::UsersApi,
     rooms::RoomsApi,
     messages::MessagesApi,
+    reads::ReadsApi,
+    reactions::ReactionsApi,
+    replies::RepliesApi,
     realtime::RealtimeApi,
     legacy::LegacyApi,
     direct_messages::DirectMessagesApi,
@@ -66,6 +72,9 @@ fn service() -> OpenApiService<Apis, ()> {
             users::UsersApi,
             rooms::RoomsApi,
             messages::MessagesApi,
+            reads::ReadsApi,
+            reactions::ReactionsApi,
+            replies::RepliesApi,
             realtime::RealtimeApi,
             legacy::LegacyApi,
             direct_messages::DirectMessagesApi,

@@ -21,6 +21,7 @@ use crate::auth::BearerAuth;
 use crate::domain::rooms::{self, RoomChange, RoomFacts, RoomType, RuleError};
 use crate::domain::text::RoomName;
 use crate::domain::time::rfc3339;
+use crate::service::messages::render;
 use crate::service::rooms as room_events;
 use crate::startup::AppState;
 use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
@@ -36,6 +37,11 @@ pub struct Room {
     pub created_by: i64,
     /// The newest messages, newest first: at most `messages_limit` (a preview, not the history).
     pub messages: Vec<Message>,
+    /// The caller's messages to read: those after their read marker
+    /// (`POST /api/chat/rooms/{id}/read/`). Their own messages move it.
+    pub unread_count: i64,
+    /// Of those, the ones that mention the caller.
+    pub mention_count: i64,
     /// RFC 3339 UTC with microseconds.
     pub created_at: String,
     pub updated_at: String,
@@ -51,6 +57,8 @@ impl Example for Room {
             participants: vec![1, 2],
             created_by: 1,
             messages: vec![Message::example()],
+            unread_count: 3,
+            mention_count: 1,
             created_at: "2025-07-05T16:44:51.889737Z".into(),
             updated_at: "2025-07-05T16:44:51.889737Z".into(),
         }
@@ -58,14 +66,36 @@ impl Example for Room {
 }
 
 impl Room {
-    pub(super) fn from_detail(detail: RoomDetail) -> Result<Self, ApiError> {
+    /// Room objects of `details` as `viewer` sees them, the preview messages of all of them
+    /// rendered together.
+    pub(super) async fn build(
+        store: &Store,
+        viewer: i64,
+        mut details: Vec<RoomDetail>,
+    ) -> Result<Vec<Self>, ApiError> {
+        let lengths: Vec<usize> = details.iter().map(|d| d.messages.len()).collect();
+        let rows = details
+            .iter_mut()
+            .flat_map(|d| std::mem::take(&mut d.messages))
+            .collect();
+        let mut messages = render(store, Some(viewer), rows).await?.into_iter();
+        details
+            .into_iter()
+            .zip(lengths)
+            .map(|(detail, n)| Self::from_detail(detail, messages.by_ref().take(n).collect()))
+            .collect()
+    }
+
+    fn from_detail(detail: RoomDetail, messages: Vec<Message>) -> Result<Self, ApiError> {
         Ok(Self {
             id: detail.room.id,
             room_type: room_type_of(&detail.room)?,
             name: detail.room.name,
             participants: detail.participants,
             created_by: detail.room.created_by,
-            messages: detail.messages.into_iter().map(Message::from).collect(),
+            messages,
+            unread_count: detail.unread_count,
+            mention_count: detail.mention_count,
             created_at: rfc3339(detail.room.created_at),
             updated_at: rfc3339(detail.room.updated_at),
         })
@@ -169,17 +199,18 @@ async fn check_users_exist(
     Ok(())
 }
 
+/// The room object of `id` as `viewer` sees it.
 pub(super) async fn load_room(
     store: &Store,
     id: i64,
     messages_limit: i64,
+    viewer: i64,
 ) -> Result<Room, ApiError> {
-    let detail = store
-        .room_details(&[id], messages_limit)
+    let details = store.room_details(&[id], messages_limit, viewer).await?;
+    Room::build(store, viewer, details)
         .await?
         .pop()
-        .ok_or(ApiError::NotFound)?;
-    Room::from_detail(detail)
+        .ok_or(ApiError::NotFound)
 }
 
 /// The room if the caller is in it; 404 otherwise, as if it did not exist (seed 001).
@@ -232,10 +263,7 @@ impl RoomsApi {
             )
             .await?;
         pages.window(count)?;
-        let rooms = details
-            .into_iter()
-            .map(Room::from_detail)
-            .collect::<Result<_, _>>()?;
+        let rooms = Room::build(&state.store, auth.0.id, details).await?;
         Ok(SerdeJson(RoomPage::new(
             pages.links(count, &RequestUrl::of(req)),
             rooms,
@@ -281,7 +309,7 @@ impl RoomsApi {
         if !existed {
             room_events::created(&state, id, &members);
         }
-        let room = load_room(&state.store, id, DEFAULT_MESSAGES_LIMIT).await?;
+        let room = load_room(&state.store, id, DEFAULT_MESSAGES_LIMIT, auth.0.id).await?;
         Ok(if existed {
             RoomCreated::Existing(SerdeJson(room))
         } else {
@@ -303,7 +331,9 @@ impl RoomsApi {
     ) -> Result<SerdeJson<Room>, Errors<{ E400 | E401 | E404 }>> {
         member_room(&state.store, id.0, auth.0.id).await?;
         let limit = messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT);
-        Ok(SerdeJson(load_room(&state.store, id.0, limit).await?))
+        Ok(SerdeJson(
+            load_room(&state.store, id.0, limit, auth.0.id).await?,
+        ))
     }
 
     /// Replace a room
@@ -426,5 +456,5 @@ pub(super) async fn update(
     if change.participants.is_some() {
         room_events::members_changed(state, room_id, &current, &members);
     }
-    load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT).await
+    load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT, caller).await
 }

@@ -236,7 +236,11 @@ fn invalid(field: &str, message: &str) -> Event<'static> {
 /// The REST body a `new_message` action stands for.
 pub fn message_body(action: &Map<String, Value>) -> Fields {
     let mut body = Map::new();
-    for (from, to) in [("message", "content"), ("client_id", "client_id")] {
+    for (from, to) in [
+        ("message", "content"),
+        ("client_id", "client_id"),
+        ("reply_to", "reply_to"),
+    ] {
         if let Some(value) = action.get(from) {
             body.insert(to.to_owned(), value.clone());
         }

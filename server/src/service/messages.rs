@@ -4,14 +4,17 @@
 
 use std::sync::Arc;
 
-use crate::api::body::{Fields, boolean, nullable_uuid, primary_key, string};
+use crate::api::body::{
+    Fields, boolean, nullable_primary_key, nullable_uuid, primary_key, string,
+};
 use crate::api::error::ApiError;
-use crate::api::messages::Message;
+use crate::api::messages::{Message, ReplyPreview};
 use crate::auth::CurrentUser;
+use crate::domain::mentions;
 use crate::domain::text::Content;
 use crate::realtime::{Broadcast, Event};
 use crate::startup::AppState;
-use crate::store::{Announce, CreateOutcome, MessageRow, NewMessage, Store};
+use crate::store::{Announce, CreateOutcome, MessageRow, NewMessage, ParentPreview, Store};
 
 /// The outcome of a send.
 pub enum Sent {
@@ -25,11 +28,35 @@ pub enum Sent {
 /// Message objects of `rows` as `viewer` sees them (`reactions[].me`); `None` for events,
 /// which every subscriber shares. The one way rows become [`Message`]s.
 pub async fn render(
-    _store: &Store,
-    _viewer: Option<i64>,
+    store: &Store,
+    viewer: Option<i64>,
     rows: Vec<MessageRow>,
 ) -> Result<Vec<Message>, ApiError> {
-    Ok(rows.into_iter().map(Message::from).collect())
+    let extras = store.message_extras(viewer, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Message::decorated(row, &extras))
+        .collect())
+}
+
+/// [`render`] of one row.
+pub async fn render_one(
+    store: &Store,
+    viewer: Option<i64>,
+    row: MessageRow,
+) -> Result<Message, ApiError> {
+    render(store, viewer, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal("a rendered message went missing"))
+}
+
+/// The message as every subscriber may see it: nobody's own reactions marked.
+pub fn for_everyone(mut message: Message) -> Message {
+    for reaction in &mut message.reactions {
+        reaction.me = false;
+    }
+    message
 }
 
 /// 403 unless the room exists and the caller is in it (seed 004).
@@ -70,18 +97,37 @@ pub async fn send(
     let content = fields.required("content", content);
     let is_read = fields.optional("is_read", boolean).unwrap_or(false);
     let client_id = fields.optional("client_id", nullable_uuid).flatten();
+    let reply_to = fields
+        .optional("reply_to", nullable_primary_key)
+        .flatten();
     let impersonated = check_sender(&state.store, &mut fields, caller).await?;
+    let parent = match reply_to {
+        Some(parent) => {
+            let preview = state.store.parent_preview(room_id, parent).await?;
+            if preview.is_none() {
+                fields.error(
+                    "reply_to",
+                    format!("Invalid pk \"{parent}\" - object does not exist."),
+                );
+            }
+            preview
+        }
+        None => None,
+    };
     let content = fields.finish(content)?;
     if impersonated.is_some() {
         return Err(ApiError::Forbidden);
     }
+    let mentions = mentioned(&state.store, room_id, content.as_str()).await?;
     let bus = Arc::clone(&state.realtime.bus);
+    let (event_parent, event_mentions) = (parent.clone(), mentions.clone());
     // Runs in the writer, in commit order: events leave in the order messages were stored.
     let announce: Announce = Box::new(move |outcome| {
         if let CreateOutcome::Created(row) = outcome {
+            let message = just_stored(row.clone(), event_parent, event_mentions);
             bus.publish(Broadcast::Event {
                 room_id,
-                json: Event::created(&Message::from(row.clone())).to_text(),
+                json: Event::created(&message).to_text(),
                 except_user: None,
             });
         }
@@ -93,10 +139,14 @@ pub async fn send(
         content: content.as_str().to_owned(),
         is_read,
         client_id: client_id.map(|id| id.to_string()),
+        reply_to,
+        mentions: mentions.clone(),
     };
     match state.store.create_message(message, announce).await? {
-        CreateOutcome::Created(row) => Ok(Sent::Created(row.into())),
-        CreateOutcome::Replayed(row) => Ok(Sent::Replayed(row.into())),
+        CreateOutcome::Created(row) => Ok(Sent::Created(just_stored(row, parent, mentions))),
+        CreateOutcome::Replayed(row) => Ok(Sent::Replayed(
+            render_one(&state.store, Some(caller), row).await?,
+        )),
         CreateOutcome::ClientIdConflict => Err(ApiError::Conflict(
             "client_id was already used for a different message.",
         )),
@@ -131,13 +181,26 @@ pub async fn edit(
     if impersonated.is_some() {
         return Err(ApiError::Forbidden);
     }
+    let mentions = match &content {
+        Some(content) => Some(mentioned(&state.store, room_id, content.as_str()).await?),
+        None => None,
+    };
     let _in_order = state.realtime.write_order.lock().await;
     let row = state
         .store
-        .update_message(message.id, content.as_ref().map(Content::as_str), is_read)
+        .update_message(
+            message.id,
+            content.as_ref().map(Content::as_str),
+            is_read,
+            mentions.as_deref(),
+        )
         .await?;
-    let message = Message::from(row);
-    publish(state, room_id, &Event::updated(&message));
+    let message = render_one(&state.store, Some(caller), row).await?;
+    publish(
+        state,
+        room_id,
+        &Event::updated(&for_everyone(message.clone())),
+    );
     Ok(message)
 }
 
@@ -149,7 +212,7 @@ pub async fn delete(state: &AppState, caller: i64, room_id: i64, id: i64) -> Res
         return Err(ApiError::Forbidden);
     }
     let _in_order = state.realtime.write_order.lock().await;
-    state.store.delete_message(message.id).await?;
+    state.store.delete_message(room_id, message.id).await?;
     publish(
         state,
         room_id,
@@ -167,6 +230,21 @@ fn publish(state: &AppState, room_id: i64, event: &Event<'_>) {
         json: event.to_text(),
         except_user: None,
     });
+}
+
+/// A message just stored: nobody has reacted or read past it yet.
+fn just_stored(row: MessageRow, parent: Option<ParentPreview>, mentions: Vec<i64>) -> Message {
+    Message {
+        reply_preview: row.reply_to.and(parent).map(ReplyPreview::from),
+        mentions,
+        ..Message::from(row)
+    }
+}
+
+/// The participants of the room that `content` names.
+async fn mentioned(store: &Store, room_id: i64, content: &str) -> Result<Vec<i64>, ApiError> {
+    let names = mentions::mentioned_names(content);
+    Ok(store.participants_named(room_id, &names).await?)
 }
 
 fn content(value: &serde_json::Value) -> Result<Content, String> {

@@ -26,6 +26,11 @@ pub struct NewMessage {
     pub content: String,
     pub is_read: bool,
     pub client_id: Option<String>,
+    /// A message of the same room this one answers. Linked only if it still exists when
+    /// this one is stored.
+    pub reply_to: Option<i64>,
+    /// Participants named in the content (`@username`).
+    pub mentions: Vec<i64>,
 }
 
 /// Told of each committed outcome, in commit order, before its sender gets the answer: events
@@ -129,15 +134,19 @@ async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcom
                 .await?;
         }
         let mut outcomes = Vec::with_capacity(messages.len());
-        // room → the time of its newest message in this batch
-        let mut active_rooms = BTreeMap::new();
+        // room → the time of its newest message in this batch, and the ids stored in it
+        let mut active_rooms: BTreeMap<i64, (i64, Vec<i64>)> = BTreeMap::new();
+        // (room, sender) → the sender's newest message of the batch
+        let mut senders: BTreeMap<(i64, i64), i64> = BTreeMap::new();
         for message in messages {
             let now = now_micros();
-            let inserted: Option<(i64, bool, i64)> = sqlx::query_as(
-                "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at) \
-                 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM chat_rooms WHERE id = $1) \
+            let inserted: Option<(i64, bool, i64, Option<i64>)> = sqlx::query_as(
+                "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at, reply_to) \
+                 SELECT $1, $2, $3, $4, $5, $6, \
+                 (SELECT id FROM messages WHERE id = $7 AND room_id = $1) \
+                 WHERE EXISTS (SELECT 1 FROM chat_rooms WHERE id = $1) \
                  ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING \
-                 RETURNING id, is_read, created_at",
+                 RETURNING id, is_read, created_at, reply_to",
             )
             .bind(message.room_id)
             .bind(message.sender_id)
@@ -145,12 +154,30 @@ async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcom
             .bind(message.is_read)
             .bind(&message.client_id)
             .bind(now)
+            .bind(message.reply_to)
             .fetch_optional(&mut *tx)
             .await?;
             let outcome = match inserted {
-                Some((id, is_read, created_at)) => {
-                    active_rooms.insert(message.room_id, created_at);
-                    CreateOutcome::Created(created(message, id, is_read, created_at))
+                Some((id, is_read, created_at, reply_to)) => {
+                    let room = active_rooms.entry(message.room_id).or_default();
+                    room.0 = created_at;
+                    room.1.push(id);
+                    senders.insert((message.room_id, message.sender_id), id);
+                    if !message.mentions.is_empty() {
+                        sqlx::query(dialect.pick(
+                            "INSERT INTO message_mentions (message_id, user_id, room_id) \
+                             SELECT $1, value, $2 FROM json_each($3) WHERE true ON CONFLICT DO NOTHING",
+                            "INSERT INTO message_mentions (message_id, user_id, room_id) \
+                             SELECT $1, value::bigint, $2 FROM json_array_elements_text($3::json) \
+                             ON CONFLICT DO NOTHING",
+                        ))
+                        .bind(id)
+                        .bind(message.room_id)
+                        .bind(json_ids(&message.mentions))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    CreateOutcome::Created(created(message, id, is_read, created_at, reply_to))
                 }
                 None => {
                     let earlier: Option<MessageRow> = match &message.client_id {
@@ -171,19 +198,48 @@ async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcom
             };
             outcomes.push(outcome);
         }
-        for (room_id, now) in active_rooms {
-            sqlx::query("UPDATE chat_rooms SET last_activity_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(room_id)
-                .execute(&mut *tx)
-                .await?;
+        for (room_id, (now, ids)) in &active_rooms {
+            sqlx::query(
+                "UPDATE chat_rooms SET last_activity_at = $1, message_count = message_count + $2 \
+                 WHERE id = $3",
+            )
+            .bind(now)
+            .bind(i64::try_from(ids.len()).unwrap_or(i64::MAX))
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // A sender has read what they answer: their marker moves to their message. Ids of a
+        // room rise in commit order (the room is locked), so the messages at or below it are
+        // the room's count less those the batch stored after it.
+        for ((room_id, sender_id), id) in senders {
+            let later = active_rooms
+                .get(&room_id)
+                .map_or(0, |(_, ids)| ids.iter().filter(|other| **other > id).count());
+            sqlx::query(
+                "UPDATE room_participants SET last_read_id = $1, \
+                 read_count = (SELECT message_count FROM chat_rooms WHERE id = $2) - $3 \
+                 WHERE room_id = $2 AND user_id = $4 AND last_read_id < $1",
+            )
+            .bind(id)
+            .bind(room_id)
+            .bind(i64::try_from(later).unwrap_or(0))
+            .bind(sender_id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(outcomes)
     })
 }
 
-fn created(message: &NewMessage, id: i64, is_read: bool, created_at: i64) -> MessageRow {
+fn created(
+    message: &NewMessage,
+    id: i64,
+    is_read: bool,
+    created_at: i64,
+    reply_to: Option<i64>,
+) -> MessageRow {
     MessageRow {
         id,
         room_id: message.room_id,
@@ -194,6 +250,7 @@ fn created(message: &NewMessage, id: i64, is_read: bool, created_at: i64) -> Mes
         client_id: message.client_id.clone(),
         created_at,
         updated_at: None,
+        reply_to,
     }
 }
 

@@ -2,7 +2,7 @@ use serde::Deserialize;
 use sqlx::FromRow;
 
 use super::message_writer::{Announce, NewMessage};
-use super::{Store, from_json_array, on_reads, on_writes};
+use super::{Store, from_json_array, json_ids, on_reads, on_writes};
 use crate::domain::time::now_micros;
 
 #[derive(Debug, Clone, FromRow, Deserialize)]
@@ -18,13 +18,15 @@ pub struct MessageRow {
     pub client_id: Option<String>,
     pub created_at: i64,
     pub updated_at: Option<i64>,
+    /// The message this one answers, in the same room (null once that one is deleted).
+    pub reply_to: Option<i64>,
 }
 
 /// The columns of [`MessageRow`], as a literal for `concat!` (statements stay `&'static str`).
 macro_rules! message_select {
     () => {
         "SELECT m.id, m.room_id, m.sender_id, u.username AS sender, m.content, m.is_read, m.client_id, \
-         m.created_at, m.updated_at FROM messages m JOIN users u ON u.id = m.sender_id"
+         m.created_at, m.updated_at, m.reply_to FROM messages m JOIN users u ON u.id = m.sender_id"
     };
 }
 pub(crate) use message_select;
@@ -42,7 +44,7 @@ macro_rules! message_json {
     };
     (fields) => {
         "m.id, m.room_id, m.sender_id, u.username, m.content, m.is_read, m.client_id, \
-         m.created_at, m.updated_at"
+         m.created_at, m.updated_at, m.reply_to"
     };
 }
 pub(crate) use message_json;
@@ -96,6 +98,8 @@ pub enum CreateOutcome {
 #[derive(Debug, Clone)]
 pub struct MessageWindow {
     pub room_id: i64,
+    /// Only the replies to this message (a thread), instead of the whole room.
+    pub thread: Option<i64>,
     pub after: i64,
     pub before: i64,
     pub ascending: bool,
@@ -178,13 +182,15 @@ impl Store {
         Ok(rows)
     }
 
+    /// Edits a message; with new content, `mentions` replaces the users it names.
     pub async fn update_message(
         &self,
         id: i64,
         content: Option<&str>,
         is_read: Option<bool>,
+        mentions: Option<&[i64]>,
     ) -> Result<MessageRow, sqlx::Error> {
-        on_writes!(self, |pool, _dialect| {
+        on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "UPDATE messages SET content = COALESCE($1, content), \
@@ -196,6 +202,23 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            if let Some(mentions) = mentions {
+                sqlx::query("DELETE FROM message_mentions WHERE message_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(dialect.pick(
+                    "INSERT INTO message_mentions (message_id, user_id, room_id) \
+                     SELECT m.id, value, m.room_id FROM messages m, json_each($2) WHERE m.id = $1",
+                    "INSERT INTO message_mentions (message_id, user_id, room_id) \
+                     SELECT m.id, value::bigint, m.room_id FROM messages m, \
+                     json_array_elements_text($2::json) WHERE m.id = $1",
+                ))
+                .bind(id)
+                .bind(json_ids(mentions))
+                .execute(&mut *tx)
+                .await?;
+            }
             let row = sqlx::query_as(concat!(message_select!(), " WHERE m.id = $1"))
                 .bind(id)
                 .fetch_one(&mut *tx)
@@ -205,13 +228,38 @@ impl Store {
         })
     }
 
-    pub async fn delete_message(&self, id: i64) -> Result<(), sqlx::Error> {
+    /// Deletes a message of `room_id` with its reactions, mentions and history, and keeps
+    /// the room's counters in step: one message fewer, and one fewer read by everyone whose
+    /// marker is at or past it.
+    pub async fn delete_message(&self, room_id: i64, id: i64) -> Result<(), sqlx::Error> {
         on_writes!(self, |pool, _dialect| {
-            sqlx::query("DELETE FROM messages WHERE id = $1")
+            let mut tx = pool.begin().await?;
+            // First, so the room's row lock orders this against new messages and read
+            // markers on PostgreSQL (SQLite has one writer).
+            let deleted = sqlx::query(
+                "UPDATE chat_rooms SET message_count = message_count - 1 \
+                 WHERE id = $1 AND EXISTS (SELECT 1 FROM messages WHERE id = $2 AND room_id = $1)",
+            )
+            .bind(room_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if deleted > 0 {
+                sqlx::query(
+                    "UPDATE room_participants SET read_count = read_count - 1 \
+                     WHERE room_id = $1 AND last_read_id >= $2 AND read_count > 0",
+                )
+                .bind(room_id)
                 .bind(id)
-                .execute(pool)
-                .await
-                .map(drop)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM messages WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
         })
     }
 
@@ -238,37 +286,62 @@ impl Store {
         // until the newest ids belong to other rooms (a quiet room beside busy ones), then
         // one page read thousands of pages (bench: p99 482 ms). Comparing (room_id, id) as a
         // row binds the scan to messages_by_room, whatever the statistics say.
-        let sql = match (self.dialect(), window.ascending) {
-            (super::Dialect::Sqlite, true) => window!(
+        let sql = match (self.dialect(), window.ascending, window.thread.is_some()) {
+            (super::Dialect::Sqlite, true, false) => window!(
                 sqlite,
                 "(SELECT * FROM messages WHERE room_id = $1 AND id > $2 AND id < $3 \
                  ORDER BY id ASC LIMIT $4)"
             ),
-            (super::Dialect::Sqlite, false) => window!(
+            (super::Dialect::Sqlite, false, false) => window!(
                 sqlite,
                 "(SELECT * FROM messages WHERE room_id = $1 AND id > $2 AND id < $3 \
                  ORDER BY id DESC LIMIT $4)"
             ),
-            (super::Dialect::Postgres, true) => window!(
+            (super::Dialect::Postgres, true, false) => window!(
                 postgres,
                 "(SELECT * FROM messages WHERE (room_id, id) > ($1, $2) AND (room_id, id) < ($1, $3) \
                  ORDER BY room_id ASC, id ASC LIMIT $4)"
             ),
-            (super::Dialect::Postgres, false) => window!(
+            (super::Dialect::Postgres, false, false) => window!(
                 postgres,
                 "(SELECT * FROM messages WHERE (room_id, id) > ($1, $2) AND (room_id, id) < ($1, $3) \
                  ORDER BY room_id DESC, id DESC LIMIT $4)"
             ),
+            // A thread: a range of the replies index (replies share their parent's room).
+            (super::Dialect::Sqlite, true, true) => window!(
+                sqlite,
+                "(SELECT * FROM messages WHERE reply_to = $6 AND id > $2 AND id < $3 \
+                 ORDER BY id ASC LIMIT $4)"
+            ),
+            (super::Dialect::Sqlite, false, true) => window!(
+                sqlite,
+                "(SELECT * FROM messages WHERE reply_to = $6 AND id > $2 AND id < $3 \
+                 ORDER BY id DESC LIMIT $4)"
+            ),
+            (super::Dialect::Postgres, true, true) => window!(
+                postgres,
+                "(SELECT * FROM messages WHERE reply_to IS NOT NULL AND (reply_to, id) > ($6, $2) \
+                 AND (reply_to, id) < ($6, $3) ORDER BY reply_to ASC, id ASC LIMIT $4)"
+            ),
+            (super::Dialect::Postgres, false, true) => window!(
+                postgres,
+                "(SELECT * FROM messages WHERE reply_to IS NOT NULL AND (reply_to, id) > ($6, $2) \
+                 AND (reply_to, id) < ($6, $3) ORDER BY reply_to DESC, id DESC LIMIT $4)"
+            ),
         };
         let json: Option<String> = on_reads!(self, |pool, _dialect| {
-            sqlx::query_scalar(sql)
+            let query = sqlx::query_scalar(sql)
                 .bind(window.room_id)
                 .bind(window.after)
                 .bind(window.before)
                 .bind(window.limit)
-                .bind(user_id)
-                .fetch_one(pool)
-                .await?
+                .bind(user_id);
+            match window.thread {
+                Some(parent) => query.bind(parent),
+                None => query,
+            }
+            .fetch_one(pool)
+            .await?
         });
         let Some(json) = json else { return Ok(None) };
         let mut rows: Vec<MessageRow> = from_json_array(&json)?;

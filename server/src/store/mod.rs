@@ -6,8 +6,11 @@
 //! also reads positionally); where the SQL really differs, the two texts sit side by side and
 //! [`Dialect::pick`] chooses.
 
+mod message_extras;
 mod message_writer;
 mod messages;
+mod reactions;
+mod reads;
 mod rooms;
 pub mod shared;
 mod tokens;
@@ -24,7 +27,10 @@ use sqlx::sqlite::{
 };
 
 pub use message_writer::{Announce, NewMessage};
+pub use message_extras::{Extras, ParentPreview, ReactionCount};
 pub use messages::{CreateOutcome, MessageRow, MessageWindow};
+pub use reactions::Reacted;
+pub use reads::{MarkRead, ReadState};
 pub use rooms::{NewRoom, RoomDetail, RoomRow, RoomUpdate};
 pub use users::{UserRow, UsernameTaken};
 

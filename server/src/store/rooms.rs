@@ -24,6 +24,9 @@ pub struct RoomDetail {
     pub participants: Vec<i64>,
     /// Newest first.
     pub messages: Vec<MessageRow>,
+    /// The viewer's read state: messages after their marker, and those naming them.
+    pub unread_count: i64,
+    pub mention_count: i64,
 }
 
 /// [`RoomDetail`] as [`room_json`] spells it: a JSON array in field order.
@@ -38,6 +41,8 @@ struct RoomJson {
     last_activity_at: i64,
     participants: Vec<i64>,
     messages: Vec<MessageRow>,
+    unread_count: Option<i64>,
+    mention_count: Option<i64>,
 }
 
 impl From<RoomJson> for RoomDetail {
@@ -57,6 +62,8 @@ impl From<RoomJson> for RoomDetail {
             },
             participants,
             messages,
+            unread_count: json.unread_count.unwrap_or(0),
+            mention_count: json.mention_count.unwrap_or(0),
         }
     }
 }
@@ -65,21 +72,25 @@ impl From<RoomJson> for RoomDetail {
 /// the room's index each, never a window over its history; on SQLite the correlated subquery
 /// runs as a co-routine, with no temporary table).
 macro_rules! room_json {
-    (sqlite, $limit:literal) => {
+    (sqlite, $limit:literal, $viewer:literal) => {
         concat!(
             "json_array(",
             room_json!(columns),
             "(SELECT json_group_array(user_id) FROM room_participants WHERE room_id = r.id), ",
             room_json!(messages, sqlite, $limit),
+            ", ",
+            room_json!(read_state, $viewer),
             ")"
         )
     };
-    (postgres, $limit:literal) => {
+    (postgres, $limit:literal, $viewer:literal) => {
         concat!(
             "json_build_array(",
             room_json!(columns),
             "(SELECT COALESCE(json_agg(user_id), '[]') FROM room_participants WHERE room_id = r.id), ",
             room_json!(messages, postgres, $limit),
+            ", ",
+            room_json!(read_state, $viewer),
             ")"
         )
     };
@@ -96,23 +107,38 @@ macro_rules! room_json {
             )
         )
     };
+    // The viewer's unread count (two counters) and unread mentions (a range of their
+    // mentions index after the marker): no scan of the room's history.
+    (read_state, $viewer:literal) => {
+        concat!(
+            "(SELECT CASE WHEN r.message_count > p.read_count \
+             THEN r.message_count - p.read_count ELSE 0 END \
+             FROM room_participants p WHERE p.room_id = r.id AND p.user_id = ",
+            $viewer,
+            "), (SELECT COUNT(*) FROM message_mentions mm JOIN room_participants p \
+             ON p.room_id = mm.room_id AND p.user_id = mm.user_id \
+             WHERE mm.user_id = ",
+            $viewer,
+            " AND mm.room_id = r.id AND mm.message_id > p.last_read_id)"
+        )
+    };
 }
 
 /// Rooms `r` as one JSON array of [`room_json`]s.
 macro_rules! rooms_json {
-    (sqlite, $limit:literal, $rooms:literal) => {
+    (sqlite, $limit:literal, $viewer:literal, $rooms:literal) => {
         concat!(
             "(SELECT json_group_array(",
-            room_json!(sqlite, $limit),
+            room_json!(sqlite, $limit, $viewer),
             ") FROM ",
             $rooms,
             ")"
         )
     };
-    (postgres, $limit:literal, $rooms:literal) => {
+    (postgres, $limit:literal, $viewer:literal, $rooms:literal) => {
         concat!(
             "(SELECT COALESCE(json_agg(",
-            room_json!(postgres, $limit),
+            room_json!(postgres, $limit, $viewer),
             "), '[]')::text FROM ",
             $rooms,
             ")"
@@ -311,6 +337,7 @@ impl Store {
                     rooms_json!(
                         $dialect,
                         "$4",
+                        "$1",
                         "(SELECT r.* FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id \
                          WHERE p.user_id = $1 ORDER BY r.last_activity_at DESC, r.id DESC \
                          LIMIT $2 OFFSET $3) r"
@@ -332,12 +359,14 @@ impl Store {
         Ok((count, rooms.into_iter().map(RoomDetail::from).collect()))
     }
 
-    /// The rooms `ids` that exist, in that order, each with its participants and its newest
-    /// `messages_limit` messages: one statement whatever the number of rooms.
+    /// The rooms `ids` that exist, in that order, each with its participants, its newest
+    /// `messages_limit` messages and `viewer`'s read state: one statement whatever the
+    /// number of rooms.
     pub async fn room_details(
         &self,
         ids: &[i64],
         messages_limit: i64,
+        viewer: i64,
     ) -> Result<Vec<RoomDetail>, sqlx::Error> {
         macro_rules! details {
             ($dialect:tt) => {
@@ -346,6 +375,7 @@ impl Store {
                     rooms_json!(
                         $dialect,
                         "$2",
+                        "$3",
                         "chat_rooms r WHERE r.id IN (SELECT value FROM ids)"
                     )
                 )
@@ -363,6 +393,7 @@ impl Store {
             ))
             .bind(json_ids(ids))
             .bind(messages_limit)
+            .bind(viewer)
             .fetch_one(pool)
             .await?
         });

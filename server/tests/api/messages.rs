@@ -59,7 +59,11 @@ async fn a_participant_sends_and_the_message_has_every_field() {
     assert_eq!(m["client_id"], Value::Null);
     assert!(is_drf_timestamp(&m["created_at"]), "{m}");
     let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys.len(), 9, "{keys:?}");
+    assert_eq!(keys.len(), 13, "{keys:?}");
+    assert_eq!(m["reply_to"], Value::Null);
+    assert_eq!(m["reply_preview"], Value::Null);
+    assert_eq!(m["reactions"], json!([]));
+    assert_eq!(m["mentions"], json!([]));
 
     s.app
         .get(
@@ -384,11 +388,14 @@ async fn the_same_client_id_returns_the_first_message_even_after_a_restart() {
         201
     );
 
+    // Alice has answered since: she has read Bob's message.
+    let mut first = first.body;
+    first["is_read"] = json!(true);
     let restarted = spawn_in(s.app.data.clone(), |_| {}).await;
     restarted
         .post(&messages(s.room), Some(&s.bob.access), body)
         .await
-        .expect(200, first.body);
+        .expect(200, first);
     let listed = restarted.get(&messages(s.room), Some(&s.bob.access)).await;
     assert_eq!(
         listed.body["results"].as_array().unwrap().len(),

@@ -58,6 +58,7 @@ impl CursorPage {
         Ok(Self {
             window: MessageWindow {
                 room_id,
+                thread: None,
                 after: low,
                 before: high,
                 ascending,
@@ -124,6 +125,7 @@ mod tests {
             client_id: None,
             created_at: 0,
             updated_at: None,
+            reply_to: None,
         }
     }
 

@@ -5,13 +5,17 @@ use serde_json::json;
 
 use super::*;
 
-const MESSAGE_KEYS: [&str; 9] = [
+const MESSAGE_KEYS: [&str; 13] = [
     "chat_room",
     "client_id",
     "content",
     "created_at",
     "id",
     "is_read",
+    "mentions",
+    "reactions",
+    "reply_preview",
+    "reply_to",
     "sender",
     "sender_id",
     "updated_at",

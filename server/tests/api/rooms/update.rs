@@ -65,6 +65,9 @@ async fn patch_changes_only_the_fields_it_names() {
     let mut expected = before.body.clone();
     expected["name"] = json!("Renamed");
     expected["updated_at"] = reply.body["updated_at"].clone();
+    // Alice has Bob's message to read; Bob, who sent it, has not.
+    assert_eq!(expected["unread_count"], 1);
+    expected["unread_count"] = json!(0);
     reply.expect(200, expected);
 }
 

@@ -1,0 +1,126 @@
+//! `POST /api/chat/rooms/{id}/read/`: the caller's read marker in a room.
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::types::Example;
+use poem_openapi::{Object, OpenApi};
+use serde::Serialize;
+
+use super::ApiTags;
+use super::body::{JsonBody, primary_key};
+use super::error::{ApiError, BODY, E401, E404, Errors};
+use super::payload::SerdeJson;
+use crate::auth::BearerAuth;
+use crate::realtime::{Broadcast, Event};
+use crate::startup::AppState;
+use crate::store::{MarkRead, ReadState};
+
+#[derive(Object)]
+#[oai(example)]
+pub struct ReadMarkerWrite {
+    /// A message of the room: the newest one the caller has read.
+    pub message_id: i64,
+}
+
+impl Example for ReadMarkerWrite {
+    fn example() -> Self {
+        Self { message_id: 15 }
+    }
+}
+
+/// The caller's read state in a room.
+#[derive(Object, Serialize)]
+#[oai(example)]
+pub struct ReadMarker {
+    pub chat_room: i64,
+    /// The newest message the caller has read; 0 before the first.
+    pub last_read_id: i64,
+    /// Messages after it.
+    pub unread_count: i64,
+    /// Of those, the ones that mention the caller.
+    pub mention_count: i64,
+}
+
+impl Example for ReadMarker {
+    fn example() -> Self {
+        Self {
+            chat_room: 1,
+            last_read_id: 15,
+            unread_count: 0,
+            mention_count: 0,
+        }
+    }
+}
+
+impl ReadMarker {
+    fn new(chat_room: i64, state: ReadState) -> Self {
+        Self {
+            chat_room,
+            last_read_id: state.last_read_id,
+            unread_count: state.unread_count,
+            mention_count: state.mention_count,
+        }
+    }
+}
+
+pub struct ReadsApi;
+
+#[OpenApi(tag = "ApiTags::Rooms")]
+impl ReadsApi {
+    /// Mark a room read
+    ///
+    /// Moves the caller's read marker forward to `message_id` (never backward: an older
+    /// message leaves it where it is) and answers with the caller's read state. The room's
+    /// sockets hear a `read` event when it moves; the room's messages up to it, sent by
+    /// others, are then `is_read`. Sending a message moves the sender's marker to it.
+    /// 404 for a room that does not exist or that the caller is not in.
+    #[oai(
+        path = "/api/chat/rooms/:id/read/",
+        method = "post",
+        operation_id = "rooms_read_create"
+    )]
+    async fn rooms_read_create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+        body: JsonBody<ReadMarkerWrite>,
+    ) -> Result<SerdeJson<ReadMarker>, Errors<{ BODY | E401 | E404 }>> {
+        let caller = auth.0.id;
+        if !state.store.is_member(id.0, caller).await? {
+            return Err(ApiError::NotFound.into());
+        }
+        let mut fields = body.fields()?;
+        let message_id = fields.required("message_id", primary_key);
+        let message_id = fields.finish(message_id)?;
+        match state.store.mark_read(id.0, caller, message_id).await? {
+            MarkRead::Marked { moved, state: read } => {
+                if moved {
+                    state.realtime.bus.publish(Broadcast::Event {
+                        room_id: id.0,
+                        json: Event::Read {
+                            chat_room: id.0,
+                            user_id: caller,
+                            message_id: read.last_read_id,
+                        }
+                        .to_text(),
+                        except_user: None,
+                    });
+                }
+                Ok(SerdeJson(ReadMarker::new(id.0, read)))
+            }
+            MarkRead::NoSuchMessage => Err(ApiError::Validation(
+                [(
+                    "message_id".to_owned(),
+                    vec![format!(
+                        "Invalid pk \"{message_id}\" - object does not exist."
+                    )],
+                )]
+                .into(),
+            )
+            .into()),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! `GET /api/chat/rooms/{room_id}/messages/{id}/replies/`: a message's thread.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+
+use super::ApiTags;
+use super::error::{ApiError, E400, E401, E403, E404, Errors};
+use super::messages::{MessagePage, plan_page};
+use super::pagination::{Cursor, RequestUrl};
+use super::payload::SerdeJson;
+use crate::auth::BearerAuth;
+use crate::service::messages::{find, render, require_member};
+use crate::startup::AppState;
+
+/// What a thread's cursors are sealed to: negative, so no room's listing (positive ids)
+/// accepts them, nor another thread's.
+fn thread_context(parent: i64) -> i64 {
+    parent.saturating_neg()
+}
+
+pub struct RepliesApi;
+
+#[OpenApi(tag = "ApiTags::Messages")]
+impl RepliesApi {
+    /// List a message's replies
+    ///
+    /// The messages whose `reply_to` is this one, paginated as the room's messages are:
+    /// newest first, `next` for older replies, `previous` for newer ones; with
+    /// `after=<message id>`, the replies newer than it, oldest first.
+    #[oai(
+        path = "/api/chat/rooms/:room_id/messages/:id/replies/",
+        method = "get",
+        operation_id = "messages_replies_list"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn messages_replies_list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        room_id: Path<i64>,
+        id: Path<i64>,
+        cursor: Query<Option<String>>,
+        page_size: Query<Option<i64>>,
+        after: Query<Option<i64>>,
+    ) -> Result<SerdeJson<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
+        let caller = auth.0.id;
+        require_member(&state.store, room_id.0, caller).await?;
+        let parent = find(&state.store, room_id.0, id.0).await?;
+        let context = thread_context(parent.id);
+        let mut plan = plan_page(
+            &state,
+            room_id.0,
+            context,
+            cursor.0.as_deref(),
+            page_size.0,
+            after.0,
+        )?;
+        plan.window.thread = Some(parent.id);
+        let rows = state
+            .store
+            .member_window(caller, &plan.window)
+            .await?
+            .ok_or(ApiError::Forbidden)?;
+        let page = plan.finish(rows);
+        let url = RequestUrl::of(req);
+        let link = |c: Cursor| url.with(&[("cursor", Some(state.cursors.seal(context, &c)))]);
+        Ok(SerdeJson(MessagePage {
+            next: page.next.map(link),
+            previous: page.previous.map(link),
+            results: render(&state.store, Some(caller), page.messages).await?,
+        }))
+    }
+}
