@@ -243,6 +243,7 @@ impl InvitationsApi {
     ///
     /// Newest first, paginated like the room list (`page`/`page_size` or `limit`/`offset`).
     #[oai(path = "/", method = "get", operation_id = "invitations_list")]
+    #[allow(clippy::too_many_arguments)]
     async fn invitations_list(
         &self,
         auth: BearerAuth,
