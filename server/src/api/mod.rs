@@ -5,6 +5,7 @@ mod direct_messages;
 mod docs;
 pub mod error;
 mod health;
+pub mod invitations;
 mod legacy;
 pub mod messages;
 mod middleware;
@@ -48,6 +49,8 @@ pub enum ApiTags {
     /// Seed 002's room messages at `/{chat_room_id}/messages/`.
     #[oai(rename = "direct-messages")]
     DirectMessages,
+    /// Invitations to GROUP/COURSE rooms: participants invite, the invitee accepts or declines.
+    Invitations,
 }
 
 type Apis = (
@@ -62,6 +65,8 @@ type Apis = (
     realtime::RealtimeApi,
     legacy::LegacyApi,
     direct_messages::DirectMessagesApi,
+    invitations::RoomInvitationsApi,
+    invitations::InvitationsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -78,6 +83,8 @@ fn service() -> OpenApiService<Apis, ()> {
             realtime::RealtimeApi,
             legacy::LegacyApi,
             direct_messages::DirectMessagesApi,
+            invitations::RoomInvitationsApi,
+            invitations::InvitationsApi,
         ),
         "Chat API",
         env!("CARGO_PKG_VERSION"),

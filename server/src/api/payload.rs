@@ -59,6 +59,7 @@ mod tests {
     use poem_openapi::types::{Example, ToJSON};
     use serde::Serialize;
 
+    use crate::api::invitations::{Invitation, InvitationPage};
     use crate::api::messages::{Message, MessagePage};
     use crate::api::pagination::PageLinks;
     use crate::api::rooms::{Room, RoomPage};
@@ -91,6 +92,20 @@ mod tests {
                 page_size: 10,
             },
             vec![Room::example()],
+        ));
+        let mut invitation = Invitation::example();
+        same(&invitation);
+        invitation.responded_at = Some("2025-07-05T16:45:00.000000Z".into());
+        same(&InvitationPage::new(
+            PageLinks {
+                count: 2,
+                next: None,
+                previous: None,
+                total_pages: 1,
+                current_page: 1,
+                page_size: 10,
+            },
+            vec![invitation, Invitation::example()],
         ));
     }
 }

@@ -176,7 +176,7 @@ fn room_type(value: &serde_json::Value) -> Result<RoomType, String> {
     string(value).and_then(|s| RoomType::parse(&s))
 }
 
-fn rule_error(err: RuleError) -> ApiError {
+pub(super) fn rule_error(err: RuleError) -> ApiError {
     match err {
         RuleError::Invalid { field, message } => ApiError::field(field, message),
         RuleError::Forbidden => ApiError::Forbidden,
@@ -214,7 +214,11 @@ pub(super) async fn load_room(
 }
 
 /// The room if the caller is in it; 404 otherwise, as if it did not exist (seed 001).
-async fn member_room(store: &Store, room_id: i64, user_id: i64) -> Result<RoomRow, ApiError> {
+pub(super) async fn member_room(
+    store: &Store,
+    room_id: i64,
+    user_id: i64,
+) -> Result<RoomRow, ApiError> {
     store
         .room_for_member(room_id, user_id)
         .await?

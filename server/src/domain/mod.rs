@@ -1,6 +1,7 @@
 //! Rules with no HTTP and no SQL in them: validated values, permission and membership rules.
 
 pub mod emoji;
+pub mod invitations;
 pub mod mentions;
 pub mod rooms;
 pub mod text;

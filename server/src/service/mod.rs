@@ -1,5 +1,6 @@
 //! What the API does, shared by every way in (REST, WebSocket actions, the seed routes):
 //! handlers parse, these functions decide, store and tell the sockets.
 
+pub mod invitations;
 pub mod messages;
 pub mod rooms;

@@ -6,6 +6,7 @@
 //! also reads positionally); where the SQL really differs, the two texts sit side by side and
 //! [`Dialect::pick`] chooses.
 
+mod invitations;
 mod message_extras;
 mod message_writer;
 mod messages;
@@ -26,6 +27,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use invitations::{Accepted, InvitationRow, NotInvited};
 pub use message_writer::{Announce, NewMessage};
 pub use message_extras::{Extras, ParentPreview, ReactionCount};
 pub use messages::{CreateOutcome, MessageRow, MessageWindow};
@@ -377,6 +379,11 @@ fn postgres_unavailable(sqlstate: &str) -> bool {
 fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|db| db.is_unique_violation())
+}
+
+fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .is_some_and(|db| db.is_foreign_key_violation())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod auth;
 mod conventions;
 mod direct_messages;
 mod helpers;
+mod invitations;
 mod legacy;
 mod limits;
 mod matrix;

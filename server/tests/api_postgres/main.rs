@@ -17,6 +17,8 @@ mod conventions;
 mod direct_messages;
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[path = "../api/invitations/mod.rs"]
+mod invitations;
 #[path = "../api/legacy/mod.rs"]
 mod legacy;
 #[path = "../api/limits.rs"]
