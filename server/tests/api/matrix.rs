@@ -38,7 +38,14 @@ enum Id {
     Message,
     Owner,
     Participant,
+    /// An invitation of the room, from its owner to the outsider.
+    Invitation,
+    /// An emoji both the owner and the participant reacted with to the message.
+    Emoji,
 }
+
+/// The fixture message's reaction ([`Id::Emoji`]), URL-encoded.
+const REACTION: &str = "%F0%9F%91%8D";
 
 enum Body {
     Empty,
@@ -117,6 +124,36 @@ const ROWS: &[Row] = &[
           expect: [401, 403, 403, 200] },
     Row { method: "DELETE", path: "/api/chat/rooms/{room_id}/messages/{id}/", params: ROOM_AND_MESSAGE, query: NONE, body: Body::Empty,
           expect: [401, 403, 403, 204] },
+    // Beyond the seeds, on a message: any participant, as reading it.
+    Row { method: "POST", path: "/api/chat/rooms/{room_id}/messages/{id}/reactions/", params: ROOM_AND_MESSAGE, query: NONE,
+          body: Body::Json(|_| json!({"emoji": "🎉"})),
+          expect: [401, 403, 201, 201] },
+    Row { method: "DELETE", path: "/api/chat/rooms/{room_id}/messages/{id}/reactions/{emoji}/",
+          params: &[("room_id", Id::Room), ("id", Id::Message), ("emoji", Id::Emoji)], query: NONE, body: Body::Empty,
+          expect: [401, 403, 204, 204] },
+    Row { method: "GET", path: "/api/chat/rooms/{room_id}/messages/{id}/replies/", params: ROOM_AND_MESSAGE, query: NONE, body: Body::Empty,
+          expect: [401, 403, 200, 200] },
+
+    // Beyond the seeds, on a room: as the room itself, 404 to outsiders.
+    Row { method: "POST", path: "/api/chat/rooms/{id}/read/", params: ID_IS_ROOM, query: NONE,
+          body: Body::Json(|f| json!({"message_id": f.message})),
+          expect: [401, 404, 200, 200] },
+    Row { method: "POST", path: "/api/chat/rooms/{id}/invitations/", params: ID_IS_ROOM, query: NONE,
+          body: Body::Json(|f| json!({"user_id": f.spare})),
+          expect: [401, 404, 201, 201] },
+    Row { method: "GET", path: "/api/chat/rooms/{id}/invitations/", params: ID_IS_ROOM, query: NONE, body: Body::Empty,
+          expect: [401, 404, 200, 200] },
+    // Revoking: the inviter (the owner) or the room's creator.
+    Row { method: "DELETE", path: "/api/chat/rooms/{id}/invitations/{invitation_id}/",
+          params: &[("id", Id::Room), ("invitation_id", Id::Invitation)], query: NONE, body: Body::Empty,
+          expect: [401, 404, 403, 204] },
+    // The invitee's own: the fixture invites the outsider, whom anyone else asks about in vain.
+    Row { method: "GET", path: "/api/invitations/", params: NONE, query: NONE, body: Body::Empty, expect: [401, 200, 200, 200] },
+    Row { method: "POST", path: "/api/invitations/{id}/decline/", params: &[("id", Id::Invitation)], query: NONE, body: Body::Empty,
+          expect: [401, 200, 404, 404] },
+    // Last: accepting makes the outsider a room-mate of the owner from then on.
+    Row { method: "POST", path: "/api/invitations/{id}/accept/", params: &[("id", Id::Invitation)], query: NONE, body: Body::Empty,
+          expect: [401, 200, 404, 404] },
 
     // WebSocket upgrades: refused before the upgrade, 101 once allowed.
     Row { method: "GET", path: "/ws/chat/rooms/{room_id}/", params: ROOM_ID, query: NONE, body: Body::Empty, expect: [401, 403, 101, 101] },
@@ -160,17 +197,22 @@ struct Fixture {
     message: i64,
     owner: i64,
     participant: i64,
+    invitation: i64,
+    /// A user in no fixture room, to invite.
+    spare: i64,
     /// Unique per fixture, for what must not repeat (usernames).
     serial: usize,
 }
 
 impl Fixture {
-    fn id(&self, id: Id) -> i64 {
+    fn id(&self, id: Id) -> String {
         match id {
-            Id::Room => self.room,
-            Id::Message => self.message,
-            Id::Owner => self.owner,
-            Id::Participant => self.participant,
+            Id::Room => self.room.to_string(),
+            Id::Message => self.message.to_string(),
+            Id::Owner => self.owner.to_string(),
+            Id::Participant => self.participant.to_string(),
+            Id::Invitation => self.invitation.to_string(),
+            Id::Emoji => REACTION.to_owned(),
         }
     }
 }
@@ -179,6 +221,7 @@ struct Users {
     owner: User,
     participant: User,
     outsider: User,
+    spare: User,
 }
 
 impl Users {
@@ -302,11 +345,31 @@ struct Outcome {
 async fn fixture(app: &TestApp, users: &Users, serial: usize) -> Fixture {
     let room = app.room(&users.owner, "GROUP", &[&users.participant]).await;
     let message = app.message(&users.owner, room, "fixture").await;
+    for user in [&users.owner, &users.participant] {
+        let reacted = app
+            .post(
+                &format!("/api/chat/rooms/{room}/messages/{message}/reactions/"),
+                Some(&user.access),
+                json!({"emoji": "👍"}),
+            )
+            .await;
+        assert_eq!(reacted.status, 201, "{reacted:?}");
+    }
+    let invited = app
+        .post(
+            &format!("/api/chat/rooms/{room}/invitations/"),
+            Some(&users.owner.access),
+            json!({"user_id": users.outsider.id}),
+        )
+        .await;
+    assert_eq!(invited.status, 201, "{invited:?}");
     Fixture {
         room,
         message,
         owner: users.owner.id,
         participant: users.participant.id,
+        invitation: invited.body["id"].as_i64().expect("invitation id"),
+        spare: users.spare.id,
         serial,
     }
 }
@@ -332,7 +395,7 @@ async fn call(
 ) -> Result<Outcome, String> {
     let mut url = row.path.to_owned();
     for (name, id) in row.params {
-        url = url.replace(&format!("{{{name}}}"), &fixture.id(*id).to_string());
+        url = url.replace(&format!("{{{name}}}"), &fixture.id(*id));
     }
     let query: Vec<String> = row
         .query
@@ -413,6 +476,7 @@ async fn every_operation_answers_each_caller_as_the_matrix_says() {
         owner: app.user("owner").await,
         participant: app.user("participant").await,
         outsider: app.user("outsider").await,
+        spare: app.user("spare").await,
     };
     let mut serial = 0;
     for row in ROWS {
