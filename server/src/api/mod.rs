@@ -5,6 +5,7 @@ mod direct_messages;
 mod docs;
 pub mod error;
 mod health;
+mod history;
 mod legacy;
 pub mod messages;
 mod middleware;
@@ -14,6 +15,7 @@ mod params;
 mod payload;
 mod realtime;
 mod rooms;
+mod search;
 mod tokens;
 mod users;
 
@@ -38,6 +40,8 @@ pub enum ApiTags {
     Rooms,
     /// Messages of a room, newest first, cursor-paginated.
     Messages,
+    /// Full-text search over the messages of the caller's rooms.
+    Search,
     /// WebSocket upgrades: events of rooms as they happen (frames in `asyncapi.yaml`).
     Realtime,
     /// Seed 000's flat routes, kept for old clients (deprecated; each names its replacement).
@@ -53,6 +57,8 @@ type Apis = (
     users::UsersApi,
     rooms::RoomsApi,
     messages::MessagesApi,
+    history::HistoryApi,
+    search::SearchApi,
     realtime::RealtimeApi,
     legacy::LegacyApi,
     direct_messages::DirectMessagesApi,
@@ -66,6 +72,8 @@ fn service() -> OpenApiService<Apis, ()> {
             users::UsersApi,
             rooms::RoomsApi,
             messages::MessagesApi,
+            history::HistoryApi,
+            search::SearchApi,
             realtime::RealtimeApi,
             legacy::LegacyApi,
             direct_messages::DirectMessagesApi,

@@ -1,5 +1,6 @@
 //! Rules with no HTTP and no SQL in them: validated values, permission and membership rules.
 
 pub mod rooms;
+pub mod search;
 pub mod text;
 pub mod time;
