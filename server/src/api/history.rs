@@ -81,11 +81,19 @@ impl HistoryApi {
         let rows = state.store.versions(message.id, limit, offset).await?;
         let versions = (offset + 1..)
             .zip(rows)
-            .map(|(version, VersionRow { content, created_at })| MessageVersion {
-                version,
-                content,
-                created_at: rfc3339(created_at),
-            })
+            .map(
+                |(
+                    version,
+                    VersionRow {
+                        content,
+                        created_at,
+                    },
+                )| MessageVersion {
+                    version,
+                    content,
+                    created_at: rfc3339(created_at),
+                },
+            )
             .collect();
         Ok(Json(MessageVersionPage::new(
             pages.links(count, &RequestUrl::of(req)),

@@ -15,7 +15,7 @@ mod params;
 mod payload;
 mod realtime;
 mod rooms;
-mod search;
+pub mod search;
 mod tokens;
 mod users;
 

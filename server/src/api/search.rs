@@ -43,7 +43,8 @@ const DEFAULT_PAGE_SIZE: i64 = 50;
 const MAX_PAGE_SIZE: i64 = 100;
 
 /// django-filter's message for a choice outside the queryset (here: the caller's rooms).
-const INVALID_ROOM: &str = "Select a valid choice. That choice is not one of the available choices.";
+const INVALID_ROOM: &str =
+    "Select a valid choice. That choice is not one of the available choices.";
 
 pub struct SearchApi;
 
@@ -56,7 +57,11 @@ impl SearchApi {
     /// matter, accents do); a message matches when it has every word, the last one as a
     /// prefix, so results follow typing. At most 200 characters. Best match first;
     /// cursor-paginated (`page_size` default 50, at most 100), forward only.
-    #[oai(path = "/api/chat/search/", method = "get", operation_id = "search_list")]
+    #[oai(
+        path = "/api/chat/search/",
+        method = "get",
+        operation_id = "search_list"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn search_list(
         &self,
@@ -75,7 +80,9 @@ impl SearchApi {
         let context = cursor_context(user_id, room, &terms);
         let after = match cursor.0.as_deref() {
             None => None,
-            Some(token) => Some(open(&state.cursors, &context, token).ok_or(ApiError::InvalidCursor)?),
+            Some(token) => {
+                Some(open(&state.cursors, &context, token).ok_or(ApiError::InvalidCursor)?)
+            }
         };
         let size = positive_capped(page_size.0, MAX_PAGE_SIZE).unwrap_or(DEFAULT_PAGE_SIZE);
         let mut hits = state

@@ -42,7 +42,11 @@ impl SearchTerms {
     /// An FTS5 MATCH expression: `"w1" AND "w2" AND "w3"*`. Inside double quotes FTS5 reads
     /// nothing as syntax (a quote is doubled), and its tokenizer splits the string again.
     pub fn fts5(&self) -> String {
-        self.join(" AND ", |word| format!("\"{}\"", word.replace('"', "\"\"")), "*")
+        self.join(
+            " AND ",
+            |word| format!("\"{}\"", word.replace('"', "\"\"")),
+            "*",
+        )
     }
 
     /// A PostgreSQL `to_tsquery` text: `'w1' & 'w2' & 'w3':*`. Inside single quotes
@@ -85,9 +89,10 @@ mod tests {
     fn words_are_runs_of_letters_and_digits() {
         assert_eq!(words("  Hello, wörld! "), ["Hello", "wörld"]);
         assert_eq!(words("bob@example.com"), ["bob", "example", "com"]);
-        assert_eq!(words("NEAR(a b) OR c* \"d\" -e ^f"), [
-            "NEAR", "a", "b", "OR", "c", "d", "e", "f"
-        ]);
+        assert_eq!(
+            words("NEAR(a b) OR c* \"d\" -e ^f"),
+            ["NEAR", "a", "b", "OR", "c", "d", "e", "f"]
+        );
         assert_eq!(words("日本語 x1"), ["日本語", "x1"]);
     }
 

@@ -16,12 +16,10 @@ impl Store {
     /// How many contents message `id` has had: its earlier ones and the current one.
     pub async fn count_versions(&self, id: i64) -> Result<i64, sqlx::Error> {
         on_reads!(self, |pool, _dialect| {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) + 1 FROM message_versions WHERE message_id = $1",
-            )
-            .bind(id)
-            .fetch_one(pool)
-            .await
+            sqlx::query_scalar("SELECT COUNT(*) + 1 FROM message_versions WHERE message_id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
         })
     }
 

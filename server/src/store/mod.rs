@@ -25,8 +25,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use message_writer::{Announce, NewMessage};
 pub use history::VersionRow;
+pub use message_writer::{Announce, NewMessage};
 pub use messages::{CreateOutcome, MessageRow, MessageWindow};
 pub use rooms::{NewRoom, RoomDetail, RoomRow, RoomUpdate};
 pub use search::{SearchAfter, SearchHit, SearchRequest};

@@ -121,10 +121,7 @@ async fn edits_that_leave_the_content_unchanged_add_no_version() {
         .await;
     assert_eq!(edit.status, 200);
     // Same content (after trimming), then only `is_read`: updated_at moves, content does not.
-    for body in [
-        json!({"content": "  new words "}),
-        json!({"is_read": true}),
-    ] {
+    for body in [json!({"content": "  new words "}), json!({"is_read": true})] {
         let reply = s.app.patch(&url, Some(&s.alice.access), body).await;
         assert_eq!(reply.status, 200, "{reply:?}");
     }
@@ -218,7 +215,11 @@ async fn a_deleted_message_takes_its_versions_with_it() {
         .get(&history(s.room, s.message), Some(&s.alice.access))
         .await
         .expect(404, detail(NOT_FOUND));
-    assert_eq!(s.app.data.execute(count, s.message).await, 0, "versions cascade away");
+    assert_eq!(
+        s.app.data.execute(count, s.message).await,
+        0,
+        "versions cascade away"
+    );
 }
 
 #[tokio::test]
@@ -228,7 +229,11 @@ async fn a_long_history_comes_in_pages() {
     for n in 2..=12 {
         let reply = s
             .app
-            .patch(&url, Some(&s.alice.access), json!({"content": format!("draft {n}")}))
+            .patch(
+                &url,
+                Some(&s.alice.access),
+                json!({"content": format!("draft {n}")}),
+            )
             .await;
         assert_eq!(reply.status, 200, "{reply:?}");
     }
@@ -244,10 +249,16 @@ async fn a_long_history_comes_in_pages() {
 
     let (all, pages) = walk(&s.app, &s.bob.access, &history(s.room, s.message), "next").await;
     assert_eq!(pages, 2);
-    let versions: Vec<i64> = all.iter().map(|v| v["version"].as_i64().unwrap_or(0)).collect();
+    let versions: Vec<i64> = all
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap_or(0))
+        .collect();
     assert_eq!(versions, (1..=12).collect::<Vec<_>>());
     assert_eq!(all[0]["content"], "first draft");
-    assert_eq!(all[11]["content"], "draft 12", "the current content comes last");
+    assert_eq!(
+        all[11]["content"], "draft 12",
+        "the current content comes last"
+    );
 
     let small = s
         .app

@@ -61,13 +61,19 @@ fn ids(results: &Value) -> Vec<i64> {
 async fn results_are_messages_of_the_callers_rooms() {
     let Some(s) = scene().await else { return };
     let id = s.app.message(&s.alice, s.room, "Lunch at noon?").await;
-    let reply = s.app.get(&search(&[("q", "lunch")]), Some(&s.bob.access)).await;
+    let reply = s
+        .app
+        .get(&search(&[("q", "lunch")]), Some(&s.bob.access))
+        .await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.body["next"], Value::Null);
     assert_eq!(reply.body["previous"], Value::Null);
     let listed = s
         .app
-        .get(&format!("/api/chat/rooms/{}/messages/{id}/", s.room), Some(&s.bob.access))
+        .get(
+            &format!("/api/chat/rooms/{}/messages/{id}/", s.room),
+            Some(&s.bob.access),
+        )
         .await;
     assert_eq!(reply.body["results"], json!([listed.body]));
 }
@@ -77,17 +83,30 @@ async fn better_matches_come_first_and_equal_ones_newest_first() {
     let Some(s) = scene().await else { return };
     let long = s
         .app
-        .message(&s.alice, s.room, "apple and banana and cherry and date and fig and grape")
+        .message(
+            &s.alice,
+            s.room,
+            "apple and banana and cherry and date and fig and grape",
+        )
         .await;
     let often = s.app.message(&s.alice, s.room, "apple apple apple").await;
     let short = s.app.message(&s.alice, s.room, "apple pie").await;
     let twin_old = s.app.message(&s.bob, s.room, "pear tart").await;
     let twin_new = s.app.message(&s.alice, s.room, "pear tart").await;
 
-    assert_eq!(found(&s.app, &s.bob, &[("q", "apple")]).await, [often, short, long]);
-    assert_eq!(found(&s.app, &s.bob, &[("q", "pear")]).await, [twin_new, twin_old]);
+    assert_eq!(
+        found(&s.app, &s.bob, &[("q", "apple")]).await,
+        [often, short, long]
+    );
+    assert_eq!(
+        found(&s.app, &s.bob, &[("q", "pear")]).await,
+        [twin_new, twin_old]
+    );
     // More of the words a prefix stands for.
-    let many = s.app.message(&s.alice, s.room, "applet application appendix").await;
+    let many = s
+        .app
+        .message(&s.alice, s.room, "applet application appendix")
+        .await;
     assert_eq!(found(&s.app, &s.bob, &[("q", "app")]).await[0], many);
 }
 
@@ -113,45 +132,86 @@ async fn rarer_words_weigh_more_on_sqlite() {
 #[tokio::test]
 async fn every_word_must_match_and_the_last_is_a_prefix() {
     let Some(s) = scene().await else { return };
-    let both = s.app.message(&s.alice, s.room, "Hello wonderful World").await;
+    let both = s
+        .app
+        .message(&s.alice, s.room, "Hello wonderful World")
+        .await;
     let one = s.app.message(&s.alice, s.room, "hello there").await;
 
     assert_eq!(found(&s.app, &s.bob, &[("q", "world hello")]).await, [both]);
-    assert_eq!(found(&s.app, &s.bob, &[("q", "HELLO")]).await.len(), 2, "any case");
+    assert_eq!(
+        found(&s.app, &s.bob, &[("q", "HELLO")]).await.len(),
+        2,
+        "any case"
+    );
     assert_eq!(found(&s.app, &s.bob, &[("q", "hello wor")]).await, [both]);
     assert_eq!(found(&s.app, &s.bob, &[("q", "hel")]).await.len(), 2);
     assert!(
-        found(&s.app, &s.bob, &[("q", "hel world")]).await.is_empty(),
+        found(&s.app, &s.bob, &[("q", "hel world")])
+            .await
+            .is_empty(),
         "only the last word is a prefix"
     );
-    assert!(found(&s.app, &s.bob, &[("q", "hello planet")]).await.is_empty());
+    assert!(
+        found(&s.app, &s.bob, &[("q", "hello planet")])
+            .await
+            .is_empty()
+    );
     assert_eq!(found(&s.app, &s.bob, &[("q", "there")]).await, [one]);
 }
 
 #[tokio::test]
 async fn punctuation_separates_words_and_query_syntax_is_just_text() {
     let Some(s) = scene().await else { return };
-    let mail = s.app.message(&s.alice, s.room, "write to bob@example.com").await;
-    let dashed = s.app.message(&s.alice, s.room, "a state-of-the-art NEAR miss").await;
+    let mail = s
+        .app
+        .message(&s.alice, s.room, "write to bob@example.com")
+        .await;
+    let dashed = s
+        .app
+        .message(&s.alice, s.room, "a state-of-the-art NEAR miss")
+        .await;
     assert_eq!(found(&s.app, &s.bob, &[("q", "example")]).await, [mail]);
     assert_eq!(found(&s.app, &s.bob, &[("q", "bob@example")]).await, [mail]);
     assert_eq!(found(&s.app, &s.bob, &[("q", "art state")]).await, [dashed]);
     // Operators of FTS5 and tsquery are words like any other.
     assert_eq!(found(&s.app, &s.bob, &[("q", "NEAR(miss")]).await, [dashed]);
     for q in [
-        "\"miss", "miss*", "'miss'", "miss:*", "miss & art", "!miss", "-miss", "miss OR x",
-        "^miss", "(miss)", "miss\\", "ି", "x²", "日本語", "café", "\u{0}miss",
+        "\"miss",
+        "miss*",
+        "'miss'",
+        "miss:*",
+        "miss & art",
+        "!miss",
+        "-miss",
+        "miss OR x",
+        "^miss",
+        "(miss)",
+        "miss\\",
+        "ି",
+        "x²",
+        "日本語",
+        "café",
+        "\u{0}miss",
     ] {
         let reply = s.app.get(&search(&[("q", q)]), Some(&s.bob.access)).await;
         assert_eq!(reply.status, 200, "{q:?}: {reply:?}");
     }
-    assert!(found(&s.app, &s.bob, &[("q", "miss OR bob")]).await.is_empty(), "OR is a word");
+    assert!(
+        found(&s.app, &s.bob, &[("q", "miss OR bob")])
+            .await
+            .is_empty(),
+        "OR is a word"
+    );
 }
 
 #[tokio::test]
 async fn case_folds_beyond_ascii_and_accents_count() {
     let Some(s) = scene().await else { return };
-    let french = s.app.message(&s.alice, s.room, "Rendez-vous à l'ÉCOLE du café").await;
+    let french = s
+        .app
+        .message(&s.alice, s.room, "Rendez-vous à l'ÉCOLE du café")
+        .await;
     assert_eq!(found(&s.app, &s.bob, &[("q", "école")]).await, [french]);
     assert_eq!(found(&s.app, &s.bob, &[("q", "CAFÉ")]).await, [french]);
     assert!(found(&s.app, &s.bob, &[("q", "cafe")]).await.is_empty());
@@ -163,26 +223,47 @@ async fn the_room_filter_narrows_to_one_of_the_callers_rooms() {
     let second = s.app.room(&s.alice, "GROUP", &[&s.bob]).await;
     let here = s.app.message(&s.alice, s.room, "budget meeting").await;
     let there = s.app.message(&s.bob, second, "budget review").await;
-    assert_eq!(found(&s.app, &s.bob, &[("q", "budget")]).await, [there, here]);
+    assert_eq!(
+        found(&s.app, &s.bob, &[("q", "budget")]).await,
+        [there, here]
+    );
     let room = s.room.to_string();
-    assert_eq!(found(&s.app, &s.bob, &[("q", "budget"), ("room", &room)]).await, [here]);
+    assert_eq!(
+        found(&s.app, &s.bob, &[("q", "budget"), ("room", &room)]).await,
+        [here]
+    );
 }
 
 #[tokio::test]
 async fn nobody_finds_messages_of_rooms_they_are_not_in() {
     let Some(s) = scene().await else { return };
     s.app.message(&s.alice, s.room, "classified plans").await;
-    let hers = s.app.message(&s.carol, s.carols_room, "classified recipes").await;
-    assert_eq!(found(&s.app, &s.carol, &[("q", "classified")]).await, [hers]);
-    assert_eq!(found(&s.app, &s.carol, &[("q", "plans")]).await, Vec::<i64>::new());
-    assert_eq!(found(&s.app, &s.bob, &[("q", "recipes")]).await, Vec::<i64>::new());
+    let hers = s
+        .app
+        .message(&s.carol, s.carols_room, "classified recipes")
+        .await;
+    assert_eq!(
+        found(&s.app, &s.carol, &[("q", "classified")]).await,
+        [hers]
+    );
+    assert_eq!(
+        found(&s.app, &s.carol, &[("q", "plans")]).await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        found(&s.app, &s.bob, &[("q", "recipes")]).await,
+        Vec::<i64>::new()
+    );
 
     let invalid = json!({"room": ["Select a valid choice. That choice is not one of the available choices."]});
     let theirs = s.room.to_string();
     let missing = (s.room + 1000).to_string();
     for room in [theirs.as_str(), missing.as_str(), "abc", "1.5"] {
         s.app
-            .get(&search(&[("q", "classified"), ("room", room)]), Some(&s.carol.access))
+            .get(
+                &search(&[("q", "classified"), ("room", room)]),
+                Some(&s.carol.access),
+            )
             .await
             .expect(400, invalid.clone());
     }
@@ -194,11 +275,18 @@ async fn edits_and_deletes_are_reflected_at_once() {
     let url = |id: i64| format!("/api/chat/rooms/{}/messages/{id}/", s.room);
     let edited = s.app.message(&s.alice, s.room, "original wording").await;
     let deleted = s.app.message(&s.alice, s.room, "doomed wording").await;
-    assert_eq!(found(&s.app, &s.bob, &[("q", "wording")]).await, [deleted, edited]);
+    assert_eq!(
+        found(&s.app, &s.bob, &[("q", "wording")]).await,
+        [deleted, edited]
+    );
 
     let reply = s
         .app
-        .patch(&url(edited), Some(&s.alice.access), json!({"content": "revised phrasing"}))
+        .patch(
+            &url(edited),
+            Some(&s.alice.access),
+            json!({"content": "revised phrasing"}),
+        )
         .await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert!(found(&s.app, &s.bob, &[("q", "original")]).await.is_empty());
@@ -206,7 +294,11 @@ async fn edits_and_deletes_are_reflected_at_once() {
     // An edit that changes only is_read keeps the message findable.
     let reply = s
         .app
-        .patch(&url(edited), Some(&s.alice.access), json!({"is_read": true}))
+        .patch(
+            &url(edited),
+            Some(&s.alice.access),
+            json!({"is_read": true}),
+        )
         .await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(found(&s.app, &s.bob, &[("q", "phrasing")]).await, [edited]);
@@ -220,10 +312,17 @@ async fn edits_and_deletes_are_reflected_at_once() {
     s.app.message(&s.alice, s.room, "farewell words").await;
     let reply = s
         .app
-        .delete(&format!("/api/chat/rooms/{}/", s.room), Some(&s.alice.access))
+        .delete(
+            &format!("/api/chat/rooms/{}/", s.room),
+            Some(&s.alice.access),
+        )
         .await;
     assert_eq!(reply.status, 204, "{reply:?}");
-    assert!(found(&s.app, &s.alice, &[("q", "farewell")]).await.is_empty());
+    assert!(
+        found(&s.app, &s.alice, &[("q", "farewell")])
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -239,9 +338,19 @@ async fn cursor_pages_cover_every_result_once_in_order() {
     let everything = found(&s.app, &s.bob, &[("q", "quarterly"), ("page_size", "100")]).await;
     assert_eq!(everything.len(), 11);
 
-    let (pages, count) = walk(&s.app, &s.bob.access, &search(&[("q", "quarterly"), ("page_size", "4")]), "next").await;
+    let (pages, count) = walk(
+        &s.app,
+        &s.bob.access,
+        &search(&[("q", "quarterly"), ("page_size", "4")]),
+        "next",
+    )
+    .await;
     assert_eq!(count, 3);
-    assert_eq!(ids(&Value::Array(pages)), everything, "same order, no repeat, no gap");
+    assert_eq!(
+        ids(&Value::Array(pages)),
+        everything,
+        "same order, no repeat, no gap"
+    );
 
     let mut sorted = everything.clone();
     sorted.sort_unstable();
@@ -256,7 +365,10 @@ async fn a_cursor_is_only_good_for_its_own_search() {
     }
     let first = s
         .app
-        .get(&search(&[("q", "topic"), ("page_size", "1")]), Some(&s.bob.access))
+        .get(
+            &search(&[("q", "topic"), ("page_size", "1")]),
+            Some(&s.bob.access),
+        )
         .await;
     let next = first.body["next"].as_str().expect("a next page").to_owned();
     let reply = s.app.get(&next, Some(&s.bob.access)).await;
@@ -266,7 +378,10 @@ async fn a_cursor_is_only_good_for_its_own_search() {
     let invalid = detail("Invalid cursor");
     let message_page = s
         .app
-        .get(&format!("/api/chat/rooms/{}/messages/?page_size=1", s.room), Some(&s.bob.access))
+        .get(
+            &format!("/api/chat/rooms/{}/messages/?page_size=1", s.room),
+            Some(&s.bob.access),
+        )
         .await;
     let message_cursor = message_page.body["next"]
         .as_str()
@@ -278,11 +393,31 @@ async fn a_cursor_is_only_good_for_its_own_search() {
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).expect("ascii");
     for (why, query, user) in [
-        ("garbage", vec![("q", "topic"), ("cursor", "not-a-cursor")], &s.bob),
-        ("tampered", vec![("q", "topic"), ("cursor", tampered.as_str())], &s.bob),
-        ("other words", vec![("q", "topics"), ("cursor", cursor.as_str())], &s.bob),
-        ("other caller", vec![("q", "topic"), ("cursor", cursor.as_str())], &s.alice),
-        ("message cursor", vec![("q", "topic"), ("cursor", message_cursor.as_str())], &s.bob),
+        (
+            "garbage",
+            vec![("q", "topic"), ("cursor", "not-a-cursor")],
+            &s.bob,
+        ),
+        (
+            "tampered",
+            vec![("q", "topic"), ("cursor", tampered.as_str())],
+            &s.bob,
+        ),
+        (
+            "other words",
+            vec![("q", "topics"), ("cursor", cursor.as_str())],
+            &s.bob,
+        ),
+        (
+            "other caller",
+            vec![("q", "topic"), ("cursor", cursor.as_str())],
+            &s.alice,
+        ),
+        (
+            "message cursor",
+            vec![("q", "topic"), ("cursor", message_cursor.as_str())],
+            &s.bob,
+        ),
     ] {
         let reply = s.app.get(&search(&query), Some(&user.access)).await;
         assert_eq!((reply.status, &reply.body), (404, &invalid), "{why}");
@@ -298,19 +433,30 @@ async fn bad_queries_are_400s() {
             .finish();
         let token = s.bob.access.clone();
         let app = &s.app;
-        async move { app.get(&format!("/api/chat/search/?{url}"), Some(&token)).await }
+        async move {
+            app.get(&format!("/api/chat/search/?{url}"), Some(&token))
+                .await
+        }
     };
-    get(vec![]).await.expect(400, json!({"q": ["This field is required."]}));
+    get(vec![])
+        .await
+        .expect(400, json!({"q": ["This field is required."]}));
     get(vec![("q", "   ".into())])
         .await
         .expect(400, json!({"q": ["This field may not be blank."]}));
-    get(vec![("q", "?! ** ()".into())])
-        .await
-        .expect(400, json!({"q": ["Enter at least one word (letters or digits)."]}));
-    get(vec![("q", "a".repeat(201))])
-        .await
-        .expect(400, json!({"q": ["Ensure this field has no more than 200 characters."]}));
-    assert_eq!(get(vec![("q", "a ".repeat(100))]).await.status, 200, "200 characters");
+    get(vec![("q", "?! ** ()".into())]).await.expect(
+        400,
+        json!({"q": ["Enter at least one word (letters or digits)."]}),
+    );
+    get(vec![("q", "a".repeat(201))]).await.expect(
+        400,
+        json!({"q": ["Ensure this field has no more than 200 characters."]}),
+    );
+    assert_eq!(
+        get(vec![("q", "a ".repeat(100))]).await.status,
+        200,
+        "200 characters"
+    );
     get(vec![("room", "x".into())]).await.expect(
         400,
         json!({
