@@ -68,7 +68,8 @@ impl SearchApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
-        /// The words to find.
+        /// Required: the words to find, at most 200 characters (a missing `q` is answered
+        /// with a field error, as DRF would, rather than a bare parameter error).
         q: Query<Option<String>>,
         /// Only this room's messages; it must be one of the caller's rooms.
         room: Query<Option<LenientInt>>,
