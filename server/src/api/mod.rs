@@ -5,6 +5,7 @@ mod direct_messages;
 mod docs;
 pub mod error;
 mod health;
+mod history;
 pub mod invitations;
 mod legacy;
 pub mod messages;
@@ -13,11 +14,12 @@ mod observe;
 pub mod pagination;
 mod params;
 mod payload;
-mod realtime;
 mod reactions;
 mod reads;
+mod realtime;
 mod replies;
 mod rooms;
+pub mod search;
 mod tokens;
 mod users;
 
@@ -42,6 +44,8 @@ pub enum ApiTags {
     Rooms,
     /// Messages of a room, newest first, cursor-paginated.
     Messages,
+    /// Full-text search over the messages of the caller's rooms.
+    Search,
     /// WebSocket upgrades: events of rooms as they happen (frames in `asyncapi.yaml`).
     Realtime,
     /// Seed 000's flat routes, kept for old clients (deprecated; each names its replacement).
@@ -62,6 +66,8 @@ type Apis = (
     reads::ReadsApi,
     reactions::ReactionsApi,
     replies::RepliesApi,
+    history::HistoryApi,
+    search::SearchApi,
     realtime::RealtimeApi,
     legacy::LegacyApi,
     direct_messages::DirectMessagesApi,
@@ -80,6 +86,8 @@ fn service() -> OpenApiService<Apis, ()> {
             reads::ReadsApi,
             reactions::ReactionsApi,
             replies::RepliesApi,
+            history::HistoryApi,
+            search::SearchApi,
             realtime::RealtimeApi,
             legacy::LegacyApi,
             direct_messages::DirectMessagesApi,

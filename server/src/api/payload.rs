@@ -63,6 +63,7 @@ mod tests {
     use crate::api::messages::{Message, MessagePage};
     use crate::api::pagination::PageLinks;
     use crate::api::rooms::{Room, RoomPage};
+    use crate::api::search::SearchPage;
 
     fn same<T: ToJSON + Serialize>(value: &T) {
         let serde = serde_json::to_value(value).expect("serializes");
@@ -80,6 +81,11 @@ mod tests {
             next: Some("http://x/?cursor=a".into()),
             previous: None,
             results: vec![message, Message::example()],
+        });
+        same(&SearchPage {
+            next: Some("http://x/?q=hello&cursor=a".into()),
+            previous: None,
+            results: vec![Message::example()],
         });
         same(&Room::example());
         same(&RoomPage::new(

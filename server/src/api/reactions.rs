@@ -30,7 +30,9 @@ pub struct ReactionWrite {
 
 impl Example for ReactionWrite {
     fn example() -> Self {
-        Self { emoji: "👍".into() }
+        Self {
+            emoji: "👍".into()
+        }
     }
 }
 
@@ -81,9 +83,15 @@ impl ReactionsApi {
             .map_err(ApiError::Throttled)?;
         let message = find(&state.store, room_id.0, id.0).await?;
         let mut fields = body.fields()?;
-        let emoji = fields.required("emoji", |value| string(value).and_then(|s| emoji::parse(&s)));
+        let emoji = fields.required("emoji", |value| {
+            string(value).and_then(|s| emoji::parse(&s))
+        });
         let emoji = fields.finish(emoji)?;
-        let (added, count) = match state.store.add_reaction(message.id, caller.id, emoji).await? {
+        let (added, count) = match state
+            .store
+            .add_reaction(message.id, caller.id, emoji)
+            .await?
+        {
             Reacted::Done { added, count } => (added, count),
             Reacted::MessageGone => return Err(ApiError::NotFound.into()),
         };

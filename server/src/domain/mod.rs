@@ -4,5 +4,6 @@ pub mod emoji;
 pub mod invitations;
 pub mod mentions;
 pub mod rooms;
+pub mod search;
 pub mod text;
 pub mod time;

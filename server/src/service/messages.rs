@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::api::body::{
-    Fields, boolean, nullable_primary_key, nullable_uuid, primary_key, string,
-};
+use crate::api::body::{Fields, boolean, nullable_primary_key, nullable_uuid, primary_key, string};
 use crate::api::error::ApiError;
 use crate::api::messages::{Message, ReplyPreview};
 use crate::auth::CurrentUser;
@@ -97,9 +95,7 @@ pub async fn send(
     let content = fields.required("content", content);
     let is_read = fields.optional("is_read", boolean).unwrap_or(false);
     let client_id = fields.optional("client_id", nullable_uuid).flatten();
-    let reply_to = fields
-        .optional("reply_to", nullable_primary_key)
-        .flatten();
+    let reply_to = fields.optional("reply_to", nullable_primary_key).flatten();
     let impersonated = check_sender(&state.store, &mut fields, caller).await?;
     let parent = match reply_to {
         Some(parent) => {

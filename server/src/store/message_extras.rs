@@ -132,7 +132,8 @@ impl Store {
             mentions.sort_unstable();
         }
         for readers in extras.readers.values_mut() {
-            readers.sort_unstable_by_key(|(user, last_read)| (std::cmp::Reverse(*last_read), *user));
+            readers
+                .sort_unstable_by_key(|(user, last_read)| (std::cmp::Reverse(*last_read), *user));
         }
         Ok(extras)
     }

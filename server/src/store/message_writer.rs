@@ -213,9 +213,9 @@ async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcom
         // room rise in commit order (the room is locked), so the messages at or below it are
         // the room's count less those the batch stored after it.
         for ((room_id, sender_id), id) in senders {
-            let later = active_rooms
-                .get(&room_id)
-                .map_or(0, |(_, ids)| ids.iter().filter(|other| **other > id).count());
+            let later = active_rooms.get(&room_id).map_or(0, |(_, ids)| {
+                ids.iter().filter(|other| **other > id).count()
+            });
             sqlx::query(
                 "UPDATE room_participants SET last_read_id = $1, \
                  read_count = (SELECT message_count FROM chat_rooms WHERE id = $2) - $3 \

@@ -6,6 +6,7 @@
 //! also reads positionally); where the SQL really differs, the two texts sit side by side and
 //! [`Dialect::pick`] chooses.
 
+mod history;
 mod invitations;
 mod message_extras;
 mod message_writer;
@@ -13,6 +14,7 @@ mod messages;
 mod reactions;
 mod reads;
 mod rooms;
+mod search;
 pub mod shared;
 mod tokens;
 mod users;
@@ -27,13 +29,15 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use history::VersionRow;
 pub use invitations::{Accepted, InvitationRow, NotInvited};
-pub use message_writer::{Announce, NewMessage};
 pub use message_extras::{Extras, ParentPreview, ReactionCount};
+pub use message_writer::{Announce, NewMessage};
 pub use messages::{CreateOutcome, MessageRow, MessageWindow};
 pub use reactions::Reacted;
 pub use reads::{MarkRead, ReadState};
 pub use rooms::{NewRoom, RoomDetail, RoomRow, RoomUpdate};
+pub use search::{SearchAfter, SearchHit, SearchRequest};
 pub use users::{UserRow, UsernameTaken};
 
 pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -250,6 +254,9 @@ async fn open_sqlite(database_url: &str, settings: StoreSettings) -> Result<Db, 
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(synchronous)
         .foreign_keys(true)
+        // Deleted rows' bytes are overwritten with zeros, not left in free pages: a deleted
+        // message's text (and its edit history) is gone from the file, not just unlinked.
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(5));
     let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
     let write = SqlitePoolOptions::new()

@@ -2,6 +2,8 @@
 
 use sqlx::sqlite::SqlitePoolOptions;
 
+use serde_json::json;
+
 use crate::helpers::*;
 
 #[tokio::test]
@@ -65,4 +67,70 @@ async fn a_restart_keeps_every_user_room_and_message() {
         (reply.status, &reply.body["content"]),
         (200, &serde_json::json!("kept"))
     );
+}
+
+/// Copies the WAL into the database file and empties it, as a checkpoint at shutdown would.
+async fn checkpoint(pool: &sqlx::SqlitePool) {
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(pool)
+        .await
+        .expect("checkpoint");
+    assert_eq!(busy, 0, "the checkpoint completed");
+}
+
+/// Whether `needle` is anywhere in the database's files (the main file and any WAL).
+fn on_disk(app: &TestApp, needle: &str) -> bool {
+    ["chat.db", "chat.db-wal"].iter().any(|name| {
+        std::fs::read(app.data.dir.path().join(name))
+            .unwrap_or_default()
+            .windows(needle.len())
+            .any(|window| window == needle.as_bytes())
+    })
+}
+
+#[tokio::test]
+async fn a_deleted_message_leaves_no_text_in_the_file() {
+    let Some(app) = spawn_app().await else { return };
+    let alice = app.user("alice").await;
+    let room = app.room(&alice, "GROUP", &[]).await;
+    let url = |id: i64| format!("/api/chat/rooms/{room}/messages/{id}/");
+    // Distinctive words: in the content, the edit history and the full-text index.
+    let id = app
+        .message(&alice, room, "zanzibarquokka first words")
+        .await;
+    for content in ["zanzibarquokka second words", "marzipanwombat final words"] {
+        let reply = app
+            .patch(&url(id), Some(&alice.access), json!({"content": content}))
+            .await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+    }
+    app.message(&alice, room, "an ordinary message that stays")
+        .await;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(&app.data.database_url())
+        .await
+        .expect("database opens");
+    checkpoint(&pool).await;
+    assert!(
+        on_disk(&app, "zanzibarquokka"),
+        "the test looks in the right place"
+    );
+    assert!(on_disk(&app, "marzipanwombat"));
+
+    let reply = app.delete(&url(id), Some(&alice.access)).await;
+    assert_eq!(reply.status, 204, "{reply:?}");
+    checkpoint(&pool).await;
+    for gone in [
+        "zanzibarquokka",
+        "marzipanwombat",
+        "first words",
+        "final words",
+    ] {
+        assert!(
+            !on_disk(&app, gone),
+            "{gone:?} is still in the database file"
+        );
+    }
+    assert!(on_disk(&app, "an ordinary message that stays"));
 }

@@ -17,6 +17,8 @@ mod conventions;
 mod direct_messages;
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[path = "../api/history.rs"]
+mod history;
 #[path = "../api/invitations/mod.rs"]
 mod invitations;
 #[path = "../api/legacy/mod.rs"]
@@ -39,6 +41,8 @@ mod realtime;
 mod room_pagination;
 #[path = "../api/rooms/mod.rs"]
 mod rooms;
+#[path = "../api/search.rs"]
+mod search;
 #[path = "../api/spec.rs"]
 mod spec;
 #[path = "../api/timeouts.rs"]

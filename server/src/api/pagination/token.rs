@@ -55,46 +55,12 @@ impl CursorCipher {
                 | u8::from(cursor.inclusive) << 2,
         );
         plain.extend_from_slice(&cursor.position.to_be_bytes());
-
-        let mut nonce = [0u8; NONCE_LEN];
-        // Without OS randomness a fixed nonce still authenticates; it only loses opacity
-        // across equal positions, so this is not worth failing a listing for.
-        let _ = getrandom::fill(&mut nonce);
-        let aad = room_id.to_be_bytes();
-        let sealed = self
-            .cipher
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: &plain,
-                    aad: &aad,
-                },
-            )
-            .unwrap_or_default();
-        let mut token = nonce.to_vec();
-        token.extend_from_slice(&sealed);
-        URL_SAFE_NO_PAD.encode(token)
+        self.seal_bytes(&room_id.to_be_bytes(), &plain)
     }
 
     /// The cursor, or `None` if the token was not sealed by this server for this room.
     pub fn open(&self, room_id: i64, token: &str) -> Option<Cursor> {
-        let raw = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
-        if raw.len() <= NONCE_LEN {
-            return None;
-        }
-        let (nonce, sealed) = raw.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
-        let aad = room_id.to_be_bytes();
-        let plain = self
-            .cipher
-            .decrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: &aad,
-                },
-            )
-            .ok()?;
+        let plain = self.open_bytes(&room_id.to_be_bytes(), token)?;
         let [VERSION, flags, position @ ..] = plain.as_slice() else {
             return None;
         };
@@ -108,6 +74,49 @@ impl CursorCipher {
             inclusive: flags & 4 == 4,
             position: i64::from_be_bytes(position.try_into().ok()?),
         })
+    }
+
+    /// `plain` sealed for `context` (associated data: what the token is valid for). Other
+    /// listings' cursors use it with a context of their own, which no message cursor's
+    /// 8-byte room id can equal.
+    pub fn seal_bytes(&self, context: &[u8], plain: &[u8]) -> String {
+        let mut nonce = [0u8; NONCE_LEN];
+        // Without OS randomness a fixed nonce still authenticates; it only loses opacity
+        // across equal positions, so this is not worth failing a listing for.
+        let _ = getrandom::fill(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plain,
+                    aad: context,
+                },
+            )
+            .unwrap_or_default();
+        let mut token = nonce.to_vec();
+        token.extend_from_slice(&sealed);
+        URL_SAFE_NO_PAD.encode(token)
+    }
+
+    /// What [`Self::seal_bytes`] sealed, or `None` if `token` was not sealed by this server
+    /// for `context`.
+    pub fn open_bytes(&self, context: &[u8], token: &str) -> Option<Vec<u8>> {
+        let raw = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
+        if raw.len() <= NONCE_LEN {
+            return None;
+        }
+        let (nonce, sealed) = raw.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
+        self.cipher
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: context,
+                },
+            )
+            .ok()
     }
 }
 

@@ -1,0 +1,184 @@
+//! `/api/chat/search/`: full-text search over the messages of the caller's rooms.
+//!
+//! Ranked by relevance, so pages are cut by (score, id), sealed in the cursor like message
+//! cursors: forward only (`previous` is always null). Scores come from the index, so a page
+//! walk while messages are being written may see a hit twice or miss one whose score moved
+//! across the cut (SQLite's BM25 weighs a word by how rare it is in all messages); with no
+//! writes in between, pages neither repeat nor skip.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::Query;
+use poem_openapi::{Object, OpenApi};
+use serde::Serialize;
+
+use super::ApiTags;
+use super::error::{ApiError, E400, E401, E404, Errors, FieldErrors};
+use super::messages::Message;
+use super::pagination::{CursorCipher, RequestUrl, positive_capped};
+use super::params::{LenientInt, raw};
+use super::payload::SerdeJson;
+use crate::auth::BearerAuth;
+use crate::domain::search::SearchTerms;
+use crate::service::messages::render;
+use crate::startup::AppState;
+use crate::store::{SearchAfter, SearchRequest};
+
+/// A page of search results (the cursor envelope of `messages_list`).
+#[derive(Object, Serialize)]
+pub struct SearchPage {
+    /// URL of the next page: less relevant results; null at the end.
+    #[oai(nullable)]
+    pub next: Option<String>,
+    /// Always null: results are paged forward only.
+    #[oai(nullable)]
+    pub previous: Option<String>,
+    /// Best first; among equally relevant messages, newest first.
+    pub results: Vec<Message>,
+}
+
+const DEFAULT_PAGE_SIZE: i64 = 50;
+const MAX_PAGE_SIZE: i64 = 100;
+
+/// django-filter's message for a choice outside the queryset (here: the caller's rooms).
+const INVALID_ROOM: &str =
+    "Select a valid choice. That choice is not one of the available choices.";
+
+pub struct SearchApi;
+
+#[OpenApi(tag = "ApiTags::Search")]
+impl SearchApi {
+    /// Search messages
+    ///
+    /// Full-text search over the messages of the rooms the caller is in (or of one of them,
+    /// with `room`). `q` is split into words (runs of letters and digits; case does not
+    /// matter, accents do); a message matches when it has every word, the last one as a
+    /// prefix, so results follow typing. At most 200 characters. Best match first;
+    /// cursor-paginated (`page_size` default 50, at most 100), forward only.
+    #[oai(
+        path = "/api/chat/search/",
+        method = "get",
+        operation_id = "search_list"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn search_list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        /// Required: the words to find, at most 200 characters (a missing `q` is answered
+        /// with a field error, as DRF would, rather than a bare parameter error).
+        q: Query<Option<String>>,
+        /// Only this room's messages; it must be one of the caller's rooms.
+        room: Query<Option<LenientInt>>,
+        cursor: Query<Option<String>>,
+        page_size: Query<Option<i64>>,
+    ) -> Result<SerdeJson<SearchPage>, Errors<{ E400 | E401 | E404 }>> {
+        let user_id = auth.0.id;
+        let (terms, room) = parse_filters(&state, user_id, q.0.as_deref(), raw(room.0)).await?;
+        let context = cursor_context(user_id, room, &terms);
+        let after = match cursor.0.as_deref() {
+            None => None,
+            Some(token) => {
+                Some(open(&state.cursors, &context, token).ok_or(ApiError::InvalidCursor)?)
+            }
+        };
+        let size = positive_capped(page_size.0, MAX_PAGE_SIZE).unwrap_or(DEFAULT_PAGE_SIZE);
+        let mut hits = state
+            .store
+            .search_messages(&SearchRequest {
+                user_id,
+                terms: &terms,
+                room,
+                after,
+                limit: size + 1,
+            })
+            .await?;
+        let more = hits.len() as i64 > size;
+        hits.truncate(usize::try_from(size).unwrap_or(0));
+        let next = hits.last().filter(|_| more).map(|last| {
+            let position = SearchAfter {
+                score: last.score,
+                id: last.row.id,
+            };
+            RequestUrl::of(req).with(&[("cursor", Some(seal(&state.cursors, &context, position)))])
+        });
+        let rows = hits.into_iter().map(|hit| hit.row).collect();
+        Ok(SerdeJson(SearchPage {
+            next,
+            previous: None,
+            results: render(&state.store, Some(user_id), rows).await?,
+        }))
+    }
+}
+
+/// `q` and `room`, both judged before answering, as a django-filter form reports its fields.
+async fn parse_filters(
+    state: &AppState,
+    user_id: i64,
+    q: Option<&str>,
+    room: Option<String>,
+) -> Result<(SearchTerms, Option<i64>), ApiError> {
+    let mut errors = FieldErrors::new();
+    let terms = match q.map(SearchTerms::parse) {
+        None => Err("This field is required.".to_owned()),
+        Some(parsed) => parsed,
+    }
+    .map_err(|message| errors.insert("q".into(), vec![message]))
+    .ok();
+    let room = match room.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => {
+            let id = text.parse::<i64>().ok();
+            let mine = match id {
+                Some(id) => state.store.is_member(id, user_id).await?,
+                None => false,
+            };
+            if !mine {
+                errors.insert("room".into(), vec![INVALID_ROOM.into()]);
+            }
+            id
+        }
+    };
+    match terms {
+        Some(terms) if errors.is_empty() => Ok((terms, room)),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// What a search cursor is valid for: this caller, this room filter and these words. The
+/// `search` prefix keeps it apart from message cursors (a room id's 8 bytes).
+fn cursor_context(user_id: i64, room: Option<i64>, terms: &SearchTerms) -> Vec<u8> {
+    let mut context = b"search\0".to_vec();
+    context.extend_from_slice(&user_id.to_be_bytes());
+    context.extend_from_slice(&room.unwrap_or(0).to_be_bytes());
+    for word in terms.words() {
+        context.extend_from_slice(word.as_bytes());
+        context.push(0);
+    }
+    context
+}
+
+const CURSOR_VERSION: u8 = 1;
+
+fn seal(cursors: &CursorCipher, context: &[u8], position: SearchAfter) -> String {
+    let mut plain = Vec::with_capacity(17);
+    plain.push(CURSOR_VERSION);
+    plain.extend_from_slice(&position.score.to_bits().to_be_bytes());
+    plain.extend_from_slice(&position.id.to_be_bytes());
+    cursors.seal_bytes(context, &plain)
+}
+
+fn open(cursors: &CursorCipher, context: &[u8], token: &str) -> Option<SearchAfter> {
+    let plain = cursors.open_bytes(context, token)?;
+    let [CURSOR_VERSION, rest @ ..] = plain.as_slice() else {
+        return None;
+    };
+    let (score, id) = rest.split_at_checked(8)?;
+    Some(SearchAfter {
+        score: f64::from_bits(u64::from_be_bytes(score.try_into().ok()?)),
+        id: i64::from_be_bytes(id.try_into().ok()?),
+    })
+}
