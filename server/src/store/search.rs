@@ -48,7 +48,7 @@ macro_rules! ranked_page {
             "WITH scored AS MATERIALIZED (",
             $scored,
             ") SELECT m.id, m.room_id, m.sender_id, u.username AS sender, m.content, m.is_read, \
-             m.client_id, m.created_at, m.updated_at, hit.score \
+             m.client_id, m.created_at, m.updated_at, m.reply_to, hit.score \
              FROM (SELECT id, score FROM scored \
                    WHERE ($4 IS NULL OR score < $4 OR (score = $4 AND id < $5)) \
                    ORDER BY score DESC, id DESC LIMIT $6) hit \

@@ -42,6 +42,8 @@ enum Id {
     Invitation,
     /// An emoji both the owner and the participant reacted with to the message.
     Emoji,
+    /// A word of the fixture message.
+    Word,
 }
 
 /// The fixture message's reaction ([`Id::Emoji`]), URL-encoded.
@@ -133,6 +135,11 @@ const ROWS: &[Row] = &[
           expect: [401, 403, 204, 204] },
     Row { method: "GET", path: "/api/chat/rooms/{room_id}/messages/{id}/replies/", params: ROOM_AND_MESSAGE, query: NONE, body: Body::Empty,
           expect: [401, 403, 200, 200] },
+    Row { method: "GET", path: "/api/chat/rooms/{room_id}/messages/{id}/history/", params: ROOM_AND_MESSAGE, query: NONE, body: Body::Empty,
+          expect: [401, 403, 200, 200] },
+    // Over the caller's own rooms: an outsider finds nothing, but may ask.
+    Row { method: "GET", path: "/api/chat/search/", params: NONE, query: &[("q", Id::Word)], body: Body::Empty,
+          expect: [401, 200, 200, 200] },
 
     // Beyond the seeds, on a room: as the room itself, 404 to outsiders.
     Row { method: "POST", path: "/api/chat/rooms/{id}/read/", params: ID_IS_ROOM, query: NONE,
@@ -213,6 +220,7 @@ impl Fixture {
             Id::Participant => self.participant.to_string(),
             Id::Invitation => self.invitation.to_string(),
             Id::Emoji => REACTION.to_owned(),
+            Id::Word => "fixture".to_owned(),
         }
     }
 }
