@@ -8,6 +8,7 @@
 
 mod message_writer;
 mod messages;
+pub mod presence;
 mod rooms;
 pub mod shared;
 mod tokens;
