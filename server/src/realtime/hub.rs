@@ -586,6 +586,41 @@ mod tests {
     }
 
     #[test]
+    fn an_event_for_several_rooms_skips_the_excepted_user() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let mut subject = registry.register(1, Scope::Room(10), &[10]).expect("room");
+        let mut mate = registry.register(2, Scope::Room(10), &[10]).expect("room");
+
+        registry.apply(&Broadcast::Rooms {
+            rooms: vec![10],
+            json: "presence".into(),
+            except_user: Some(1),
+        });
+
+        assert!(subject.events.try_recv().is_err());
+        assert_eq!(mate.events.try_recv().ok().as_deref(), Some("presence"));
+    }
+
+    #[test]
+    fn presence_hears_of_first_and_last_connections_only() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&heard);
+        registry.watch_presence(move |user| log.lock().expect("log").push(user));
+
+        let first = registry.register(1, Scope::AllRooms, &[]).expect("first");
+        let second = registry
+            .register(1, Scope::Room(10), &[10])
+            .expect("second");
+        assert!(registry.is_connected(1));
+        drop(first);
+        assert_eq!(*heard.lock().expect("log"), [1]);
+        drop(second);
+        assert!(!registry.is_connected(1));
+        assert_eq!(*heard.lock().expect("log"), [1, 1]);
+    }
+
+    #[test]
     fn an_event_for_users_reaches_their_every_room_connections() {
         let registry = Arc::new(Registry::new(8, 4));
         let mut everywhere = registry.register(1, Scope::AllRooms, &[]).expect("all");

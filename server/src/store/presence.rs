@@ -244,3 +244,114 @@ async fn elsewhere(
         .fetch_one(&mut **tx)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreSettings;
+
+    const STALE: i64 = 30_000_000;
+
+    /// The shared statements against a PostgreSQL database of their own (`TEST_POSTGRES_URL`;
+    /// skipped outside CI without it): two instances, one of which stops without cleaning up.
+    #[tokio::test]
+    async fn instances_agree_on_who_is_online_and_stopped_ones_are_reaped() {
+        let Some(db) = chat_test_support::postgres_db().await else {
+            return;
+        };
+        let settings = StoreSettings {
+            read_connections: 2,
+            survive_power_loss: true,
+        };
+        let store = Store::open(&db.url, settings).await.expect("opens");
+        let pool = store.postgres_pool().expect("PostgreSQL").clone();
+        let bob = store
+            .create_user("bob", "", "x")
+            .await
+            .expect("db")
+            .expect("new");
+        let carol = store
+            .create_user("carol", "", "x")
+            .await
+            .expect("db")
+            .expect("new");
+
+        assert!(!heartbeat(&pool, "a").await.expect("db"), "a new instance");
+        assert!(heartbeat(&pool, "a").await.expect("db"));
+        assert_eq!(
+            status(&pool, bob.id, STALE).await.expect("db"),
+            Some((false, None))
+        );
+
+        // Bob on both instances: online once, offline once.
+        assert_eq!(
+            join(&pool, "a", bob.id, STALE).await.expect("db"),
+            Some(true)
+        );
+        assert_eq!(
+            join(&pool, "b", bob.id, STALE).await.expect("db"),
+            Some(false)
+        );
+        assert_eq!(
+            status(&pool, bob.id, STALE).await.expect("db"),
+            Some((true, None))
+        );
+        assert!(!leave(&pool, "a", bob.id, STALE, 5).await.expect("db"));
+        assert_eq!(
+            status(&pool, bob.id, STALE).await.expect("db"),
+            Some((true, None))
+        );
+        assert!(leave(&pool, "b", bob.id, STALE, 7).await.expect("db"));
+        assert_eq!(
+            status(&pool, bob.id, STALE).await.expect("db"),
+            Some((false, Some(7)))
+        );
+
+        // Instance b stops without a word while holding carol (and bob, who is also on a).
+        assert_eq!(
+            join(&pool, "b", carol.id, STALE).await.expect("db"),
+            Some(true)
+        );
+        assert_eq!(
+            join(&pool, "b", bob.id, STALE).await.expect("db"),
+            Some(true)
+        );
+        assert_eq!(
+            join(&pool, "a", bob.id, STALE).await.expect("db"),
+            Some(false)
+        );
+        sqlx::query("UPDATE presence_instances SET heartbeat_at = 1000 WHERE instance_id = 'b'")
+            .execute(&pool)
+            .await
+            .expect("db");
+        assert_eq!(
+            status(&pool, carol.id, STALE).await.expect("db"),
+            Some((false, Some(1000)))
+        );
+        // (The caller ignores the time while online.)
+        assert_eq!(
+            status(&pool, bob.id, STALE).await.expect("db"),
+            Some((true, Some(1000)))
+        );
+        assert_eq!(
+            reap(&pool, STALE).await.expect("db"),
+            vec![(carol.id, 1000)]
+        );
+        assert_eq!(reap(&pool, STALE).await.expect("db"), vec![]);
+        assert_eq!(
+            status(&pool, carol.id, STALE).await.expect("db"),
+            Some((false, Some(1000)))
+        );
+        // Back after all: its sessions are gone, and its heartbeat says so.
+        assert!(!heartbeat(&pool, "b").await.expect("db"));
+
+        assert_eq!(join(&pool, "a", 999_999, STALE).await.expect("db"), None);
+        assert_eq!(status(&pool, 999_999, STALE).await.expect("db"), None);
+        forget_instance(&pool, "a").await.expect("db");
+        assert_eq!(
+            status(&pool, bob.id, STALE).await.expect("db"),
+            Some((false, Some(7)))
+        );
+        store.close().await;
+    }
+}
