@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::realtime::{
-    ALL_ROOMS_WS, PATIENCE, Socket, assert_silent, connect, next_event, pair_ws, room_ws,
+    ALL_ROOMS_WS, PATIENCE, Socket, assert_silent_including_presence as assert_silent, connect,
+    next_event_including_presence as next_event, pair_ws, room_ws,
 };
 
 fn presence_url(user: &User) -> String {
