@@ -13,7 +13,7 @@
 //! users go offline once its heartbeat is stale.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -95,7 +95,7 @@ impl Presence {
             let _ = notify.send(Command::Changed(user));
         });
         let worker = Worker {
-            registry: Arc::clone(registry),
+            registry: Arc::downgrade(registry),
             bus,
             store: store.clone(),
             backend: backend.clone(),
@@ -158,7 +158,9 @@ fn lock(set: &Mutex<HashSet<i64>>) -> MutexGuard<'_, HashSet<i64>> {
 }
 
 struct Worker {
-    registry: Arc<Registry>,
+    /// Weak: the registry holds the sending end of this worker's queue; the worker ends when
+    /// the server (registry and [`Presence`] with it) is gone.
+    registry: Weak<Registry>,
     bus: Arc<dyn Bus>,
     store: Store,
     backend: Backend,
@@ -193,9 +195,15 @@ impl Worker {
         lock(&self.announced).contains(&user)
     }
 
+    fn is_connected(&self, user: i64) -> bool {
+        self.registry
+            .upgrade()
+            .is_some_and(|registry| registry.is_connected(user))
+    }
+
     /// Brings `user`'s recorded presence in line with this instance's sockets.
     async fn settle(&self, user: i64) {
-        match (self.registry.is_connected(user), self.is_announced(user)) {
+        match (self.is_connected(user), self.is_announced(user)) {
             (true, false) => self.online(user).await,
             (false, true) => self.offline(user).await,
             _ => {}
@@ -298,12 +306,15 @@ impl Worker {
                 Err(err) => tracing::warn!(error = %err, "presence: reaping stopped instances"),
             }
         }
-        let connected: HashSet<i64> = self
-            .registry
+        let Some(registry) = self.registry.upgrade() else {
+            return;
+        };
+        let connected: HashSet<i64> = registry
             .users()
             .into_iter()
-            .filter(|user| self.registry.is_connected(*user))
+            .filter(|user| registry.is_connected(*user))
             .collect();
+        drop(registry);
         let announced = lock(&self.announced).clone();
         for user in connected.symmetric_difference(&announced) {
             self.settle(*user).await;
