@@ -14,6 +14,7 @@ use crate::auth::secret;
 use crate::config::{Config, Durability};
 use crate::realtime::Realtime;
 use crate::realtime::hub::{Registry, SHUTTING_DOWN};
+use crate::realtime::presence::Presence;
 use crate::serve::Serve;
 use crate::store::{Store, StoreSettings};
 use crate::throttle::Throttles;
@@ -22,6 +23,7 @@ use crate::throttle::Throttles;
 pub struct AppState {
     pub store: Store,
     pub realtime: Realtime,
+    pub presence: Arc<Presence>,
     pub tokens: TokenIssuer,
     pub cursors: CursorCipher,
     pub throttles: Arc<Throttles>,
@@ -34,6 +36,7 @@ pub struct App {
     store: Store,
     local_addr: SocketAddr,
     sockets: Arc<Registry>,
+    presence: Arc<Presence>,
 }
 
 /// Opens and migrates the database, loads the secret, and binds `config.bind` (port 0 picks a
@@ -62,10 +65,19 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             .context("listening for other instances' events")?,
         None => Realtime::local(&config),
     };
+    let presence = Presence::start(
+        store.clone(),
+        &realtime.registry,
+        Arc::clone(&realtime.bus),
+        shared.clone(),
+    )
+    .await
+    .context("registering this instance for presence")?;
     let state = Arc::new(AppState {
         throttles: Throttles::new(&config, shared.as_ref()),
         store,
         realtime,
+        presence: Arc::clone(&presence),
         tokens: TokenIssuer::new(
             &secret,
             config.access_token_ttl(),
@@ -87,6 +99,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     Ok(App {
         store: state.store.clone(),
         sockets: Arc::clone(&state.realtime.registry),
+        presence,
         serve: Serve {
             listener,
             endpoint: Arc::new(crate::api::routes(state).map_to_response().boxed()),
@@ -117,6 +130,8 @@ impl App {
             sockets.close_all(SHUTTING_DOWN);
         };
         let served = self.serve.run(stop).await;
+        // Before the database closes: the users of this instance's sockets go offline.
+        self.presence.stop().await;
         self.store.close().await;
         served
     }

@@ -122,7 +122,8 @@ impl RealtimeApi {
         if !state.store.is_member(room_id.0, user.id).await? {
             return Err(ApiError::Forbidden.into());
         }
-        let registration = register(&state, &user, Scope::Room(room_id.0), &[room_id.0])?;
+        let registration =
+            register(&state, &user, Scope::Room(room_id.0), &[room_id.0], &ws).await?;
         accept(&state, ws, user, registration, None)
     }
 
@@ -139,7 +140,7 @@ impl RealtimeApi {
     ) -> Upgrade<{ E400 | E401 | E429_SOCKETS }> {
         let user = auth.user();
         // Registered before the rooms are read: a room joined meanwhile is not missed.
-        let registration = register(&state, &user, Scope::AllRooms, &[])?;
+        let registration = register(&state, &user, Scope::AllRooms, &[], &ws).await?;
         for room in state.store.member_room_ids(user.id).await? {
             state.realtime.registry.listen(&registration, room);
         }
@@ -173,26 +174,32 @@ impl RealtimeApi {
             return Err(ApiError::NotWebSocket.into());
         }
         let room = direct_room(&state, user.id, other_user_id.0).await?;
-        let registration = register(&state, &user, Scope::Room(room), &[room])?;
+        let registration = register(&state, &user, Scope::Room(room), &[room], &ws).await?;
         accept(&state, ws, user, registration, Some(other_user_id.0))
     }
 }
 
 /// Registers the connection with the hub before the upgrade, so nothing published from now
-/// on is missed (a client catches up on the past with `after=`).
-fn register(
+/// on is missed (a client catches up on the past with `after=`), and the user reads as online
+/// once the socket is open. A request that cannot become a socket is not registered (it
+/// would make its user online for a moment), but still hears 429 first, as one that can.
+async fn register(
     state: &AppState,
     user: &CurrentUser,
     scope: Scope,
     rooms: &[i64],
+    ws: &poem::Result<WebSocket>,
 ) -> Result<Registration, ApiError> {
-    state
-        .realtime
-        .registry
-        .register(user.id, scope, rooms)
-        .map_err(|TooManyConnections| {
-            ApiError::TooManyConnections(state.config.ws_max_connections_per_user)
-        })
+    let too_many =
+        |TooManyConnections| ApiError::TooManyConnections(state.config.ws_max_connections_per_user);
+    let registry = &state.realtime.registry;
+    if ws.is_err() {
+        registry.check_limit(user.id).map_err(too_many)?;
+        return Err(ApiError::NotWebSocket);
+    }
+    let registration = registry.register(user.id, scope, rooms).map_err(too_many)?;
+    state.presence.settled().await;
+    Ok(registration)
 }
 
 /// Completes the upgrade and hands the socket to its connection task.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use poem::Request;
 use poem::web::Data;
-use poem_openapi::param::Query;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -16,6 +16,7 @@ use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use crate::auth::{BearerAuth, password};
 use crate::domain::text::{Email, Password, Username};
+use crate::domain::time::rfc3339;
 use crate::startup::AppState;
 use crate::store::UserRow;
 
@@ -73,6 +74,29 @@ numbered_page!(
     "A page of users (seed 003's envelope)."
 );
 
+/// Whether a user holds a WebSocket open right now.
+#[derive(Object)]
+#[oai(example)]
+pub struct UserPresence {
+    pub user_id: i64,
+    /// True while the user has at least one WebSocket open (on any instance).
+    pub online: bool,
+    /// When their last WebSocket closed; null while online, or if not seen since presence
+    /// was first recorded.
+    #[oai(nullable)]
+    pub last_seen_at: Option<String>,
+}
+
+impl Example for UserPresence {
+    fn example() -> Self {
+        Self {
+            user_id: 2,
+            online: false,
+            last_seen_at: Some("2025-07-05T16:44:51.889737Z".into()),
+        }
+    }
+}
+
 #[derive(ApiResponse)]
 pub enum Registered {
     #[oai(status = 201)]
@@ -128,6 +152,38 @@ impl UsersApi {
             .await?
             .ok_or(ApiError::UserNotFound)?;
         Ok(Json(user.into()))
+    }
+
+    /// A user's presence
+    ///
+    /// Whether the user is online (holds a WebSocket open) and when they were last seen. Only
+    /// for the caller and users who share a room with the caller: 404 for anyone else, as for
+    /// a user that does not exist.
+    #[oai(
+        path = "/:id/presence/",
+        method = "get",
+        operation_id = "users_presence_retrieve"
+    )]
+    async fn users_presence_retrieve(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        id: Path<i64>,
+    ) -> Result<Json<UserPresence>, Errors<{ E401 | E404 }>> {
+        let user_id = id.0;
+        if user_id != auth.0.id && !state.store.share_a_room(auth.0.id, user_id).await? {
+            return Err(ApiError::NotFound.into());
+        }
+        let status = state
+            .presence
+            .status(user_id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Ok(Json(UserPresence {
+            user_id,
+            online: status.online,
+            last_seen_at: status.last_seen_at.map(rfc3339),
+        }))
     }
 
     /// Search users

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
@@ -33,8 +33,13 @@ pub enum Broadcast {
     /// The room is gone: its sockets close and nobody hears it any more.
     RoomDeleted { room_id: i64 },
     /// An event for every connection hearing any of `rooms`, once per connection however
-    /// many of them it hears (presence: the rooms a user shares with others).
-    Rooms { rooms: Vec<i64>, json: String },
+    /// many of them it hears, except those of `except_user` (presence: the rooms a user
+    /// shares with others, who need not tell the user about themselves).
+    Rooms {
+        rooms: Vec<i64>,
+        json: String,
+        except_user: Option<i64>,
+    },
     /// An event for the every-room connections of `users`, whatever rooms they hear (an
     /// invitation to a room they are not in yet).
     Users { users: Vec<i64>, json: String },
@@ -130,12 +135,16 @@ struct Subscriptions {
     users: HashMap<i64, HashMap<ConnId, Arc<Subscriber>>>,
 }
 
+/// Told the id of a user whose first connection opened or whose last one closed.
+type PresenceWatcher = Box<dyn Fn(i64) + Send + Sync>;
+
 /// This instance's connections, by room and by user.
 pub struct Registry {
     subscriptions: Mutex<Subscriptions>,
     next_id: AtomicU64,
     queue_len: usize,
     max_per_user: usize,
+    presence: OnceLock<PresenceWatcher>,
 }
 
 /// Refused: the user already has the configured number of sockets open.
@@ -149,7 +158,28 @@ impl Registry {
             next_id: AtomicU64::new(1),
             queue_len: queue_len.max(1),
             max_per_user,
+            presence: OnceLock::new(),
         }
+    }
+
+    /// Calls `watcher` with a user's id whenever their first connection on this instance
+    /// opens or their last one closes (presence); set once, before any connection.
+    pub fn watch_presence(&self, watcher: impl Fn(i64) + Send + Sync + 'static) {
+        let _ = self.presence.set(Box::new(watcher));
+    }
+
+    fn presence_changed(&self, user_id: i64) {
+        if let Some(watcher) = self.presence.get() {
+            watcher(user_id);
+        }
+    }
+
+    /// Whether `user_id` has a connection open on this instance.
+    pub fn is_connected(&self, user_id: i64) -> bool {
+        self.lock()
+            .users
+            .get(&user_id)
+            .is_some_and(|mine| !mine.is_empty())
     }
 
     fn lock(&self) -> MutexGuard<'_, Subscriptions> {
@@ -180,6 +210,7 @@ impl Registry {
         if mine.len() >= self.max_per_user {
             return Err(TooManyConnections);
         }
+        let first = mine.is_empty();
         mine.insert(id, Arc::clone(&subscriber));
         for room in rooms {
             subs.rooms
@@ -188,6 +219,9 @@ impl Registry {
                 .insert(id, Arc::clone(&subscriber));
         }
         drop(subs);
+        if first {
+            self.presence_changed(user_id);
+        }
         Ok(Registration {
             registry: Arc::clone(self),
             id,
@@ -196,6 +230,16 @@ impl Registry {
             events,
             closed,
         })
+    }
+
+    /// Whether [`Registry::register`] would refuse `user_id` another connection right now.
+    pub fn check_limit(&self, user_id: i64) -> Result<(), TooManyConnections> {
+        let subs = self.lock();
+        let open = subs.users.get(&user_id).map_or(0, HashMap::len);
+        if open >= self.max_per_user {
+            return Err(TooManyConnections);
+        }
+        Ok(())
     }
 
     /// Starts delivering `room` to a registered connection (idempotent).
@@ -342,11 +386,15 @@ impl Registry {
                     subs.rooms.remove(room_id);
                 }
             }
-            Broadcast::Rooms { rooms, json } => {
+            Broadcast::Rooms {
+                rooms,
+                json,
+                except_user,
+            } => {
                 let mut reached = std::collections::HashSet::new();
                 for conns in rooms.iter().filter_map(|room| subs.rooms.get(room)) {
                     for (id, subscriber) in conns {
-                        if reached.insert(*id) {
+                        if Some(subscriber.user_id) != *except_user && reached.insert(*id) {
                             subscriber.deliver(json);
                         }
                     }
@@ -379,8 +427,9 @@ impl Registry {
 
     fn unregister(&self, user_id: i64, id: ConnId) {
         let mut subs = self.lock();
+        let mut last = false;
         if let Some(mine) = subs.users.get_mut(&user_id) {
-            mine.remove(&id);
+            last = mine.remove(&id).is_some() && mine.is_empty();
             if mine.is_empty() {
                 subs.users.remove(&user_id);
             }
@@ -389,6 +438,10 @@ impl Registry {
             conns.remove(&id);
             !conns.is_empty()
         });
+        drop(subs);
+        if last {
+            self.presence_changed(user_id);
+        }
     }
 }
 
@@ -523,12 +576,48 @@ mod tests {
         registry.apply(&Broadcast::Rooms {
             rooms: vec![10, 11],
             json: "presence".into(),
+            except_user: None,
         });
 
         assert_eq!(in_both.events.try_recv().ok().as_deref(), Some("presence"));
         assert!(in_both.events.try_recv().is_err());
         assert_eq!(in_one.events.try_recv().ok().as_deref(), Some("presence"));
         assert!(in_neither.events.try_recv().is_err());
+    }
+
+    #[test]
+    fn an_event_for_several_rooms_skips_the_excepted_user() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let mut subject = registry.register(1, Scope::Room(10), &[10]).expect("room");
+        let mut mate = registry.register(2, Scope::Room(10), &[10]).expect("room");
+
+        registry.apply(&Broadcast::Rooms {
+            rooms: vec![10],
+            json: "presence".into(),
+            except_user: Some(1),
+        });
+
+        assert!(subject.events.try_recv().is_err());
+        assert_eq!(mate.events.try_recv().ok().as_deref(), Some("presence"));
+    }
+
+    #[test]
+    fn presence_hears_of_first_and_last_connections_only() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&heard);
+        registry.watch_presence(move |user| log.lock().expect("log").push(user));
+
+        let first = registry.register(1, Scope::AllRooms, &[]).expect("first");
+        let second = registry
+            .register(1, Scope::Room(10), &[10])
+            .expect("second");
+        assert!(registry.is_connected(1));
+        drop(first);
+        assert_eq!(*heard.lock().expect("log"), [1]);
+        drop(second);
+        assert!(!registry.is_connected(1));
+        assert_eq!(*heard.lock().expect("log"), [1, 1]);
     }
 
     #[test]

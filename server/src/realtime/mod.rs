@@ -5,6 +5,7 @@ pub mod connection;
 pub mod events;
 pub mod hub;
 pub mod pg_bus;
+pub mod presence;
 
 use std::sync::Arc;
 use std::time::Duration;

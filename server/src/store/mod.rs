@@ -11,6 +11,7 @@ mod invitations;
 mod message_extras;
 mod message_writer;
 mod messages;
+pub mod presence;
 mod reactions;
 mod reads;
 mod rooms;

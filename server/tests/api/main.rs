@@ -17,6 +17,7 @@ mod message_pagination;
 mod messages;
 mod operability;
 mod pagination_props;
+mod presence;
 mod realtime;
 mod room_pagination;
 mod rooms;

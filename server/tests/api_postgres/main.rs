@@ -35,6 +35,8 @@ mod messages;
 mod operability;
 #[path = "../api/pagination_props.rs"]
 mod pagination_props;
+#[path = "../api/presence.rs"]
+mod presence;
 #[path = "../api/realtime/mod.rs"]
 mod realtime;
 #[path = "../api/room_pagination.rs"]

@@ -80,11 +80,27 @@ pub fn refusal_with_headers(
     }
 }
 
-/// The next JSON event (pings and pongs skipped); panics after [`PATIENCE`].
+/// Whether a text frame is a `presence` event. Every socket a room-mate opens or closes may
+/// cause one, so the helpers below skip them unless a test asks for them (tests/api/presence).
+fn is_presence(text: &str) -> bool {
+    serde_json::from_str::<Value>(text).is_ok_and(|event| event["type"] == "presence")
+}
+
+/// The next JSON event (pings, pongs and `presence` skipped); panics after [`PATIENCE`].
 pub async fn next_event(socket: &mut Socket) -> Value {
+    next_event_of(socket, false).await
+}
+
+/// The next JSON event, `presence` included.
+pub async fn next_event_including_presence(socket: &mut Socket) -> Value {
+    next_event_of(socket, true).await
+}
+
+async fn next_event_of(socket: &mut Socket, with_presence: bool) -> Value {
     tokio::time::timeout(PATIENCE, async {
         loop {
             match socket.next().await {
+                Some(Ok(Message::Text(text))) if !with_presence && is_presence(text.as_str()) => {}
                 Some(Ok(Message::Text(text))) => {
                     return serde_json::from_str(text.as_str()).expect("events are JSON");
                 }
@@ -97,12 +113,22 @@ pub async fn next_event(socket: &mut Socket) -> Value {
     .expect("an event within the patience")
 }
 
-/// Asserts nothing but keep-alives arrives for [`QUIET`].
+/// Asserts nothing but keep-alives (and `presence` events) arrives for [`QUIET`].
 pub async fn assert_silent(socket: &mut Socket) {
+    assert_silent_of(socket, false).await;
+}
+
+/// Asserts nothing but keep-alives arrives for [`QUIET`], `presence` events included.
+pub async fn assert_silent_including_presence(socket: &mut Socket) {
+    assert_silent_of(socket, true).await;
+}
+
+async fn assert_silent_of(socket: &mut Socket, with_presence: bool) {
     let heard = tokio::time::timeout(QUIET, async {
         loop {
             match socket.next().await {
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(Message::Text(text))) if !with_presence && is_presence(text.as_str()) => {}
                 other => return other,
             }
         }
@@ -207,13 +233,14 @@ pub async fn expect_error(socket: &mut Socket, code: &str) -> Value {
     event
 }
 
-/// Every event up to the server's close frame, and that frame (`None`: the connection ended
+/// Every event (`presence` skipped) up to the server's close frame, and that frame (`None`: the connection ended
 /// without one).
 pub async fn events_until_close(socket: &mut Socket) -> (Vec<Value>, Option<(u16, String)>) {
     let mut events = Vec::new();
     let closed = tokio::time::timeout(PATIENCE, async {
         loop {
             match socket.next().await {
+                Some(Ok(Message::Text(text))) if is_presence(text.as_str()) => {}
                 Some(Ok(Message::Text(text))) => {
                     events.push(serde_json::from_str(text.as_str()).expect("events are JSON"));
                 }
