@@ -95,6 +95,10 @@ const ROWS: &[Row] = &[
     // Any signed-in user.
     Row { method: "GET", path: "/api/users/me/", params: NONE, query: NONE, body: Body::Empty, expect: [401, 200, 200, 200] },
     Row { method: "GET", path: "/api/users/", params: NONE, query: NONE, body: Body::Empty, expect: [401, 200, 200, 200] },
+    // Room-mates only (the outsider shares no room with the owner until a later row's
+    // accepted invitation).
+    Row { method: "GET", path: "/api/users/{id}/presence/", params: &[("id", Id::Owner)], query: NONE, body: Body::Empty,
+          expect: [401, 404, 200, 200] },
     Row { method: "GET", path: "/api/chat/rooms/", params: NONE, query: NONE, body: Body::Empty, expect: [401, 200, 200, 200] },
     Row { method: "POST", path: "/api/chat/rooms/", params: NONE, query: NONE,
           body: Body::Json(|_| json!({"name": "Team", "room_type": "GROUP"})),
