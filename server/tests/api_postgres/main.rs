@@ -25,6 +25,8 @@ mod legacy;
 mod limits;
 #[path = "../api/matrix.rs"]
 mod matrix;
+#[path = "../api/mentions.rs"]
+mod mentions;
 #[path = "../api/message_pagination.rs"]
 mod message_pagination;
 #[path = "../api/messages.rs"]
@@ -33,8 +35,14 @@ mod messages;
 mod operability;
 #[path = "../api/pagination_props.rs"]
 mod pagination_props;
+#[path = "../api/reactions.rs"]
+mod reactions;
+#[path = "../api/read_state.rs"]
+mod read_state;
 #[path = "../api/realtime/mod.rs"]
 mod realtime;
+#[path = "../api/replies.rs"]
+mod replies;
 #[path = "../api/room_pagination.rs"]
 mod room_pagination;
 #[path = "../api/rooms/mod.rs"]
