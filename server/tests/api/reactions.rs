@@ -556,3 +556,63 @@ async fn reactions_go_with_their_room() {
         0
     );
 }
+
+#[tokio::test]
+async fn simultaneous_identical_reactions_count_once() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    let mut alices = connect(app, &room_ws(room), &s.alice.access).await;
+    let attempts = (0..6).map(|_| react(app, &s.bob, room, id, "👍"));
+    let replies = futures::future::join_all(attempts).await;
+    let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 201], "{replies:?}");
+    for reply in &replies {
+        assert_eq!(
+            reply.body["reactions"],
+            json!([{"emoji": "👍", "count": 1, "me": true}])
+        );
+    }
+    // Announced once.
+    assert_eq!(
+        next_fresh(&mut alices, &[id]).await,
+        json!({
+            "type": "reaction.added", "chat_room": room, "message_id": id, "emoji": "👍",
+            "user_id": s.bob.id, "username": "bob", "count": 1,
+        })
+    );
+    assert_silent(&mut alices).await;
+}
+
+#[tokio::test]
+async fn reacting_while_the_message_is_deleted_is_never_an_error_of_the_server() {
+    let Some(s) = scene().await else { return };
+    let (app, room) = (&s.app, s.room);
+    for round in 0..5 {
+        let id = app.message(&s.alice, room, &format!("round {round}")).await;
+        let emoji = ["👍", "🎉", "😂", "🔥", "👀"];
+        let reacting = futures::future::join_all(emoji.iter().flat_map(|e| {
+            [
+                react(app, &s.bob, room, id, e),
+                react(app, &s.alice, room, id, e),
+            ]
+        }));
+        let url = message_url(room, id);
+        let deleting = app.delete(&url, Some(&s.alice.access));
+        let (reacted, deleted) = tokio::join!(reacting, deleting);
+        assert_eq!(deleted.status, 204, "{deleted:?}");
+        for reply in reacted {
+            assert!(
+                matches!(reply.status, 201 | 404),
+                "round {round}: {reply:?}"
+            );
+        }
+        assert_eq!(
+            app.data
+                .execute("DELETE FROM message_reactions WHERE message_id = $1", id)
+                .await,
+            0,
+            "no reaction outlives its message"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::realtime::{ALL_ROOMS_WS, assert_silent, connect, next_event, room_ws};
+use crate::realtime::{ALL_ROOMS_WS, QUIET, assert_silent, connect, next_event, room_ws};
 
 /// A GROUP room of alice (creator), bob and carol; dave outside it.
 struct Scene {
@@ -620,4 +620,42 @@ async fn counts_stay_exact_under_concurrent_sends_reads_and_deletes() {
         );
         assert_eq!(counts(app, user, room).await, (unread, mentions));
     }
+}
+
+#[tokio::test]
+async fn simultaneous_reads_leave_the_furthest_marker() {
+    let Some(s) = scene().await else { return };
+    let (app, room) = (&s.app, s.room);
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(app.message(&s.alice, room, &format!("m{i}")).await);
+    }
+    let mut alices = connect(app, &room_ws(room), &s.alice.access).await;
+    // Newest last, oldest first, interleaved: whatever order they land in.
+    let order = [3, 7, 0, 5, 1, 6, 2, 4];
+    let replies =
+        futures::future::join_all(order.iter().map(|n| read(app, &s.bob, room, ids[*n]))).await;
+    for reply in &replies {
+        assert_eq!(reply.status, 200, "{reply:?}");
+        let marker = reply.body["last_read_id"].as_i64().unwrap();
+        let unread = ids.iter().filter(|id| **id > marker).count() as i64;
+        assert_eq!(reply.body["unread_count"], unread, "{reply:?}");
+    }
+    let last = *ids.last().unwrap();
+    read(app, &s.bob, room, ids[0])
+        .await
+        .expect(200, marker(room, last, 0, 0));
+    // Each event announced a move to a different message, the last of them the newest.
+    let mut heard = Vec::new();
+    while let Ok(event) = tokio::time::timeout(QUIET, next_fresh(&mut alices, &ids)).await {
+        assert_eq!(event["type"], "read", "{event}");
+        assert_eq!(event["user_id"], s.bob.id, "{event}");
+        heard.push(event["message_id"].as_i64().unwrap());
+    }
+    assert!(heard.contains(&last), "{heard:?}");
+    let mut distinct = heard.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), heard.len(), "{heard:?}");
+    assert!(heard.iter().all(|id| ids.contains(id)), "{heard:?}");
 }

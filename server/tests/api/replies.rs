@@ -641,3 +641,43 @@ async fn the_thread_route_checks_the_room_then_the_parent() {
         .await;
     posted.expect(405, detail("Method \"POST\" not allowed."));
 }
+
+#[tokio::test]
+async fn replying_while_the_parent_is_deleted_links_only_if_it_survived() {
+    let Some(s) = scene().await else { return };
+    let (app, room) = (&s.app, s.room);
+    for round in 0..5 {
+        let parent = app.message(&s.alice, room, &format!("round {round}")).await;
+        let replying = futures::future::join_all((0..6).map(|i| {
+            reply(
+                app,
+                &s.bob,
+                room,
+                parent,
+                if i % 2 == 0 { "a" } else { "b" },
+            )
+        }));
+        let url = message_url(room, parent);
+        let deleting = app.delete(&url, Some(&s.alice.access));
+        let (replies, deleted) = tokio::join!(replying, deleting);
+        assert_eq!(deleted.status, 204, "{deleted:?}");
+        for answer in replies {
+            match answer.status {
+                201 => {
+                    // Stored, linked or not; as read back now, never linked to a ghost.
+                    let id = answer.body["id"].as_i64().unwrap();
+                    let linked = &answer.body["reply_to"];
+                    assert!(
+                        (linked == &json!(parent)) == answer.body["reply_preview"].is_object(),
+                        "{answer:?}"
+                    );
+                    let read = app.get(&message_url(room, id), Some(&s.bob.access)).await;
+                    assert_eq!(read.body["reply_to"], Value::Null, "{read:?}");
+                    assert_eq!(read.body["reply_preview"], Value::Null, "{read:?}");
+                }
+                400 => answer.expect(400, invalid_reply_to(parent)),
+                _ => panic!("round {round}: {answer:?}"),
+            }
+        }
+    }
+}
