@@ -659,3 +659,77 @@ async fn simultaneous_reads_leave_the_furthest_marker() {
     assert_eq!(distinct.len(), heard.len(), "{heard:?}");
     assert!(heard.iter().all(|id| ids.contains(id)), "{heard:?}");
 }
+
+#[tokio::test]
+async fn updating_the_room_keeps_every_marker() {
+    let Some(s) = scene().await else { return };
+    let (app, room) = (&s.app, s.room);
+    let m1 = app.message(&s.alice, room, "one").await;
+    let m2 = app.message(&s.alice, room, "two").await;
+    read(app, &s.bob, room, m2).await;
+    read(app, &s.carol, room, m1).await;
+    let everyone = [s.alice.id, s.bob.id, s.carol.id];
+    for (method, body) in [
+        (
+            reqwest::Method::PUT,
+            json!({"name": "Renamed", "room_type": "GROUP", "participants": everyone}),
+        ),
+        (reqwest::Method::PATCH, json!({"name": "Again"})),
+        (
+            reqwest::Method::PATCH,
+            json!({"participants": [s.alice.id, s.bob.id, s.carol.id, s.dave.id]}),
+        ),
+    ] {
+        let reply = app
+            .call(
+                method.clone(),
+                &format!("/api/chat/rooms/{room}/"),
+                Some(&s.alice.access),
+                Some(body),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{method}: {reply:?}");
+        // The answer is the caller's: alice sent both.
+        assert_eq!(
+            (&reply.body["unread_count"], &reply.body["mention_count"]),
+            (&json!(0), &json!(0)),
+            "{method}"
+        );
+        assert_eq!(counts(app, &s.bob, room).await, (0, 0), "{method}");
+        assert_eq!(counts(app, &s.carol, room).await, (1, 0), "{method}");
+    }
+    assert!(is_read(app, &s.alice, room, m2).await);
+    assert_eq!(counts(app, &s.dave, room).await, (2, 0));
+}
+
+#[tokio::test]
+async fn a_participant_removed_and_added_again_starts_over() {
+    let Some(s) = scene().await else { return };
+    let (app, room) = (&s.app, s.room);
+    let m1 = app.message(&s.alice, room, "one").await;
+    read(app, &s.carol, room, m1).await;
+    let url = format!("/api/chat/rooms/{room}/");
+    let without = app
+        .patch(
+            &url,
+            Some(&s.alice.access),
+            json!({"participants": [s.alice.id, s.bob.id]}),
+        )
+        .await;
+    assert_eq!(without.status, 200, "{without:?}");
+    // Gone from the room: her marker no longer makes anything read, nor can she move it.
+    assert!(!is_read(app, &s.bob, room, m1).await);
+    read(app, &s.carol, room, m1)
+        .await
+        .expect(404, detail(NOT_FOUND));
+    app.message(&s.alice, room, "two").await;
+    let with = app
+        .patch(
+            &url,
+            Some(&s.alice.access),
+            json!({"participants": [s.alice.id, s.bob.id, s.carol.id]}),
+        )
+        .await;
+    assert_eq!(with.status, 200, "{with:?}");
+    assert_eq!(counts(app, &s.carol, room).await, (2, 0));
+}
