@@ -27,6 +27,8 @@ mod legacy;
 mod limits;
 #[path = "../api/matrix.rs"]
 mod matrix;
+#[path = "../api/mentions.rs"]
+mod mentions;
 #[path = "../api/message_pagination.rs"]
 mod message_pagination;
 #[path = "../api/messages.rs"]
@@ -37,8 +39,14 @@ mod operability;
 mod pagination_props;
 #[path = "../api/presence.rs"]
 mod presence;
+#[path = "../api/reactions.rs"]
+mod reactions;
+#[path = "../api/read_state.rs"]
+mod read_state;
 #[path = "../api/realtime/mod.rs"]
 mod realtime;
+#[path = "../api/replies.rs"]
+mod replies;
 #[path = "../api/room_pagination.rs"]
 mod room_pagination;
 #[path = "../api/rooms/mod.rs"]

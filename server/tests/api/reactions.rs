@@ -1,0 +1,618 @@
+//! `/api/chat/rooms/{room_id}/messages/{id}/reactions/` (POST) and `.../reactions/{emoji}/`
+//! (DELETE): one reaction per user and emoji, `reactions` in message objects as each viewer
+//! sees them, and `reaction.added`/`reaction.removed` events.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::realtime::{ALL_ROOMS_WS, assert_silent, connect, expect_created, next_event, room_ws};
+
+/// A GROUP room of alice (creator) and bob with a message of alice's; carol outside it.
+struct Scene {
+    app: TestApp,
+    alice: User,
+    bob: User,
+    carol: User,
+    room: i64,
+    message: i64,
+}
+
+async fn scene() -> Option<Scene> {
+    let app = spawn_app().await?;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    let room = app.room(&alice, "GROUP", &[&bob]).await;
+    let message = app.message(&alice, room, "react to me").await;
+    Some(Scene {
+        app,
+        alice,
+        bob,
+        carol,
+        room,
+        message,
+    })
+}
+
+fn reactions_url(room: i64, id: i64) -> String {
+    format!("/api/chat/rooms/{room}/messages/{id}/reactions/")
+}
+
+/// Every byte of the emoji percent-encoded, as a client library would.
+fn reaction_url(room: i64, id: i64, emoji: &str) -> String {
+    let encoded: String = emoji.bytes().map(|b| format!("%{b:02X}")).collect();
+    format!("/api/chat/rooms/{room}/messages/{id}/reactions/{encoded}/")
+}
+
+fn message_url(room: i64, id: i64) -> String {
+    format!("/api/chat/rooms/{room}/messages/{id}/")
+}
+
+async fn react(app: &TestApp, user: &User, room: i64, id: i64, emoji: &str) -> Reply {
+    app.post(
+        &reactions_url(room, id),
+        Some(&user.access),
+        json!({ "emoji": emoji }),
+    )
+    .await
+}
+
+async fn unreact(app: &TestApp, user: &User, room: i64, id: i64, emoji: &str) -> Reply {
+    app.delete(&reaction_url(room, id, emoji), Some(&user.access))
+        .await
+}
+
+async fn get_message(app: &TestApp, viewer: &User, room: i64, id: i64) -> Value {
+    let reply = app.get(&message_url(room, id), Some(&viewer.access)).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    reply.body
+}
+
+async fn reactions_seen_by(app: &TestApp, viewer: &User, room: i64, id: i64) -> Value {
+    get_message(app, viewer, room, id).await["reactions"].clone()
+}
+
+fn invalid_emoji(echo: &str) -> Value {
+    json!({"emoji": [format!("\"{echo}\" is not a valid emoji.")]})
+}
+
+/// The next event, past any `message.created` of `stale` (messages sent before the socket
+/// connected: on PostgreSQL their events travel through NOTIFY and may arrive just after).
+async fn next_fresh(socket: &mut crate::realtime::Socket, stale: &[i64]) -> Value {
+    loop {
+        let event = next_event(socket).await;
+        let old = event["type"] == "message.created"
+            && event["message"]["id"]
+                .as_i64()
+                .is_some_and(|id| stale.contains(&id));
+        if !old {
+            return event;
+        }
+    }
+}
+
+#[tokio::test]
+async fn reacting_adds_one_reaction_per_user_and_answers_the_message() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    let before = get_message(app, &s.bob, room, id).await;
+    assert_eq!(before["reactions"], json!([]));
+
+    let added = react(app, &s.bob, room, id, "👍").await;
+    assert_eq!(added.status, 201, "{added:?}");
+    let mut expected = before.clone();
+    expected["reactions"] = json!([{"emoji": "👍", "count": 1, "me": true}]);
+    assert_eq!(added.body, expected, "the message, with the reaction");
+    assert_eq!(get_message(app, &s.bob, room, id).await, expected);
+
+    // Again: 200, the message unchanged.
+    react(app, &s.bob, room, id, "👍")
+        .await
+        .expect(200, expected.clone());
+
+    let second = react(app, &s.alice, room, id, "👍").await;
+    assert_eq!(second.status, 201, "{second:?}");
+    assert_eq!(
+        second.body["reactions"],
+        json!([{"emoji": "👍", "count": 2, "me": true}])
+    );
+    for viewer in [&s.alice, &s.bob] {
+        assert_eq!(
+            reactions_seen_by(app, viewer, room, id).await,
+            json!([{"emoji": "👍", "count": 2, "me": true}])
+        );
+    }
+
+    // Alice takes hers back: each viewer sees their own `me`.
+    assert_eq!(unreact(app, &s.alice, room, id, "👍").await.status, 204);
+    assert_eq!(
+        reactions_seen_by(app, &s.alice, room, id).await,
+        json!([{"emoji": "👍", "count": 1, "me": false}])
+    );
+    assert_eq!(
+        reactions_seen_by(app, &s.bob, room, id).await,
+        json!([{"emoji": "👍", "count": 1, "me": true}])
+    );
+    // Reacting does not edit the message.
+    assert_eq!(
+        get_message(app, &s.bob, room, id).await["updated_at"],
+        Value::Null
+    );
+}
+
+#[tokio::test]
+async fn reactions_are_listed_in_the_order_they_were_first_chosen() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    assert_eq!(react(app, &s.bob, room, id, "🎉").await.status, 201);
+    assert_eq!(react(app, &s.alice, room, id, "👍").await.status, 201);
+    assert_eq!(react(app, &s.alice, room, id, "🎉").await.status, 201);
+    assert_eq!(react(app, &s.bob, room, id, "😂").await.status, 201);
+    assert_eq!(
+        reactions_seen_by(app, &s.alice, room, id).await,
+        json!([
+            {"emoji": "🎉", "count": 2, "me": true},
+            {"emoji": "👍", "count": 1, "me": true},
+            {"emoji": "😂", "count": 1, "me": false},
+        ])
+    );
+    assert_eq!(
+        reactions_seen_by(app, &s.bob, room, id).await,
+        json!([
+            {"emoji": "🎉", "count": 2, "me": true},
+            {"emoji": "👍", "count": 1, "me": false},
+            {"emoji": "😂", "count": 1, "me": true},
+        ])
+    );
+    // 🎉 goes away entirely and comes back: it is now the latest.
+    assert_eq!(unreact(app, &s.bob, room, id, "🎉").await.status, 204);
+    assert_eq!(unreact(app, &s.alice, room, id, "🎉").await.status, 204);
+    assert_eq!(react(app, &s.bob, room, id, "🎉").await.status, 201);
+    assert_eq!(
+        reactions_seen_by(app, &s.bob, room, id).await,
+        json!([
+            {"emoji": "👍", "count": 1, "me": false},
+            {"emoji": "😂", "count": 1, "me": true},
+            {"emoji": "🎉", "count": 1, "me": true},
+        ])
+    );
+}
+
+#[tokio::test]
+async fn listings_show_reactions_with_each_viewers_me() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    let plain = app.message(&s.bob, room, "no reactions here").await;
+    assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
+    assert_eq!(
+        react(app, &s.alice, room, id, "\u{2764}\u{fe0f}")
+            .await
+            .status,
+        201
+    );
+    let seen = |me_thumb: bool, me_heart: bool| {
+        json!([
+            {"emoji": "👍", "count": 1, "me": me_thumb},
+            {"emoji": "\u{2764}\u{fe0f}", "count": 1, "me": me_heart},
+        ])
+    };
+    for (viewer, expected) in [(&s.alice, seen(false, true)), (&s.bob, seen(true, false))] {
+        let list = app
+            .get(
+                &format!("/api/chat/rooms/{room}/messages/"),
+                Some(&viewer.access),
+            )
+            .await;
+        assert_eq!(list.status, 200, "{list:?}");
+        let results = list.body["results"].as_array().expect("results");
+        let find = |wanted: i64| {
+            results
+                .iter()
+                .find(|m| m["id"] == wanted)
+                .expect("listed")
+                .clone()
+        };
+        assert_eq!(find(id)["reactions"], expected, "{}", viewer.username);
+        assert_eq!(find(plain)["reactions"], json!([]));
+
+        let detail = app
+            .get(
+                &format!("/api/chat/rooms/{room}/?messages_limit=5"),
+                Some(&viewer.access),
+            )
+            .await;
+        assert_eq!(detail.status, 200, "{detail:?}");
+        assert_eq!(detail.body["messages"][1]["id"], id);
+        assert_eq!(detail.body["messages"][1]["reactions"], expected);
+        assert_eq!(detail.body["messages"][0]["reactions"], json!([]));
+
+        let rooms = app
+            .get("/api/chat/rooms/?messages_limit=5", Some(&viewer.access))
+            .await;
+        assert_eq!(rooms.status, 200, "{rooms:?}");
+        assert_eq!(
+            rooms.body["results"][0]["messages"][1]["reactions"],
+            expected
+        );
+
+        assert_eq!(reactions_seen_by(app, viewer, room, id).await, expected);
+    }
+}
+
+#[tokio::test]
+async fn a_heart_is_one_reaction_however_spelt_and_skin_tones_are_distinct() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    let bare = react(app, &s.bob, room, id, "\u{2764}").await;
+    assert_eq!(bare.status, 201, "{bare:?}");
+    assert_eq!(
+        bare.body["reactions"],
+        json!([{"emoji": "\u{2764}\u{fe0f}", "count": 1, "me": true}])
+    );
+    // The same reaction in the other spelling.
+    assert_eq!(
+        react(app, &s.bob, room, id, "\u{2764}\u{fe0f}")
+            .await
+            .status,
+        200
+    );
+    let alices = react(app, &s.alice, room, id, "\u{2764}\u{fe0f}").await;
+    assert_eq!(alices.status, 201, "{alices:?}");
+    assert_eq!(
+        alices.body["reactions"],
+        json!([{"emoji": "\u{2764}\u{fe0f}", "count": 2, "me": true}])
+    );
+    // Either spelling removes it.
+    assert_eq!(
+        unreact(app, &s.bob, room, id, "\u{2764}\u{fe0f}")
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        unreact(app, &s.alice, room, id, "\u{2764}").await.status,
+        204
+    );
+    assert_eq!(reactions_seen_by(app, &s.bob, room, id).await, json!([]));
+
+    for emoji in ["👍", "👍🏽", "👍🏿"] {
+        assert_eq!(
+            react(app, &s.bob, room, id, emoji).await.status,
+            201,
+            "{emoji}"
+        );
+    }
+    assert_eq!(
+        reactions_seen_by(app, &s.alice, room, id).await,
+        json!([
+            {"emoji": "👍", "count": 1, "me": false},
+            {"emoji": "👍🏽", "count": 1, "me": false},
+            {"emoji": "👍🏿", "count": 1, "me": false},
+        ])
+    );
+    assert_eq!(unreact(app, &s.bob, room, id, "👍🏽").await.status, 204);
+    assert_eq!(
+        reactions_seen_by(app, &s.bob, room, id).await,
+        json!([
+            {"emoji": "👍", "count": 1, "me": true},
+            {"emoji": "👍🏿", "count": 1, "me": true},
+        ])
+    );
+    // A family (a ZWJ sequence) is one emoji.
+    assert_eq!(react(app, &s.bob, room, id, "👨‍👩‍👧").await.status, 201);
+}
+
+#[tokio::test]
+async fn anything_but_one_emoji_is_refused() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    let long = "x".repeat(100);
+    for (emoji, echo) in [
+        ("a", "a".to_owned()),
+        ("", String::new()),
+        (":+1:", ":+1:".to_owned()),
+        ("👍👍", "👍👍".to_owned()),
+        (" 👍", " 👍".to_owned()),
+        (long.as_str(), format!("{}…", "x".repeat(20))),
+    ] {
+        react(app, &s.bob, room, id, emoji)
+            .await
+            .expect(400, invalid_emoji(&echo));
+    }
+    let url = reactions_url(room, id);
+    let send = |body: Value| app.post(&url, Some(&s.bob.access), body);
+    send(json!({}))
+        .await
+        .expect(400, json!({"emoji": ["This field is required."]}));
+    send(json!({"emoji": null}))
+        .await
+        .expect(400, json!({"emoji": ["This field may not be null."]}));
+    for value in [json!(1), json!(true), json!(["👍"])] {
+        send(json!({ "emoji": value }))
+            .await
+            .expect(400, json!({"emoji": ["Not a valid string."]}));
+    }
+    assert_eq!(reactions_seen_by(app, &s.bob, room, id).await, json!([]));
+}
+
+#[tokio::test]
+async fn removing_takes_only_the_callers_own_reaction() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
+    // Alice has no 👍 of her own, though bob has.
+    unreact(app, &s.alice, room, id, "👍")
+        .await
+        .expect(404, detail(NOT_FOUND));
+    assert_eq!(
+        reactions_seen_by(app, &s.alice, room, id).await,
+        json!([{"emoji": "👍", "count": 1, "me": false}])
+    );
+    // Nobody has 🎉; "a" is no emoji.
+    unreact(app, &s.bob, room, id, "🎉")
+        .await
+        .expect(404, detail(NOT_FOUND));
+    unreact(app, &s.bob, room, id, "a")
+        .await
+        .expect(404, detail(NOT_FOUND));
+
+    let removed = unreact(app, &s.bob, room, id, "👍").await;
+    assert_eq!((removed.status, &removed.body), (204, &Value::Null));
+    unreact(app, &s.bob, room, id, "👍")
+        .await
+        .expect(404, detail(NOT_FOUND));
+    assert_eq!(reactions_seen_by(app, &s.alice, room, id).await, json!([]));
+    // The path without its trailing slash is served too.
+    assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
+    let unslashed = reaction_url(room, id, "👍");
+    let unslashed = unslashed.trim_end_matches('/');
+    assert_eq!(app.delete(unslashed, Some(&s.bob.access)).await.status, 204);
+}
+
+#[tokio::test]
+async fn outsiders_are_forbidden_and_other_messages_not_found() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
+
+    // Carol: 403 on both routes, whatever the body.
+    for body in [json!({"emoji": "👍"}), json!({}), json!({"emoji": "a"})] {
+        app.post(&reactions_url(room, id), Some(&s.carol.access), body)
+            .await
+            .expect(403, detail(FORBIDDEN));
+    }
+    unreact(app, &s.carol, room, id, "👍")
+        .await
+        .expect(403, detail(FORBIDDEN));
+    // A room that does not exist is as one the caller is not in (seed 004).
+    react(app, &s.bob, room + 1000, id, "👍")
+        .await
+        .expect(403, detail(FORBIDDEN));
+    unreact(app, &s.bob, room + 1000, id, "👍")
+        .await
+        .expect(403, detail(FORBIDDEN));
+
+    // A message of another room, or none: 404.
+    let other = app.room(&s.bob, "GROUP", &[&s.carol]).await;
+    let elsewhere = app.message(&s.carol, other, "elsewhere").await;
+    assert_eq!(react(app, &s.bob, other, elsewhere, "👍").await.status, 201);
+    for missing in [elsewhere, id + 1000] {
+        react(app, &s.bob, room, missing, "👍")
+            .await
+            .expect(404, detail(NOT_FOUND));
+        unreact(app, &s.bob, room, missing, "👍")
+            .await
+            .expect(404, detail(NOT_FOUND));
+    }
+    // The other room's reaction is untouched.
+    assert_eq!(
+        reactions_seen_by(app, &s.carol, other, elsewhere).await,
+        json!([{"emoji": "👍", "count": 1, "me": false}])
+    );
+
+    assert_no_credentials(
+        &app.post(&reactions_url(room, id), None, json!({"emoji": "👍"}))
+            .await,
+    );
+    assert_no_credentials(&app.delete(&reaction_url(room, id, "👍"), None).await);
+    assert_eq!(
+        reactions_seen_by(app, &s.alice, room, id).await,
+        json!([{"emoji": "👍", "count": 1, "me": false}])
+    );
+}
+
+#[tokio::test]
+async fn the_room_hears_reactions_come_and_go() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    let mut alices = connect(app, &room_ws(room), &s.alice.access).await;
+    let mut bobs_all = connect(app, ALL_ROOMS_WS, &s.bob.access).await;
+    let event = |kind: &str, user: &User, emoji: &str, count: i64| {
+        json!({
+            "type": kind,
+            "chat_room": room,
+            "message_id": id,
+            "emoji": emoji,
+            "user_id": user.id,
+            "username": user.username,
+            "count": count,
+        })
+    };
+
+    assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
+    let added = event("reaction.added", &s.bob, "👍", 1);
+    assert_eq!(next_fresh(&mut alices, &[id]).await, added);
+    assert_eq!(next_fresh(&mut bobs_all, &[id]).await, added);
+
+    // Nothing changes, nothing is said: a repeat, a refusal, a removal of nothing.
+    assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 200);
+    assert_eq!(react(app, &s.bob, room, id, "a").await.status, 400);
+    assert_eq!(unreact(app, &s.alice, room, id, "👍").await.status, 404);
+    assert_silent(&mut alices).await;
+    assert_silent(&mut bobs_all).await;
+
+    // The bare heart is announced in its one spelling.
+    assert_eq!(react(app, &s.alice, room, id, "\u{2764}").await.status, 201);
+    let heart = event("reaction.added", &s.alice, "\u{2764}\u{fe0f}", 1);
+    assert_eq!(next_event(&mut alices).await, heart);
+    assert_eq!(next_event(&mut bobs_all).await, heart);
+    assert_eq!(react(app, &s.alice, room, id, "👍").await.status, 201);
+    let second = event("reaction.added", &s.alice, "👍", 2);
+    assert_eq!(next_event(&mut alices).await, second);
+    assert_eq!(next_event(&mut bobs_all).await, second);
+
+    assert_eq!(unreact(app, &s.bob, room, id, "👍").await.status, 204);
+    let removed = event("reaction.removed", &s.bob, "👍", 1);
+    assert_eq!(next_event(&mut alices).await, removed);
+    assert_eq!(next_event(&mut bobs_all).await, removed);
+    assert_eq!(unreact(app, &s.alice, room, id, "👍").await.status, 204);
+    let last = event("reaction.removed", &s.alice, "👍", 0);
+    assert_eq!(next_event(&mut alices).await, last);
+    assert_eq!(next_event(&mut bobs_all).await, last);
+}
+
+#[tokio::test]
+async fn message_events_carry_reactions_without_anyones_me() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    let mut bobs = connect(app, &room_ws(room), &s.bob.access).await;
+    assert_eq!(react(app, &s.alice, room, id, "👍").await.status, 201);
+    assert_eq!(next_fresh(&mut bobs, &[id]).await["type"], "reaction.added");
+
+    let edited = app
+        .patch(
+            &message_url(room, id),
+            Some(&s.alice.access),
+            json!({"content": "edited"}),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{edited:?}");
+    assert_eq!(
+        edited.body["reactions"],
+        json!([{"emoji": "👍", "count": 1, "me": true}]),
+        "the editor's own answer has her `me`"
+    );
+    let event = next_event(&mut bobs).await;
+    assert_eq!(event["type"], "message.updated");
+    assert_eq!(
+        event["message"]["reactions"],
+        json!([{"emoji": "👍", "count": 1, "me": false}])
+    );
+    let mut message = edited.body.clone();
+    message["reactions"][0]["me"] = json!(false);
+    assert_eq!(event["message"], message, "otherwise the same message");
+
+    // A new message has none.
+    let fresh = app.message(&s.bob, room, "fresh").await;
+    let created = expect_created(&mut bobs, fresh).await;
+    assert_eq!(created["message"]["reactions"], json!([]));
+}
+
+#[tokio::test]
+async fn reactions_go_with_their_message() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
+    assert_eq!(react(app, &s.alice, room, id, "🎉").await.status, 201);
+    let kept = app.message(&s.bob, room, "kept").await;
+    assert_eq!(react(app, &s.alice, room, kept, "👍").await.status, 201);
+
+    let deleted = app
+        .delete(&message_url(room, id), Some(&s.alice.access))
+        .await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    react(app, &s.bob, room, id, "👍")
+        .await
+        .expect(404, detail(NOT_FOUND));
+    unreact(app, &s.bob, room, id, "👍")
+        .await
+        .expect(404, detail(NOT_FOUND));
+    // None of them is left in the database.
+    assert_eq!(
+        app.data
+            .execute("DELETE FROM message_reactions WHERE message_id = $1", id)
+            .await,
+        0
+    );
+    assert_eq!(
+        reactions_seen_by(app, &s.bob, room, kept).await,
+        json!([{"emoji": "👍", "count": 1, "me": false}])
+    );
+}
+
+#[tokio::test]
+async fn reactions_go_with_their_room() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
+    let deleted = app
+        .delete(&format!("/api/chat/rooms/{room}/"), Some(&s.alice.access))
+        .await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    assert_eq!(
+        app.data
+            .execute("DELETE FROM message_reactions WHERE message_id = $1", id)
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn simultaneous_identical_reactions_count_once() {
+    let Some(s) = scene().await else { return };
+    let (app, room, id) = (&s.app, s.room, s.message);
+    let mut alices = connect(app, &room_ws(room), &s.alice.access).await;
+    let attempts = (0..6).map(|_| react(app, &s.bob, room, id, "👍"));
+    let replies = futures::future::join_all(attempts).await;
+    let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 201], "{replies:?}");
+    for reply in &replies {
+        assert_eq!(
+            reply.body["reactions"],
+            json!([{"emoji": "👍", "count": 1, "me": true}])
+        );
+    }
+    // Announced once.
+    assert_eq!(
+        next_fresh(&mut alices, &[id]).await,
+        json!({
+            "type": "reaction.added", "chat_room": room, "message_id": id, "emoji": "👍",
+            "user_id": s.bob.id, "username": "bob", "count": 1,
+        })
+    );
+    assert_silent(&mut alices).await;
+}
+
+#[tokio::test]
+async fn reacting_while_the_message_is_deleted_is_never_an_error_of_the_server() {
+    let Some(s) = scene().await else { return };
+    let (app, room) = (&s.app, s.room);
+    for round in 0..5 {
+        let id = app.message(&s.alice, room, &format!("round {round}")).await;
+        let emoji = ["👍", "🎉", "😂", "🔥", "👀"];
+        let reacting = futures::future::join_all(emoji.iter().flat_map(|e| {
+            [
+                react(app, &s.bob, room, id, e),
+                react(app, &s.alice, room, id, e),
+            ]
+        }));
+        let url = message_url(room, id);
+        let deleting = app.delete(&url, Some(&s.alice.access));
+        let (reacted, deleted) = tokio::join!(reacting, deleting);
+        assert_eq!(deleted.status, 204, "{deleted:?}");
+        for reply in reacted {
+            assert!(
+                matches!(reply.status, 201 | 404),
+                "round {round}: {reply:?}"
+            );
+        }
+        assert_eq!(
+            app.data
+                .execute("DELETE FROM message_reactions WHERE message_id = $1", id)
+                .await,
+            0,
+            "no reaction outlives its message"
+        );
+    }
+}
