@@ -121,6 +121,123 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             Default::default()
         }
     }
+    ///`Invitation`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Invitation {
+        ///The room's id.
+        pub chat_room: i64,
+        ///RFC 3339 UTC with microseconds.
+        pub created_at: ::std::string::String,
+        pub id: i64,
+        ///The invitee's username.
+        pub invitee: ::std::string::String,
+        pub invitee_id: i64,
+        ///The inviter's username.
+        pub inviter: ::std::string::String,
+        pub inviter_id: i64,
+        ///When the invitee accepted or declined; null while pending.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub responded_at: ::std::option::Option<::std::string::String>,
+        pub room_name: ::std::string::String,
+        pub room_type: RoomType,
+        pub status: InvitationStatus,
+    }
+    impl Invitation {
+        pub fn builder() -> builder::Invitation {
+            Default::default()
+        }
+    }
+    ///A page of invitations (the room list's envelope).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct InvitationPage {
+        ///How many items there are in all.
+        pub count: i64,
+        pub current_page: i64,
+        ///Absolute URL of the next page, or null on the last.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+        pub page_size: i64,
+        ///Absolute URL of the previous page, or null on the first.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<::std::string::String>,
+        pub results: ::std::vec::Vec<Invitation>,
+        pub total_pages: i64,
+    }
+    impl InvitationPage {
+        pub fn builder() -> builder::InvitationPage {
+            Default::default()
+        }
+    }
+    ///Whom to invite.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct InvitationRequest {
+        ///The user to invite: not the caller, not already a participant.
+        pub user_id: i64,
+    }
+    impl InvitationRequest {
+        pub fn builder() -> builder::InvitationRequest {
+            Default::default()
+        }
+    }
+    ///Where an invitation stands.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum InvitationStatus {
+        #[serde(rename = "pending")]
+        Pending,
+        #[serde(rename = "accepted")]
+        Accepted,
+        #[serde(rename = "declined")]
+        Declined,
+    }
+    impl ::std::fmt::Display for InvitationStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Pending => f.write_str("pending"),
+                Self::Accepted => f.write_str("accepted"),
+                Self::Declined => f.write_str("declined"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for InvitationStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "pending" => Ok(Self::Pending),
+                "accepted" => Ok(Self::Accepted),
+                "declined" => Ok(Self::Declined),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for InvitationStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for InvitationStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///What a legacy message delete answers (the text under `detail`, as for every message reply).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct LegacyDone {
@@ -379,6 +496,16 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
         pub created_at: ::std::string::String,
         pub id: i64,
         pub is_read: bool,
+        ///Ids of the participants the content names as `@username`, ascending.
+        pub mentions: ::std::vec::Vec<i64>,
+        ///Emoji reactions, each once with how many users chose it, first chosen first.
+        pub reactions: ::std::vec::Vec<Reaction>,
+        ///The start of `reply_to`, to quote above this message; null when `reply_to` is.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reply_preview: ::std::option::Option<ReplyPreview>,
+        ///The message of the same room this one answers; null if none, or once it is deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reply_to: ::std::option::Option<i64>,
         ///The sender's username.
         pub sender: ::std::string::String,
         pub sender_id: i64,
@@ -403,6 +530,9 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
         ///Defaults to false.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_read: ::std::option::Option<bool>,
+        ///A message of the same room this one answers. `null` is the same as leaving it out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reply_to: ::std::option::Option<i64>,
         ///Must be the caller if sent (403 otherwise).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sender_id: ::std::option::Option<i64>,
@@ -555,6 +685,42 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
                 })
         }
     }
+    ///One content of a message.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct MessageVersion {
+        pub content: ::std::string::String,
+        /**When this content was written (sent, or the edit that wrote it): RFC 3339 UTC with
+microseconds.*/
+        pub created_at: ::std::string::String,
+        ///1 for the content the message was sent with; the highest is the current content.
+        pub version: i64,
+    }
+    impl MessageVersion {
+        pub fn builder() -> builder::MessageVersion {
+            Default::default()
+        }
+    }
+    ///A page of a message's versions, oldest first; `count` is how many there are in all (an unedited message has one).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct MessageVersionPage {
+        ///How many items there are in all.
+        pub count: i64,
+        pub current_page: i64,
+        ///Absolute URL of the next page, or null on the last.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+        pub page_size: i64,
+        ///Absolute URL of the previous page, or null on the first.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<::std::string::String>,
+        pub results: ::std::vec::Vec<MessageVersion>,
+        pub total_pages: i64,
+    }
+    impl MessageVersionPage {
+        pub fn builder() -> builder::MessageVersionPage {
+            Default::default()
+        }
+    }
     ///PUT: the message's editable state.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MessageWrite {
@@ -622,6 +788,59 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    ///One emoji on a message.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Reaction {
+        ///How many users reacted with it.
+        pub count: i64,
+        pub emoji: ::std::string::String,
+        /**Whether the caller is one of them (always false in realtime events, which every
+subscriber shares: follow `reaction.added`/`reaction.removed` instead).*/
+        pub me: bool,
+    }
+    impl Reaction {
+        pub fn builder() -> builder::Reaction {
+            Default::default()
+        }
+    }
+    ///`ReactionWrite`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ReactionWrite {
+        ///One emoji (with any skin tone); `❤` and `❤️` are the same reaction.
+        pub emoji: ::std::string::String,
+    }
+    impl ReactionWrite {
+        pub fn builder() -> builder::ReactionWrite {
+            Default::default()
+        }
+    }
+    ///The caller's read state in a room.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ReadMarker {
+        pub chat_room: i64,
+        ///The newest message the caller has read; 0 before the first.
+        pub last_read_id: i64,
+        ///Of those, the ones that mention the caller.
+        pub mention_count: i64,
+        ///Messages after it.
+        pub unread_count: i64,
+    }
+    impl ReadMarker {
+        pub fn builder() -> builder::ReadMarker {
+            Default::default()
+        }
+    }
+    ///`ReadMarkerWrite`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ReadMarkerWrite {
+        ///A message of the room: the newest one the caller has read.
+        pub message_id: i64,
+    }
+    impl ReadMarkerWrite {
+        pub fn builder() -> builder::ReadMarkerWrite {
+            Default::default()
         }
     }
     ///`RegisterRequest`
@@ -751,6 +970,21 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
                 })
         }
     }
+    ///A reply's quote of the message it answers.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ReplyPreview {
+        ///The first 100 characters of its content, with `…` when there were more.
+        pub content: ::std::string::String,
+        pub id: i64,
+        ///The sender's username.
+        pub sender: ::std::string::String,
+        pub sender_id: i64,
+    }
+    impl ReplyPreview {
+        pub fn builder() -> builder::ReplyPreview {
+            Default::default()
+        }
+    }
     ///`Room`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Room {
@@ -758,12 +992,17 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
         pub created_at: ::std::string::String,
         pub created_by: i64,
         pub id: i64,
+        ///Of those, the ones that mention the caller.
+        pub mention_count: i64,
         ///The newest messages, newest first: at most `messages_limit` (a preview, not the history).
         pub messages: ::std::vec::Vec<Message>,
         pub name: ::std::string::String,
         ///User ids; the creator is always one.
         pub participants: ::std::vec::Vec<i64>,
         pub room_type: RoomType,
+        /**The caller's messages to read: those after their read marker
+(`POST /api/chat/rooms/{id}/read/`). Their own messages move it.*/
+        pub unread_count: i64,
         pub updated_at: ::std::string::String,
     }
     impl Room {
@@ -997,6 +1236,23 @@ as leaving it out; `[]` leaves only the creator.*/
                 })
         }
     }
+    ///A page of search results (the cursor envelope of `messages_list`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SearchPage {
+        ///URL of the next page: less relevant results; null at the end.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+        ///Always null: results are paged forward only.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<::std::string::String>,
+        ///Best first; among equally relevant messages, newest first.
+        pub results: ::std::vec::Vec<Message>,
+    }
+    impl SearchPage {
+        pub fn builder() -> builder::SearchPage {
+            Default::default()
+        }
+    }
     ///`TokenObtainRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct TokenObtainRequest {
@@ -1223,6 +1479,22 @@ as leaving it out; `[]` leaves only the creator.*/
     }
     impl UserPage {
         pub fn builder() -> builder::UserPage {
+            Default::default()
+        }
+    }
+    ///Whether a user holds a WebSocket open right now.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct UserPresence {
+        /**When their last WebSocket closed; null while online, or if not seen since presence
+was first recorded.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_seen_at: ::std::option::Option<::std::string::String>,
+        ///True while the user has at least one WebSocket open (on any instance).
+        pub online: bool,
+        pub user_id: i64,
+    }
+    impl UserPresence {
+        pub fn builder() -> builder::UserPresence {
             Default::default()
         }
     }
@@ -1490,6 +1762,403 @@ as leaving it out; `[]` leaves only the creator.*/
         impl ::std::convert::From<super::Health> for Health {
             fn from(value: super::Health) -> Self {
                 Self { status: Ok(value.status) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Invitation {
+            chat_room: ::std::result::Result<i64, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            invitee: ::std::result::Result<::std::string::String, ::std::string::String>,
+            invitee_id: ::std::result::Result<i64, ::std::string::String>,
+            inviter: ::std::result::Result<::std::string::String, ::std::string::String>,
+            inviter_id: ::std::result::Result<i64, ::std::string::String>,
+            responded_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            room_name: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            room_type: ::std::result::Result<super::RoomType, ::std::string::String>,
+            status: ::std::result::Result<
+                super::InvitationStatus,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Invitation {
+            fn default() -> Self {
+                Self {
+                    chat_room: Err("no value supplied for chat_room".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    invitee: Err("no value supplied for invitee".to_string()),
+                    invitee_id: Err("no value supplied for invitee_id".to_string()),
+                    inviter: Err("no value supplied for inviter".to_string()),
+                    inviter_id: Err("no value supplied for inviter_id".to_string()),
+                    responded_at: Ok(Default::default()),
+                    room_name: Err("no value supplied for room_name".to_string()),
+                    room_type: Err("no value supplied for room_type".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+        impl Invitation {
+            pub fn chat_room<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chat_room = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chat_room: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn invitee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invitee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for invitee: {e}")
+                    });
+                self
+            }
+            pub fn invitee_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invitee_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for invitee_id: {e}")
+                    });
+                self
+            }
+            pub fn inviter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inviter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inviter: {e}")
+                    });
+                self
+            }
+            pub fn inviter_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inviter_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inviter_id: {e}")
+                    });
+                self
+            }
+            pub fn responded_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.responded_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for responded_at: {e}")
+                    });
+                self
+            }
+            pub fn room_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.room_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for room_name: {e}")
+                    });
+                self
+            }
+            pub fn room_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::RoomType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.room_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for room_type: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::InvitationStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Invitation> for super::Invitation {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Invitation,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    chat_room: value.chat_room?,
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    invitee: value.invitee?,
+                    invitee_id: value.invitee_id?,
+                    inviter: value.inviter?,
+                    inviter_id: value.inviter_id?,
+                    responded_at: value.responded_at?,
+                    room_name: value.room_name?,
+                    room_type: value.room_type?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Invitation> for Invitation {
+            fn from(value: super::Invitation) -> Self {
+                Self {
+                    chat_room: Ok(value.chat_room),
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    invitee: Ok(value.invitee),
+                    invitee_id: Ok(value.invitee_id),
+                    inviter: Ok(value.inviter),
+                    inviter_id: Ok(value.inviter_id),
+                    responded_at: Ok(value.responded_at),
+                    room_name: Ok(value.room_name),
+                    room_type: Ok(value.room_type),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InvitationPage {
+            count: ::std::result::Result<i64, ::std::string::String>,
+            current_page: ::std::result::Result<i64, ::std::string::String>,
+            next: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<i64, ::std::string::String>,
+            previous: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::Invitation>,
+                ::std::string::String,
+            >,
+            total_pages: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for InvitationPage {
+            fn default() -> Self {
+                Self {
+                    count: Err("no value supplied for count".to_string()),
+                    current_page: Err("no value supplied for current_page".to_string()),
+                    next: Ok(Default::default()),
+                    page_size: Err("no value supplied for page_size".to_string()),
+                    previous: Ok(Default::default()),
+                    results: Err("no value supplied for results".to_string()),
+                    total_pages: Err("no value supplied for total_pages".to_string()),
+                }
+            }
+        }
+        impl InvitationPage {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn current_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.current_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for current_page: {e}")
+                    });
+                self
+            }
+            pub fn next<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn previous<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.previous = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for previous: {e}")
+                    });
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Invitation>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+            pub fn total_pages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_pages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_pages: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InvitationPage> for super::InvitationPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InvitationPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    current_page: value.current_page?,
+                    next: value.next?,
+                    page_size: value.page_size?,
+                    previous: value.previous?,
+                    results: value.results?,
+                    total_pages: value.total_pages?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InvitationPage> for InvitationPage {
+            fn from(value: super::InvitationPage) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    current_page: Ok(value.current_page),
+                    next: Ok(value.next),
+                    page_size: Ok(value.page_size),
+                    previous: Ok(value.previous),
+                    results: Ok(value.results),
+                    total_pages: Ok(value.total_pages),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InvitationRequest {
+            user_id: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for InvitationRequest {
+            fn default() -> Self {
+                Self {
+                    user_id: Err("no value supplied for user_id".to_string()),
+                }
+            }
+        }
+        impl InvitationRequest {
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InvitationRequest> for super::InvitationRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InvitationRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { user_id: value.user_id? })
+            }
+        }
+        impl ::std::convert::From<super::InvitationRequest> for InvitationRequest {
+            fn from(value: super::InvitationRequest) -> Self {
+                Self { user_id: Ok(value.user_id) }
             }
         }
         #[derive(Clone, Debug)]
@@ -2121,6 +2790,19 @@ as leaving it out; `[]` leaves only the creator.*/
             >,
             id: ::std::result::Result<i64, ::std::string::String>,
             is_read: ::std::result::Result<bool, ::std::string::String>,
+            mentions: ::std::result::Result<::std::vec::Vec<i64>, ::std::string::String>,
+            reactions: ::std::result::Result<
+                ::std::vec::Vec<super::Reaction>,
+                ::std::string::String,
+            >,
+            reply_preview: ::std::result::Result<
+                ::std::option::Option<super::ReplyPreview>,
+                ::std::string::String,
+            >,
+            reply_to: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             sender: ::std::result::Result<::std::string::String, ::std::string::String>,
             sender_id: ::std::result::Result<i64, ::std::string::String>,
             updated_at: ::std::result::Result<
@@ -2137,6 +2819,10 @@ as leaving it out; `[]` leaves only the creator.*/
                     created_at: Err("no value supplied for created_at".to_string()),
                     id: Err("no value supplied for id".to_string()),
                     is_read: Err("no value supplied for is_read".to_string()),
+                    mentions: Err("no value supplied for mentions".to_string()),
+                    reactions: Err("no value supplied for reactions".to_string()),
+                    reply_preview: Ok(Default::default()),
+                    reply_to: Ok(Default::default()),
                     sender: Err("no value supplied for sender".to_string()),
                     sender_id: Err("no value supplied for sender_id".to_string()),
                     updated_at: Ok(Default::default()),
@@ -2214,6 +2900,54 @@ as leaving it out; `[]` leaves only the creator.*/
                     });
                 self
             }
+            pub fn mentions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mentions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mentions: {e}")
+                    });
+                self
+            }
+            pub fn reactions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Reaction>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reactions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reactions: {e}")
+                    });
+                self
+            }
+            pub fn reply_preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ReplyPreview>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reply_preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reply_preview: {e}")
+                    });
+                self
+            }
+            pub fn reply_to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reply_to = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reply_to: {e}")
+                    });
+                self
+            }
             pub fn sender<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2263,6 +2997,10 @@ as leaving it out; `[]` leaves only the creator.*/
                     created_at: value.created_at?,
                     id: value.id?,
                     is_read: value.is_read?,
+                    mentions: value.mentions?,
+                    reactions: value.reactions?,
+                    reply_preview: value.reply_preview?,
+                    reply_to: value.reply_to?,
                     sender: value.sender?,
                     sender_id: value.sender_id?,
                     updated_at: value.updated_at?,
@@ -2278,6 +3016,10 @@ as leaving it out; `[]` leaves only the creator.*/
                     created_at: Ok(value.created_at),
                     id: Ok(value.id),
                     is_read: Ok(value.is_read),
+                    mentions: Ok(value.mentions),
+                    reactions: Ok(value.reactions),
+                    reply_preview: Ok(value.reply_preview),
+                    reply_to: Ok(value.reply_to),
                     sender: Ok(value.sender),
                     sender_id: Ok(value.sender_id),
                     updated_at: Ok(value.updated_at),
@@ -2298,6 +3040,10 @@ as leaving it out; `[]` leaves only the creator.*/
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            reply_to: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             sender_id: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -2309,6 +3055,7 @@ as leaving it out; `[]` leaves only the creator.*/
                     client_id: Ok(Default::default()),
                     content: Err("no value supplied for content".to_string()),
                     is_read: Ok(Default::default()),
+                    reply_to: Ok(Default::default()),
                     sender_id: Ok(Default::default()),
                 }
             }
@@ -2350,6 +3097,18 @@ as leaving it out; `[]` leaves only the creator.*/
                     });
                 self
             }
+            pub fn reply_to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reply_to = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reply_to: {e}")
+                    });
+                self
+            }
             pub fn sender_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -2372,6 +3131,7 @@ as leaving it out; `[]` leaves only the creator.*/
                     client_id: value.client_id?,
                     content: value.content?,
                     is_read: value.is_read?,
+                    reply_to: value.reply_to?,
                     sender_id: value.sender_id?,
                 })
             }
@@ -2382,6 +3142,7 @@ as leaving it out; `[]` leaves only the creator.*/
                     client_id: Ok(value.client_id),
                     content: Ok(value.content),
                     is_read: Ok(value.is_read),
+                    reply_to: Ok(value.reply_to),
                     sender_id: Ok(value.sender_id),
                 }
             }
@@ -2536,6 +3297,230 @@ as leaving it out; `[]` leaves only the creator.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MessageVersion {
+            content: ::std::result::Result<::std::string::String, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for MessageVersion {
+            fn default() -> Self {
+                Self {
+                    content: Err("no value supplied for content".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    version: Err("no value supplied for version".to_string()),
+                }
+            }
+        }
+        impl MessageVersion {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessageVersion> for super::MessageVersion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessageVersion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    created_at: value.created_at?,
+                    version: value.version?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MessageVersion> for MessageVersion {
+            fn from(value: super::MessageVersion) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    created_at: Ok(value.created_at),
+                    version: Ok(value.version),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessageVersionPage {
+            count: ::std::result::Result<i64, ::std::string::String>,
+            current_page: ::std::result::Result<i64, ::std::string::String>,
+            next: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<i64, ::std::string::String>,
+            previous: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::MessageVersion>,
+                ::std::string::String,
+            >,
+            total_pages: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for MessageVersionPage {
+            fn default() -> Self {
+                Self {
+                    count: Err("no value supplied for count".to_string()),
+                    current_page: Err("no value supplied for current_page".to_string()),
+                    next: Ok(Default::default()),
+                    page_size: Err("no value supplied for page_size".to_string()),
+                    previous: Ok(Default::default()),
+                    results: Err("no value supplied for results".to_string()),
+                    total_pages: Err("no value supplied for total_pages".to_string()),
+                }
+            }
+        }
+        impl MessageVersionPage {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn current_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.current_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for current_page: {e}")
+                    });
+                self
+            }
+            pub fn next<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn previous<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.previous = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for previous: {e}")
+                    });
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MessageVersion>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+            pub fn total_pages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_pages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_pages: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessageVersionPage> for super::MessageVersionPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessageVersionPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    current_page: value.current_page?,
+                    next: value.next?,
+                    page_size: value.page_size?,
+                    previous: value.previous?,
+                    results: value.results?,
+                    total_pages: value.total_pages?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MessageVersionPage> for MessageVersionPage {
+            fn from(value: super::MessageVersionPage) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    current_page: Ok(value.current_page),
+                    next: Ok(value.next),
+                    page_size: Ok(value.page_size),
+                    previous: Ok(value.previous),
+                    results: Ok(value.results),
+                    total_pages: Ok(value.total_pages),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct MessageWrite {
             content: ::std::result::Result<
                 super::MessageWriteContent,
@@ -2596,6 +3581,250 @@ as leaving it out; `[]` leaves only the creator.*/
                 Self {
                     content: Ok(value.content),
                     is_read: Ok(value.is_read),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Reaction {
+            count: ::std::result::Result<i64, ::std::string::String>,
+            emoji: ::std::result::Result<::std::string::String, ::std::string::String>,
+            me: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for Reaction {
+            fn default() -> Self {
+                Self {
+                    count: Err("no value supplied for count".to_string()),
+                    emoji: Err("no value supplied for emoji".to_string()),
+                    me: Err("no value supplied for me".to_string()),
+                }
+            }
+        }
+        impl Reaction {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn emoji<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emoji = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emoji: {e}")
+                    });
+                self
+            }
+            pub fn me<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.me = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for me: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Reaction> for super::Reaction {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Reaction,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    emoji: value.emoji?,
+                    me: value.me?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Reaction> for Reaction {
+            fn from(value: super::Reaction) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    emoji: Ok(value.emoji),
+                    me: Ok(value.me),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReactionWrite {
+            emoji: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReactionWrite {
+            fn default() -> Self {
+                Self {
+                    emoji: Err("no value supplied for emoji".to_string()),
+                }
+            }
+        }
+        impl ReactionWrite {
+            pub fn emoji<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emoji = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emoji: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReactionWrite> for super::ReactionWrite {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReactionWrite,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { emoji: value.emoji? })
+            }
+        }
+        impl ::std::convert::From<super::ReactionWrite> for ReactionWrite {
+            fn from(value: super::ReactionWrite) -> Self {
+                Self { emoji: Ok(value.emoji) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReadMarker {
+            chat_room: ::std::result::Result<i64, ::std::string::String>,
+            last_read_id: ::std::result::Result<i64, ::std::string::String>,
+            mention_count: ::std::result::Result<i64, ::std::string::String>,
+            unread_count: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReadMarker {
+            fn default() -> Self {
+                Self {
+                    chat_room: Err("no value supplied for chat_room".to_string()),
+                    last_read_id: Err("no value supplied for last_read_id".to_string()),
+                    mention_count: Err(
+                        "no value supplied for mention_count".to_string(),
+                    ),
+                    unread_count: Err("no value supplied for unread_count".to_string()),
+                }
+            }
+        }
+        impl ReadMarker {
+            pub fn chat_room<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chat_room = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chat_room: {e}")
+                    });
+                self
+            }
+            pub fn last_read_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_read_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_read_id: {e}")
+                    });
+                self
+            }
+            pub fn mention_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mention_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mention_count: {e}")
+                    });
+                self
+            }
+            pub fn unread_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unread_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for unread_count: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReadMarker> for super::ReadMarker {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReadMarker,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    chat_room: value.chat_room?,
+                    last_read_id: value.last_read_id?,
+                    mention_count: value.mention_count?,
+                    unread_count: value.unread_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReadMarker> for ReadMarker {
+            fn from(value: super::ReadMarker) -> Self {
+                Self {
+                    chat_room: Ok(value.chat_room),
+                    last_read_id: Ok(value.last_read_id),
+                    mention_count: Ok(value.mention_count),
+                    unread_count: Ok(value.unread_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReadMarkerWrite {
+            message_id: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReadMarkerWrite {
+            fn default() -> Self {
+                Self {
+                    message_id: Err("no value supplied for message_id".to_string()),
+                }
+            }
+        }
+        impl ReadMarkerWrite {
+            pub fn message_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReadMarkerWrite> for super::ReadMarkerWrite {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReadMarkerWrite,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    message_id: value.message_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReadMarkerWrite> for ReadMarkerWrite {
+            fn from(value: super::ReadMarkerWrite) -> Self {
+                Self {
+                    message_id: Ok(value.message_id),
                 }
             }
         }
@@ -2683,6 +3912,94 @@ as leaving it out; `[]` leaves only the creator.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ReplyPreview {
+            content: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            sender: ::std::result::Result<::std::string::String, ::std::string::String>,
+            sender_id: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReplyPreview {
+            fn default() -> Self {
+                Self {
+                    content: Err("no value supplied for content".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    sender: Err("no value supplied for sender".to_string()),
+                    sender_id: Err("no value supplied for sender_id".to_string()),
+                }
+            }
+        }
+        impl ReplyPreview {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn sender<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sender: {e}")
+                    });
+                self
+            }
+            pub fn sender_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sender_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReplyPreview> for super::ReplyPreview {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReplyPreview,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    id: value.id?,
+                    sender: value.sender?,
+                    sender_id: value.sender_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReplyPreview> for ReplyPreview {
+            fn from(value: super::ReplyPreview) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    id: Ok(value.id),
+                    sender: Ok(value.sender),
+                    sender_id: Ok(value.sender_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Room {
             created_at: ::std::result::Result<
                 ::std::string::String,
@@ -2690,6 +4007,7 @@ as leaving it out; `[]` leaves only the creator.*/
             >,
             created_by: ::std::result::Result<i64, ::std::string::String>,
             id: ::std::result::Result<i64, ::std::string::String>,
+            mention_count: ::std::result::Result<i64, ::std::string::String>,
             messages: ::std::result::Result<
                 ::std::vec::Vec<super::Message>,
                 ::std::string::String,
@@ -2700,6 +4018,7 @@ as leaving it out; `[]` leaves only the creator.*/
                 ::std::string::String,
             >,
             room_type: ::std::result::Result<super::RoomType, ::std::string::String>,
+            unread_count: ::std::result::Result<i64, ::std::string::String>,
             updated_at: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -2711,10 +4030,14 @@ as leaving it out; `[]` leaves only the creator.*/
                     created_at: Err("no value supplied for created_at".to_string()),
                     created_by: Err("no value supplied for created_by".to_string()),
                     id: Err("no value supplied for id".to_string()),
+                    mention_count: Err(
+                        "no value supplied for mention_count".to_string(),
+                    ),
                     messages: Err("no value supplied for messages".to_string()),
                     name: Err("no value supplied for name".to_string()),
                     participants: Err("no value supplied for participants".to_string()),
                     room_type: Err("no value supplied for room_type".to_string()),
+                    unread_count: Err("no value supplied for unread_count".to_string()),
                     updated_at: Err("no value supplied for updated_at".to_string()),
                 }
             }
@@ -2752,6 +4075,18 @@ as leaving it out; `[]` leaves only the creator.*/
                 self.id = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn mention_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mention_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mention_count: {e}")
+                    });
                 self
             }
             pub fn messages<T>(mut self, value: T) -> Self
@@ -2802,6 +4137,18 @@ as leaving it out; `[]` leaves only the creator.*/
                     });
                 self
             }
+            pub fn unread_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unread_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for unread_count: {e}")
+                    });
+                self
+            }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2824,10 +4171,12 @@ as leaving it out; `[]` leaves only the creator.*/
                     created_at: value.created_at?,
                     created_by: value.created_by?,
                     id: value.id?,
+                    mention_count: value.mention_count?,
                     messages: value.messages?,
                     name: value.name?,
                     participants: value.participants?,
                     room_type: value.room_type?,
+                    unread_count: value.unread_count?,
                     updated_at: value.updated_at?,
                 })
             }
@@ -2838,10 +4187,12 @@ as leaving it out; `[]` leaves only the creator.*/
                     created_at: Ok(value.created_at),
                     created_by: Ok(value.created_by),
                     id: Ok(value.id),
+                    mention_count: Ok(value.mention_count),
                     messages: Ok(value.messages),
                     name: Ok(value.name),
                     participants: Ok(value.participants),
                     room_type: Ok(value.room_type),
+                    unread_count: Ok(value.unread_count),
                     updated_at: Ok(value.updated_at),
                 }
             }
@@ -3150,6 +4501,89 @@ as leaving it out; `[]` leaves only the creator.*/
                     name: Ok(value.name),
                     participants: Ok(value.participants),
                     room_type: Ok(value.room_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SearchPage {
+            next: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            previous: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::Message>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SearchPage {
+            fn default() -> Self {
+                Self {
+                    next: Ok(Default::default()),
+                    previous: Ok(Default::default()),
+                    results: Err("no value supplied for results".to_string()),
+                }
+            }
+        }
+        impl SearchPage {
+            pub fn next<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next: {e}")
+                    });
+                self
+            }
+            pub fn previous<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.previous = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for previous: {e}")
+                    });
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Message>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SearchPage> for super::SearchPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SearchPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    next: value.next?,
+                    previous: value.previous?,
+                    results: value.results?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SearchPage> for SearchPage {
+            fn from(value: super::SearchPage) -> Self {
+                Self {
+                    next: Ok(value.next),
+                    previous: Ok(value.previous),
+                    results: Ok(value.results),
                 }
             }
         }
@@ -3540,6 +4974,83 @@ as leaving it out; `[]` leaves only the creator.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct UserPresence {
+            last_seen_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            online: ::std::result::Result<bool, ::std::string::String>,
+            user_id: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for UserPresence {
+            fn default() -> Self {
+                Self {
+                    last_seen_at: Ok(Default::default()),
+                    online: Err("no value supplied for online".to_string()),
+                    user_id: Err("no value supplied for user_id".to_string()),
+                }
+            }
+        }
+        impl UserPresence {
+            pub fn last_seen_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_seen_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_seen_at: {e}")
+                    });
+                self
+            }
+            pub fn online<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.online = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for online: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserPresence> for super::UserPresence {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserPresence,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    last_seen_at: value.last_seen_at?,
+                    online: value.online?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserPresence> for UserPresence {
+            fn from(value: super::UserPresence) -> Self {
+                Self {
+                    last_seen_at: Ok(value.last_seen_at),
+                    online: Ok(value.online),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct UserSummary {
             id: ::std::result::Result<i64, ::std::string::String>,
             username: ::std::result::Result<
@@ -3803,6 +5314,23 @@ let response = client.users_me()
     pub fn users_me(&self) -> builder::UsersMe<'_> {
         builder::UsersMe::new(self)
     }
+    /**A user's presence
+
+Whether the user is online (holds a WebSocket open) and when they were last seen. Only
+for the caller and users who share a room with the caller: 404 for anyone else, as for
+a user that does not exist.
+
+Sends a `GET` request to `/api/users/{id}/presence/`
+
+```ignore
+let response = client.users_presence_retrieve()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn users_presence_retrieve(&self) -> builder::UsersPresenceRetrieve<'_> {
+        builder::UsersPresenceRetrieve::new(self)
+    }
     /**Search users
 
 Users whose username contains `search` (case-insensitive), by id, paginated like the
@@ -4027,6 +5555,134 @@ let response = client.messages_partial_update()
     pub fn messages_partial_update(&self) -> builder::MessagesPartialUpdate<'_> {
         builder::MessagesPartialUpdate::new(self)
     }
+    /**Mark a room read
+
+Moves the caller's read marker forward to `message_id` (never backward: an older
+message leaves it where it is) and answers with the caller's read state. The room's
+sockets hear a `read` event when it moves; the room's messages up to it, sent by
+others, are then `is_read`. Sending a message moves the sender's marker to it.
+404 for a room that does not exist or that the caller is not in.
+
+Sends a `POST` request to `/api/chat/rooms/{id}/read/`
+
+```ignore
+let response = client.rooms_read_create()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn rooms_read_create(&self) -> builder::RoomsReadCreate<'_> {
+        builder::RoomsReadCreate::new(self)
+    }
+    /**React to a message
+
+Any participant. The room's sockets hear `reaction.added`. Throttled with message
+creation.
+
+Sends a `POST` request to `/api/chat/rooms/{room_id}/messages/{id}/reactions/`
+
+```ignore
+let response = client.messages_reactions_create()
+    .room_id(room_id)
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn messages_reactions_create(&self) -> builder::MessagesReactionsCreate<'_> {
+        builder::MessagesReactionsCreate::new(self)
+    }
+    /**Remove a reaction
+
+The caller's own reaction with that emoji (URL-encoded in the path). The room's
+sockets hear `reaction.removed`. 404 if the caller had not reacted so.
+
+Sends a `DELETE` request to `/api/chat/rooms/{room_id}/messages/{id}/reactions/{emoji}/`
+
+```ignore
+let response = client.messages_reactions_destroy()
+    .room_id(room_id)
+    .id(id)
+    .emoji(emoji)
+    .send()
+    .await;
+```*/
+    pub fn messages_reactions_destroy(&self) -> builder::MessagesReactionsDestroy<'_> {
+        builder::MessagesReactionsDestroy::new(self)
+    }
+    /**List a message's replies
+
+The messages whose `reply_to` is this one, paginated as the room's messages are:
+newest first, `next` for older replies, `previous` for newer ones; with
+`after=<message id>`, the replies newer than it, oldest first.
+
+Sends a `GET` request to `/api/chat/rooms/{room_id}/messages/{id}/replies/`
+
+```ignore
+let response = client.messages_replies_list()
+    .room_id(room_id)
+    .id(id)
+    .after(after)
+    .cursor(cursor)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn messages_replies_list(&self) -> builder::MessagesRepliesList<'_> {
+        builder::MessagesRepliesList::new(self)
+    }
+    /**List a message's versions
+
+Every content the message has had, oldest first, the current one last; an edit that
+leaves the content unchanged adds none. Paginate with `page` and `page_size` (default
+10, at most 100), or with `limit` and `offset`. Participants only, as reading the
+message; a deleted message's versions are deleted with it.
+
+Sends a `GET` request to `/api/chat/rooms/{room_id}/messages/{id}/history/`
+
+```ignore
+let response = client.messages_history_list()
+    .room_id(room_id)
+    .id(id)
+    .limit(limit)
+    .offset(offset)
+    .page(page)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn messages_history_list(&self) -> builder::MessagesHistoryList<'_> {
+        builder::MessagesHistoryList::new(self)
+    }
+    /**Search messages
+
+Full-text search over the messages of the rooms the caller is in (or of one of them,
+with `room`). `q` is split into words (runs of letters and digits; case does not
+matter, accents do); a message matches when it has every word, the last one as a
+prefix, so results follow typing. At most 200 characters. Best match first;
+cursor-paginated (`page_size` default 50, at most 100), forward only.
+
+Sends a `GET` request to `/api/chat/search/`
+
+Arguments:
+- `cursor`
+- `page_size`
+- `q`: Required: the words to find, at most 200 characters (a missing `q` is answered
+with a field error, as DRF would, rather than a bare parameter error).
+- `room`: Only this room's messages; it must be one of the caller's rooms.
+```ignore
+let response = client.search_list()
+    .cursor(cursor)
+    .page_size(page_size)
+    .q(q)
+    .room(room)
+    .send()
+    .await;
+```*/
+    pub fn search_list(&self) -> builder::SearchList<'_> {
+        builder::SearchList::new(self)
+    }
     /**Events of one room (WebSocket)
 
 Upgrades to a WebSocket carrying the room's events (`message.created`,
@@ -4241,6 +5897,112 @@ let response = client.direct_messages_create()
 ```*/
     pub fn direct_messages_create(&self) -> builder::DirectMessagesCreate<'_> {
         builder::DirectMessagesCreate::new(self)
+    }
+    /**List a room's pending invitations
+
+Oldest first, paginated like the room list. Participants only (404 otherwise).
+
+Sends a `GET` request to `/api/chat/rooms/{id}/invitations/`
+
+```ignore
+let response = client.rooms_invitations_list()
+    .id(id)
+    .limit(limit)
+    .offset(offset)
+    .page(page)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn rooms_invitations_list(&self) -> builder::RoomsInvitationsList<'_> {
+        builder::RoomsInvitationsList::new(self)
+    }
+    /**Invite a user to a room
+
+Any participant of a GROUP or COURSE room may invite a user who is not in it yet and
+has no pending invitation to it. 404 for a room that does not exist or that the
+caller is not in.
+
+Sends a `POST` request to `/api/chat/rooms/{id}/invitations/`
+
+```ignore
+let response = client.rooms_invitations_create()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn rooms_invitations_create(&self) -> builder::RoomsInvitationsCreate<'_> {
+        builder::RoomsInvitationsCreate::new(self)
+    }
+    /**Revoke a pending invitation
+
+Its inviter or the room's creator may revoke it (403 for other participants); 404 for
+outsiders, and for an invitation that is not pending in this room.
+
+Sends a `DELETE` request to `/api/chat/rooms/{id}/invitations/{invitation_id}/`
+
+```ignore
+let response = client.rooms_invitations_destroy()
+    .id(id)
+    .invitation_id(invitation_id)
+    .send()
+    .await;
+```*/
+    pub fn rooms_invitations_destroy(&self) -> builder::RoomsInvitationsDestroy<'_> {
+        builder::RoomsInvitationsDestroy::new(self)
+    }
+    /**List the caller's pending invitations
+
+Newest first, paginated like the room list (`page`/`page_size` or `limit`/`offset`).
+
+Sends a `GET` request to `/api/invitations/`
+
+```ignore
+let response = client.invitations_list()
+    .limit(limit)
+    .offset(offset)
+    .page(page)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn invitations_list(&self) -> builder::InvitationsList<'_> {
+        builder::InvitationsList::new(self)
+    }
+    /**Accept an invitation
+
+The caller (the invitee) joins the room, which is returned as `GET
+/api/chat/rooms/{id}/` returns it. No request body. 404 for an invitation that is not
+the caller's; 400 once it was answered, or when the room is full. Accepting after
+being added to the room some other way succeeds too.
+
+Sends a `POST` request to `/api/invitations/{id}/accept/`
+
+```ignore
+let response = client.invitations_accept()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn invitations_accept(&self) -> builder::InvitationsAccept<'_> {
+        builder::InvitationsAccept::new(self)
+    }
+    /**Decline an invitation
+
+No request body. 404 for an invitation that is not the caller's; 400 once it was
+answered.
+
+Sends a `POST` request to `/api/invitations/{id}/decline/`
+
+```ignore
+let response = client.invitations_decline()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn invitations_decline(&self) -> builder::InvitationsDecline<'_> {
+        builder::InvitationsDecline::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -4847,6 +6609,99 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
                 401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::users_presence_retrieve`]
+
+[`Client::users_presence_retrieve`]: super::Client::users_presence_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct UsersPresenceRetrieve<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+    }
+    impl<'a> UsersPresenceRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/users/{id}/presence/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UserPresence>, Error<types::ApiError>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/users/{}/presence/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "users_presence_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -6685,6 +8540,934 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::rooms_read_create`]
+
+[`Client::rooms_read_create`]: super::Client::rooms_read_create*/
+    #[derive(Debug, Clone)]
+    pub struct RoomsReadCreate<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        body: Result<types::builder::ReadMarkerWrite, String>,
+    }
+    impl<'a> RoomsReadCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ReadMarkerWrite>,
+            <V as std::convert::TryInto<
+                types::ReadMarkerWrite,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ReadMarkerWrite` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ReadMarkerWrite,
+            ) -> types::builder::ReadMarkerWrite,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/chat/rooms/{id}/read/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ReadMarker>, Error<types::ApiError>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ReadMarkerWrite::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/chat/rooms/{}/read/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "rooms_read_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::messages_reactions_create`]
+
+[`Client::messages_reactions_create`]: super::Client::messages_reactions_create*/
+    #[derive(Debug, Clone)]
+    pub struct MessagesReactionsCreate<'a> {
+        client: &'a super::Client,
+        room_id: Result<i64, String>,
+        id: Result<i64, String>,
+        body: Result<types::builder::ReactionWrite, String>,
+    }
+    impl<'a> MessagesReactionsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                room_id: Err("room_id was not initialized".to_string()),
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.room_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for room_id failed".to_string());
+            self
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ReactionWrite>,
+            <V as std::convert::TryInto<types::ReactionWrite>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ReactionWrite` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ReactionWrite,
+            ) -> types::builder::ReactionWrite,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/chat/rooms/{room_id}/messages/{id}/reactions/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Message>, Error<types::ApiError>> {
+            let Self { client, room_id, id, body } = self;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ReactionWrite::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/chat/rooms/{}/messages/{}/reactions/", client.baseurl,
+                encode_path(& room_id.to_string()), encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "messages_reactions_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::messages_reactions_destroy`]
+
+[`Client::messages_reactions_destroy`]: super::Client::messages_reactions_destroy*/
+    #[derive(Debug, Clone)]
+    pub struct MessagesReactionsDestroy<'a> {
+        client: &'a super::Client,
+        room_id: Result<i64, String>,
+        id: Result<i64, String>,
+        emoji: Result<::std::string::String, String>,
+    }
+    impl<'a> MessagesReactionsDestroy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                room_id: Err("room_id was not initialized".to_string()),
+                id: Err("id was not initialized".to_string()),
+                emoji: Err("emoji was not initialized".to_string()),
+            }
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.room_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for room_id failed".to_string());
+            self
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn emoji<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.emoji = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for emoji failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/chat/rooms/{room_id}/messages/{id}/reactions/{emoji}/`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+            let Self { client, room_id, id, emoji } = self;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let emoji = emoji.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/chat/rooms/{}/messages/{}/reactions/{}/", client.baseurl,
+                encode_path(& room_id.to_string()), encode_path(& id.to_string()),
+                encode_path(& emoji.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "messages_reactions_destroy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::messages_replies_list`]
+
+[`Client::messages_replies_list`]: super::Client::messages_replies_list*/
+    #[derive(Debug, Clone)]
+    pub struct MessagesRepliesList<'a> {
+        client: &'a super::Client,
+        room_id: Result<i64, String>,
+        id: Result<i64, String>,
+        after: Result<Option<i64>, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        page_size: Result<Option<i64>, String>,
+    }
+    impl<'a> MessagesRepliesList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                room_id: Err("room_id was not initialized".to_string()),
+                id: Err("id was not initialized".to_string()),
+                after: Ok(None),
+                cursor: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.room_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for room_id failed".to_string());
+            self
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn after<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.after = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for after failed".to_string());
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/chat/rooms/{room_id}/messages/{id}/replies/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MessagePage>, Error<types::ApiError>> {
+            let Self { client, room_id, id, after, cursor, page_size } = self;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let after = after.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/chat/rooms/{}/messages/{}/replies/", client.baseurl,
+                encode_path(& room_id.to_string()), encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("after", &after))
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("page_size", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "messages_replies_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::messages_history_list`]
+
+[`Client::messages_history_list`]: super::Client::messages_history_list*/
+    #[derive(Debug, Clone)]
+    pub struct MessagesHistoryList<'a> {
+        client: &'a super::Client,
+        room_id: Result<i64, String>,
+        id: Result<i64, String>,
+        limit: Result<Option<i64>, String>,
+        offset: Result<Option<i64>, String>,
+        page: Result<Option<i64>, String>,
+        page_size: Result<Option<i64>, String>,
+    }
+    impl<'a> MessagesHistoryList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                room_id: Err("room_id was not initialized".to_string()),
+                id: Err("id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+                page: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn room_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.room_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for room_id failed".to_string());
+            self
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/chat/rooms/{room_id}/messages/{id}/history/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MessageVersionPage>, Error<types::ApiError>> {
+            let Self { client, room_id, id, limit, offset, page, page_size } = self;
+            let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/chat/rooms/{}/messages/{}/history/", client.baseurl,
+                encode_path(& room_id.to_string()), encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page_size", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "messages_history_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::search_list`]
+
+[`Client::search_list`]: super::Client::search_list*/
+    #[derive(Debug, Clone)]
+    pub struct SearchList<'a> {
+        client: &'a super::Client,
+        cursor: Result<Option<::std::string::String>, String>,
+        page_size: Result<Option<i64>, String>,
+        q: Result<Option<::std::string::String>, String>,
+        room: Result<Option<i64>, String>,
+    }
+    impl<'a> SearchList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                cursor: Ok(None),
+                page_size: Ok(None),
+                q: Ok(None),
+                room: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        pub fn q<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.q = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for q failed".to_string()
+                });
+            self
+        }
+        pub fn room<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.room = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for room failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/chat/search/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SearchPage>, Error<types::ApiError>> {
+            let Self { client, cursor, page_size, q, room } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let q = q.map_err(Error::InvalidRequest)?;
+            let room = room.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/chat/search/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("page_size", &page_size))
+                .query(&progenitor_client::QueryParam::new("q", &q))
+                .query(&progenitor_client::QueryParam::new("room", &room))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "search_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::ws_room`]
 
 [`Client::ws_room`]: super::Client::ws_room*/
@@ -8318,6 +11101,759 @@ pub mod builder {
                     )
                 }
                 429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::rooms_invitations_list`]
+
+[`Client::rooms_invitations_list`]: super::Client::rooms_invitations_list*/
+    #[derive(Debug, Clone)]
+    pub struct RoomsInvitationsList<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        limit: Result<Option<i64>, String>,
+        offset: Result<Option<i64>, String>,
+        page: Result<Option<i64>, String>,
+        page_size: Result<Option<i64>, String>,
+    }
+    impl<'a> RoomsInvitationsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+                page: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/chat/rooms/{id}/invitations/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::InvitationPage>, Error<types::ApiError>> {
+            let Self { client, id, limit, offset, page, page_size } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/chat/rooms/{}/invitations/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page_size", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "rooms_invitations_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::rooms_invitations_create`]
+
+[`Client::rooms_invitations_create`]: super::Client::rooms_invitations_create*/
+    #[derive(Debug, Clone)]
+    pub struct RoomsInvitationsCreate<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        body: Result<types::builder::InvitationRequest, String>,
+    }
+    impl<'a> RoomsInvitationsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::InvitationRequest>,
+            <V as std::convert::TryInto<
+                types::InvitationRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `InvitationRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::InvitationRequest,
+            ) -> types::builder::InvitationRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/chat/rooms/{id}/invitations/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Invitation>, Error<types::ApiError>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::InvitationRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/chat/rooms/{}/invitations/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "rooms_invitations_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::rooms_invitations_destroy`]
+
+[`Client::rooms_invitations_destroy`]: super::Client::rooms_invitations_destroy*/
+    #[derive(Debug, Clone)]
+    pub struct RoomsInvitationsDestroy<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        invitation_id: Result<i64, String>,
+    }
+    impl<'a> RoomsInvitationsDestroy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                invitation_id: Err("invitation_id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn invitation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.invitation_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for invitation_id failed".to_string());
+            self
+        }
+        ///Sends a `DELETE` request to `/api/chat/rooms/{id}/invitations/{invitation_id}/`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+            let Self { client, id, invitation_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let invitation_id = invitation_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/chat/rooms/{}/invitations/{}/", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& invitation_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "rooms_invitations_destroy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::invitations_list`]
+
+[`Client::invitations_list`]: super::Client::invitations_list*/
+    #[derive(Debug, Clone)]
+    pub struct InvitationsList<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<i64>, String>,
+        offset: Result<Option<i64>, String>,
+        page: Result<Option<i64>, String>,
+        page_size: Result<Option<i64>, String>,
+    }
+    impl<'a> InvitationsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+                offset: Ok(None),
+                page: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/invitations/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::InvitationPage>, Error<types::ApiError>> {
+            let Self { client, limit, offset, page, page_size } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/invitations/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page_size", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "invitations_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::invitations_accept`]
+
+[`Client::invitations_accept`]: super::Client::invitations_accept*/
+    #[derive(Debug, Clone)]
+    pub struct InvitationsAccept<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+    }
+    impl<'a> InvitationsAccept<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        ///Sends a `POST` request to `/api/invitations/{id}/accept/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Room>, Error<types::ApiError>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/invitations/{}/accept/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "invitations_accept",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::invitations_decline`]
+
+[`Client::invitations_decline`]: super::Client::invitations_decline*/
+    #[derive(Debug, Clone)]
+    pub struct InvitationsDecline<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+    }
+    impl<'a> InvitationsDecline<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        ///Sends a `POST` request to `/api/invitations/{id}/decline/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Invitation>, Error<types::ApiError>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/invitations/{}/decline/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "invitations_decline",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

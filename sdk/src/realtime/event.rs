@@ -57,6 +57,34 @@ pub enum Event {
     /// [`MessageCreated`](Event::MessageCreated), each once); edits and deletions in between
     /// are not replayed, so refresh anything shown that they could have changed.
     Resync,
+    /// `read`: `user_id` has read the room up to `message_id`; the room's messages up to it
+    /// sent by others are now `is_read`. The ids only grow for one user: keep the highest.
+    Read {
+        /// The room's id.
+        chat_room: i64,
+        /// Who read.
+        user_id: i64,
+        /// Their read marker: the newest message they have read.
+        message_id: i64,
+    },
+    /// `reaction.added`: `user_id` reacted to a message with `emoji`.
+    ReactionAdded(Reaction),
+    /// `reaction.removed`: `user_id` took their `emoji` reaction back.
+    ReactionRemoved(Reaction),
+    /// `presence`: a user sharing a room with the caller came online (their first socket)
+    /// or went offline (their last socket closed).
+    Presence {
+        /// Whose presence changed.
+        user_id: i64,
+        /// Their username.
+        username: String,
+        /// Whether they now hold a socket.
+        online: bool,
+        /// When their last socket closed (RFC 3339); `None` while online.
+        last_seen_at: Option<String>,
+    },
+    /// `invitation.created`: the caller was invited to a room (every-room subscriptions only).
+    InvitationCreated(types::Invitation),
     /// A frame of a `type` this SDK does not know (a newer server), as the server sent it.
     Other(Value),
 }
@@ -66,13 +94,32 @@ impl Event {
     pub fn chat_room(&self) -> Option<i64> {
         match self {
             Event::MessageCreated(m) | Event::MessageUpdated(m) => Some(m.chat_room),
-            Event::MessageDeleted { chat_room, .. } | Event::Typing { chat_room, .. } => {
-                Some(*chat_room)
-            }
-            Event::Error { .. } | Event::Resync => None,
+            Event::MessageDeleted { chat_room, .. }
+            | Event::Typing { chat_room, .. }
+            | Event::Read { chat_room, .. } => Some(*chat_room),
+            Event::ReactionAdded(r) | Event::ReactionRemoved(r) => Some(r.chat_room),
+            Event::InvitationCreated(invitation) => Some(invitation.chat_room),
+            Event::Error { .. } | Event::Resync | Event::Presence { .. } => None,
             Event::Other(value) => value.get("chat_room").and_then(Value::as_i64),
         }
     }
+}
+
+/// A reaction event's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Reaction {
+    /// The room's id.
+    pub chat_room: i64,
+    /// The message reacted to.
+    pub message_id: i64,
+    /// The emoji.
+    pub emoji: String,
+    /// Who reacted (or took it back).
+    pub user_id: i64,
+    /// Their username.
+    pub username: String,
+    /// How many users now react to the message with this emoji.
+    pub count: i64,
 }
 
 /// The wire form of the known events; anything else becomes [`Event::Other`].
@@ -100,15 +147,39 @@ enum Known {
     },
     #[serde(rename = "resync")]
     Resync {},
+    #[serde(rename = "read")]
+    Read {
+        chat_room: i64,
+        user_id: i64,
+        message_id: i64,
+    },
+    #[serde(rename = "reaction.added")]
+    ReactionAdded(Reaction),
+    #[serde(rename = "reaction.removed")]
+    ReactionRemoved(Reaction),
+    #[serde(rename = "presence")]
+    Presence {
+        user_id: i64,
+        username: String,
+        online: bool,
+        last_seen_at: Option<String>,
+    },
+    #[serde(rename = "invitation.created")]
+    InvitationCreated { invitation: types::Invitation },
 }
 
-const KNOWN_TYPES: [&str; 6] = [
+const KNOWN_TYPES: [&str; 11] = [
     "message.created",
     "message.updated",
     "message.deleted",
     "typing",
     "error",
     "resync",
+    "read",
+    "reaction.added",
+    "reaction.removed",
+    "presence",
+    "invitation.created",
 ];
 
 impl<'de> Deserialize<'de> for Event {
@@ -153,6 +224,29 @@ impl<'de> Deserialize<'de> for Event {
                     errors,
                 },
                 Known::Resync {} => Event::Resync,
+                Known::Read {
+                    chat_room,
+                    user_id,
+                    message_id,
+                } => Event::Read {
+                    chat_room,
+                    user_id,
+                    message_id,
+                },
+                Known::ReactionAdded(reaction) => Event::ReactionAdded(reaction),
+                Known::ReactionRemoved(reaction) => Event::ReactionRemoved(reaction),
+                Known::Presence {
+                    user_id,
+                    username,
+                    online,
+                    last_seen_at,
+                } => Event::Presence {
+                    user_id,
+                    username,
+                    online,
+                    last_seen_at,
+                },
+                Known::InvitationCreated { invitation } => Event::InvitationCreated(invitation),
             },
         )
     }
@@ -178,6 +272,9 @@ pub enum Action {
         /// The room; required on the every-room subscription, optional on a room's.
         #[serde(skip_serializing_if = "Option::is_none")]
         chat_room: Option<i64>,
+        /// A message of the same room this one answers.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i64>,
     },
     /// `typing`: tells the room's other participants that the caller is typing.
     Typing {
@@ -211,6 +308,7 @@ mod tests {
         json!({
             "id": id, "chat_room": 7, "sender": "alice", "sender_id": 1, "content": "hi",
             "created_at": "2024-01-01T00:00:00.000000Z", "updated_at": null, "is_read": false,
+            "reply_to": null, "reply_preview": null, "reactions": [], "mentions": [],
         })
     }
 
@@ -250,6 +348,51 @@ mod tests {
     }
 
     #[test]
+    fn events_beyond_the_seeds_are_typed() {
+        assert!(matches!(
+            event(json!({"type": "read", "chat_room": 7, "user_id": 2, "message_id": 9})),
+            Event::Read {
+                chat_room: 7,
+                user_id: 2,
+                message_id: 9
+            }
+        ));
+        let reaction = json!({
+            "type": "reaction.removed", "chat_room": 7, "message_id": 9, "emoji": "👍",
+            "user_id": 2, "username": "bob", "count": 0,
+        });
+        assert!(matches!(
+            event(reaction),
+            Event::ReactionRemoved(Reaction {
+                chat_room: 7,
+                message_id: 9,
+                count: 0,
+                ..
+            })
+        ));
+        let offline = event(json!({
+            "type": "presence", "user_id": 2, "username": "bob", "online": false,
+            "last_seen_at": "2026-11-21T10:00:00.000000Z",
+        }));
+        assert!(matches!(
+            offline,
+            Event::Presence {
+                online: false,
+                last_seen_at: Some(_),
+                ..
+            }
+        ));
+        assert_eq!(
+            event(
+                json!({"type": "presence", "user_id": 2, "username": "bob", "online": true,
+                         "last_seen_at": null})
+            )
+            .chat_room(),
+            None
+        );
+    }
+
+    #[test]
     fn unknown_frames_are_kept_whole() {
         for frame in [
             json!({"type": "room.renamed", "chat_room": 7, "name": "New"}),
@@ -278,9 +421,19 @@ mod tests {
             text(Action::NewMessage {
                 message: "hi".into(),
                 client_id: Some(id),
-                chat_room: None
+                chat_room: None,
+                reply_to: None,
             }),
             Some(json!({"action": "new_message", "message": "hi", "client_id": id}))
+        );
+        assert_eq!(
+            text(Action::NewMessage {
+                message: "yes".into(),
+                client_id: None,
+                chat_room: Some(7),
+                reply_to: Some(3),
+            }),
+            Some(json!({"action": "new_message", "message": "yes", "chat_room": 7, "reply_to": 3}))
         );
         assert_eq!(
             text(Action::Typing { chat_room: Some(7) }),

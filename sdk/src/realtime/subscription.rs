@@ -144,6 +144,7 @@ impl Sender {
             message: text.into(),
             client_id,
             chat_room: None,
+            reply_to: None,
         })
         .await
     }
@@ -159,6 +160,25 @@ impl Sender {
             message: text.into(),
             client_id,
             chat_room: Some(room_id),
+            reply_to: None,
+        })
+        .await
+    }
+
+    /// Sends a message to `room_id` in answer to `reply_to`, a message of that room (on a
+    /// room's subscription, `room_id` must be its room).
+    pub async fn reply_in(
+        &self,
+        room_id: i64,
+        reply_to: i64,
+        text: impl Into<String>,
+        client_id: Option<Uuid>,
+    ) -> Result<(), RealtimeError> {
+        self.send(Action::NewMessage {
+            message: text.into(),
+            client_id,
+            chat_room: Some(room_id),
+            reply_to: Some(reply_to),
         })
         .await
     }
