@@ -109,27 +109,39 @@ macro_rules! numbered_listing {
 
 numbered_listing!(RoomsList, types::Room);
 numbered_listing!(UsersList, types::UserSummary);
+numbered_listing!(MessagesHistoryList, types::MessageVersion);
+numbered_listing!(RoomsInvitationsList, types::Invitation);
+numbered_listing!(InvitationsList, types::Invitation);
 
-impl<'a> Listing<'a> for builder::MessagesList<'a> {
-    type Item = types::Message;
+/// The cursor lists (messages, replies, search results) move by the opaque `cursor`.
+macro_rules! cursor_listing {
+    ($builder:ident, $item:ty) => {
+        impl<'a> Listing<'a> for builder::$builder<'a> {
+            type Item = $item;
 
-    async fn fetch(self) -> Result<Page<types::Message>> {
-        let page = self.send().await?.into_inner();
-        Ok(Page {
-            items: page.results,
-            next: page.next,
-        })
-    }
+            async fn fetch(self) -> Result<Page<$item>> {
+                let page = self.send().await?.into_inner();
+                Ok(Page {
+                    items: page.results,
+                    next: page.next,
+                })
+            }
 
-    fn follow(self, next: &Url) -> std::result::Result<Self, String> {
-        let cursor = next
-            .query_pairs()
-            .find(|(k, _)| k == "cursor")
-            .map(|(_, v)| v.into_owned())
-            .ok_or("it has no `cursor`")?;
-        Ok(self.cursor(cursor))
-    }
+            fn follow(self, next: &Url) -> std::result::Result<Self, String> {
+                let cursor = next
+                    .query_pairs()
+                    .find(|(k, _)| k == "cursor")
+                    .map(|(_, v)| v.into_owned())
+                    .ok_or("it has no `cursor`")?;
+                Ok(self.cursor(cursor))
+            }
+        }
+    };
 }
+
+cursor_listing!(MessagesList, types::Message);
+cursor_listing!(MessagesRepliesList, types::Message);
+cursor_listing!(SearchList, types::Message);
 
 impl<'a> builder::RoomsList<'a> {
     /// Every room of every page, most recent activity first, starting at the page this
@@ -169,6 +181,44 @@ impl<'a> builder::MessagesList<'a> {
     /// # Ok(()) }
     /// ```
     pub fn into_stream(self) -> impl Stream<Item = Result<types::Message>> + Send + 'a {
+        walk(self)
+    }
+}
+
+impl<'a> builder::MessagesRepliesList<'a> {
+    /// Every reply to the message, newest first (with `after`: the newer ones, oldest
+    /// first), following `next` to the end; an error ends the stream.
+    pub fn into_stream(self) -> impl Stream<Item = Result<types::Message>> + Send + 'a {
+        walk(self)
+    }
+}
+
+impl<'a> builder::SearchList<'a> {
+    /// Every message matching `q` in the caller's rooms, best match first, following `next`
+    /// to the end; an error ends the stream.
+    pub fn into_stream(self) -> impl Stream<Item = Result<types::Message>> + Send + 'a {
+        walk(self)
+    }
+}
+
+impl<'a> builder::MessagesHistoryList<'a> {
+    /// Every version of the message's content, oldest first (the last is the current one);
+    /// an error ends the stream.
+    pub fn into_stream(self) -> impl Stream<Item = Result<types::MessageVersion>> + Send + 'a {
+        walk(self)
+    }
+}
+
+impl<'a> builder::RoomsInvitationsList<'a> {
+    /// Every pending invitation to the room, oldest first; an error ends the stream.
+    pub fn into_stream(self) -> impl Stream<Item = Result<types::Invitation>> + Send + 'a {
+        walk(self)
+    }
+}
+
+impl<'a> builder::InvitationsList<'a> {
+    /// Every pending invitation of the caller, newest first; an error ends the stream.
+    pub fn into_stream(self) -> impl Stream<Item = Result<types::Invitation>> + Send + 'a {
         walk(self)
     }
 }
