@@ -24,10 +24,12 @@ const CHUNK: u64 = 100_000;
 const FILLER: &str = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod \
                       tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam.";
 
-/// Sets a room's `last_activity_at` to its newest message (the room list is ordered by it).
+/// Sets a room's `last_activity_at` to its newest message (the room list is ordered by it)
+/// and its `message_count` (read state counts from it), as the server's writer keeps them.
 /// Both drivers read `$1`.
 const TOUCH_ROOM: &str = "UPDATE chat_rooms SET last_activity_at = \
-     COALESCE((SELECT MAX(created_at) FROM messages WHERE room_id = $1), last_activity_at) \
+     COALESCE((SELECT MAX(created_at) FROM messages WHERE room_id = $1), last_activity_at), \
+     message_count = (SELECT COUNT(*) FROM messages WHERE room_id = $1) \
      WHERE id = $1";
 
 /// Messages to add to one room, their senders taking turns.
