@@ -211,26 +211,50 @@ async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcom
         }
         // A sender has read what they answer: their marker moves to their message. Ids of a
         // room rise in commit order (the room is locked), so the messages at or below it are
-        // the room's count less those the batch stored after it.
-        for ((room_id, sender_id), id) in senders {
-            let later = active_rooms.get(&room_id).map_or(0, |(_, ids)| {
-                ids.iter().filter(|other| **other > id).count()
-            });
-            sqlx::query(
-                "UPDATE room_participants SET last_read_id = $1, \
-                 read_count = (SELECT message_count FROM chat_rooms WHERE id = $2) - $3 \
-                 WHERE room_id = $2 AND user_id = $4 AND last_read_id < $1",
-            )
-            .bind(id)
-            .bind(room_id)
-            .bind(i64::try_from(later).unwrap_or(0))
-            .bind(sender_id)
+        // the room's count less those the batch stored after it. One statement for all.
+        let markers: Vec<[i64; 4]> = senders
+            .into_iter()
+            .map(|((room_id, sender_id), id)| {
+                let later = active_rooms.get(&room_id).map_or(0, |(_, ids)| {
+                    ids.iter().filter(|other| **other > id).count()
+                });
+                [room_id, sender_id, id, i64::try_from(later).unwrap_or(0)]
+            })
+            .collect();
+        if !markers.is_empty() {
+            sqlx::query(dialect.pick(
+                "UPDATE room_participants SET last_read_id = v.id, \
+                 read_count = (SELECT message_count FROM chat_rooms WHERE id = v.room_id) - v.later \
+                 FROM (SELECT value ->> 'room_id' AS room_id, value ->> 'user_id' AS user_id, \
+                       value ->> 'id' AS id, value ->> 'later' AS later FROM json_each($1)) v \
+                 WHERE room_participants.room_id = v.room_id \
+                 AND room_participants.user_id = v.user_id AND last_read_id < v.id",
+                "UPDATE room_participants SET last_read_id = v.id, \
+                 read_count = (SELECT message_count FROM chat_rooms WHERE id = v.room_id) - v.later \
+                 FROM json_to_recordset($1::json) \
+                 AS v(room_id bigint, user_id bigint, id bigint, later bigint) \
+                 WHERE room_participants.room_id = v.room_id \
+                 AND room_participants.user_id = v.user_id AND last_read_id < v.id",
+            ))
+            .bind(json_markers(&markers))
             .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
         Ok(outcomes)
     })
+}
+
+/// `[room, sender, message id, later]` rows as a JSON array of objects, the form
+/// PostgreSQL's `json_to_recordset` reads (SQLite reads the keys with `->>`).
+fn json_markers(markers: &[[i64; 4]]) -> String {
+    let rows: Vec<serde_json::Value> = markers
+        .iter()
+        .map(|[room_id, user_id, id, later]| {
+            serde_json::json!({"room_id": room_id, "user_id": user_id, "id": id, "later": later})
+        })
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
 
 fn created(
