@@ -75,12 +75,21 @@ async fn socket(server: &Server, room: i64, token: &str) -> Socket {
     socket
 }
 
-/// The next JSON text frame, skipping pings.
+/// The next JSON text frame that is not a `presence` event (room-mates' sockets opening and
+/// closing interleave with what the tests are about), skipping pings.
 async fn next_event(socket: &mut Socket) -> Value {
+    next_frame_where(socket, |event| event["type"] != "presence").await
+}
+
+/// The next JSON text frame that satisfies `wanted`, skipping the others and pings.
+async fn next_frame_where(socket: &mut Socket, wanted: impl Fn(&Value) -> bool) -> Value {
     let wait = async {
         while let Some(frame) = socket.next().await {
             if let Frame::Text(text) = frame.expect("a frame") {
-                return serde_json::from_str(&text).expect("JSON");
+                let event: Value = serde_json::from_str(&text).expect("JSON");
+                if wanted(&event) {
+                    return event;
+                }
             }
         }
         panic!("the socket closed")
@@ -178,7 +187,15 @@ async fn what_one_instance_stores_and_announces_the_other_serves() {
     let (status, page) = call(&b, reqwest::Method::GET, &next, Some(&alice_token), None).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["results"][0]["id"], big["id"]);
-    let _ = alice;
+
+    // Alice's last socket (on A) closes: Bob's socket on B hears she went offline.
+    drop(alice_on_a);
+    let gone = next_frame_where(&mut bob_on_b, |event| {
+        event["type"] == "presence" && event["online"] == false
+    })
+    .await;
+    assert_eq!(gone["user_id"], alice, "{gone}");
+    assert!(gone["last_seen_at"].is_string(), "{gone}");
 }
 
 #[tokio::test]

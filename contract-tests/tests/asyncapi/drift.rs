@@ -10,7 +10,7 @@ use crate::log::{Log, check_log};
 pub fn the_check_catches_drift(spec: &AsyncApi, log: &Log) {
     /// Changes (asyncapi.yaml, openapi.yaml) as parsed.
     type Mutation = fn(&mut Value, &mut Value);
-    let mutants: [(&str, &str, Mutation); 5] = [
+    let mutants: [(&str, &str, Mutation); 6] = [
         (
             "openapi.yaml's Message requires a new field",
             "does not match message `message.updated`",
@@ -76,6 +76,21 @@ pub fn the_check_catches_drift(spec: &AsyncApi, log: &Log) {
                     .as_array_mut()
                     .expect("enum")
                     .retain(|c| c != "throttled");
+            },
+        ),
+        (
+            "openapi.yaml's Invitation loses `room_name` (closed objects)",
+            "does not match message `invitation.created`",
+            |_, openapi| {
+                let invitation = &mut openapi["components"]["schemas"]["Invitation"];
+                invitation["properties"]
+                    .as_object_mut()
+                    .expect("properties")
+                    .remove("room_name");
+                invitation["required"]
+                    .as_array_mut()
+                    .expect("required")
+                    .retain(|field| field != "room_name");
             },
         ),
     ];

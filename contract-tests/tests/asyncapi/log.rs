@@ -146,7 +146,7 @@ pub fn check_log(spec: &AsyncApi, log: &Log) -> Report {
         log.closes.len(),
     );
     for ((channel, name), count) in &seen {
-        summary.push_str(&format!("  {channel:<38} {name:<16} {count}\n"));
+        summary.push_str(&format!("  {channel:<38} {name:<18} {count}\n"));
     }
     summary.push_str("  error codes:");
     for (code, count) in &codes {

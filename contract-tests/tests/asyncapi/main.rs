@@ -6,13 +6,14 @@
 //!   own `Message` schema by reference.
 //! - Its examples match their own schemas.
 //! - Against the real server binary, every event and every error code that can be provoked is
-//!   provoked on every channel (`throttled` on a second server with a low message throttle);
+//!   provoked on every channel that declares it (`throttled` on a second server with a low message throttle);
 //!   every text frame the server sends is validated against the message its `type` names on
 //!   that channel, every action the test sends against the channel's action schemas (and the
 //!   deliberately malformed ones must match none), and every declared message must have been
 //!   seen.
 
 mod all_rooms_channel;
+mod beyond_the_seeds;
 mod direct_channel;
 mod document;
 mod drift;
@@ -41,14 +42,35 @@ const DIRECT: &str = "/ws/chat/{user_id}/{other_user_id}/";
 const CHANNELS: [&str; 3] = [ROOM, ALL_ROOMS, DIRECT];
 
 /// Every `type` the server's `Event` (server/src/realtime/events.rs) serialises.
-const EVENT_TYPES: [&str; 6] = [
+const EVENT_TYPES: [&str; 11] = [
     "message.created",
     "message.updated",
     "message.deleted",
     "typing",
+    "read",
+    "reaction.added",
+    "reaction.removed",
+    "presence",
+    "invitation.created",
     "error",
     "resync",
 ];
+/// Events only some channels carry: (type, its channels). `invitation.created` goes to the
+/// invitee's every-room sockets only (they are not in the room yet).
+const CHANNEL_EVENTS: [(&str, &[&str]); 1] = [("invitation.created", &[ALL_ROOMS])];
+
+/// The event types the server sends on `channel`.
+fn event_types(channel: &str) -> std::collections::BTreeSet<&'static str> {
+    EVENT_TYPES
+        .into_iter()
+        .filter(|ty| {
+            CHANNEL_EVENTS
+                .iter()
+                .find(|(only, _)| only == ty)
+                .is_none_or(|(_, channels)| channels.contains(&channel))
+        })
+        .collect()
+}
 /// Declared events no scenario against one server can provoke, and why.
 const UNREACHABLE_EVENTS: [(&str, &str); 1] = [(
     "resync",
@@ -212,6 +234,7 @@ async fn every_frame_the_server_sends_matches_asyncapi() {
     room_channel::one_room_socket(&cast, &mut sockets).await;
     all_rooms_channel::every_room_socket(&cast, &mut sockets).await;
     direct_channel::direct_socket(&rest, &cast, &mut sockets).await;
+    beyond_the_seeds::beyond_the_seeds(&server, &rest, &log, &cast, &mut sockets).await;
     handshake_and_close::close_frames(&server, &rest, &log, &cast, &mut sockets).await;
 
     // Whatever else is still on its way is recorded too.

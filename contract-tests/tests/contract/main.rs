@@ -5,10 +5,16 @@
 
 mod accounts;
 mod direct_messages;
+mod invitations;
 mod legacy;
 mod messages;
+mod presence;
+mod reactions;
+mod reads;
 mod realtime;
+mod replies;
 mod rooms;
+mod search;
 mod self_test;
 mod support;
 mod throttles;
@@ -71,6 +77,12 @@ async fn keeps_the_contract(database: Database) {
     messages::messages(&api).await;
     legacy::legacy(&api).await;
     direct_messages::direct_messages(&api).await;
+    reads::reads(&api).await;
+    reactions::reactions(&api).await;
+    replies::replies(&api).await;
+    search::search(&api).await;
+    presence::presence(&api).await;
+    invitations::invitations(&api).await;
     realtime::realtime(&api, &server.base).await;
     // The 429s of the throttles, from a server of their own: the main one runs without
     // throttles. Its responses go into the same ledger.

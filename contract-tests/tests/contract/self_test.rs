@@ -19,7 +19,7 @@ fn spec() -> &'static Spec {
 fn room() -> Value {
     json!({
         "id": 1, "name": "General", "room_type": "GROUP", "participants": [1, 2],
-        "created_by": 1, "messages": [message()],
+        "created_by": 1, "messages": [message()], "unread_count": 0, "mention_count": 0,
         "created_at": "2025-07-05T16:44:51.889737Z", "updated_at": "2025-07-05T16:44:51.889737Z"
     })
 }
@@ -28,7 +28,8 @@ fn message() -> Value {
     json!({
         "id": 15, "chat_room": 1, "sender": "edulite", "sender_id": 2, "content": "Hi",
         "created_at": "2023-10-01T14:30:00.000000Z", "updated_at": null, "is_read": false,
-        "client_id": null
+        "client_id": null, "reply_to": null, "reply_preview": null,
+        "reactions": [{ "emoji": "👍", "count": 1, "me": true }], "mentions": [1]
     })
 }
 

@@ -77,3 +77,23 @@ fn oversized_json() -> Vec<u8> {
         .to_string()
         .into_bytes()
 }
+
+/// A GROUP room of `owner` with `others` (201).
+pub async fn group_room(api: &ContractClient, owner: &Actor, name: &str, others: &[i64]) -> i64 {
+    api.post("/api/chat/rooms/")
+        .bearer(&owner.access)
+        .json(&json!({ "name": name, "room_type": "GROUP", "participants": others }))
+        .expect(201)
+        .await
+        .id()
+}
+
+/// Sends `body` (a message's JSON) to `room` as `sender` (201); returns the message's id.
+pub async fn send(api: &ContractClient, sender: &Actor, room: i64, body: Value) -> i64 {
+    api.post(&format!("/api/chat/rooms/{room}/messages/"))
+        .bearer(&sender.access)
+        .json(&body)
+        .expect(201)
+        .await
+        .id()
+}

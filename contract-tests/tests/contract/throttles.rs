@@ -1,7 +1,8 @@
 //! The throttles (API.md "Limits"), on a server of their own started with [`LOW_THROTTLES`]
 //! (the main scenario's server runs without any): message creation per user on the three
-//! routes that create messages, token requests per username. Every 429 must carry
-//! `Retry-After` (whole seconds, at least 1) and DRF's throttle text for that many seconds.
+//! routes that create messages (and on reactions, which share it), token requests per
+//! username. Every 429 must carry `Retry-After` (whole seconds, at least 1) and DRF's throttle
+//! text for that many seconds.
 
 use contract_tests::ContractClient;
 use contract_tests::http::Reply;
@@ -23,6 +24,7 @@ const PASSWORD: &str = "password123";
 pub async fn throttles(api: &ContractClient) {
     tokens(api).await;
     messages(api).await;
+    reactions(api).await;
     direct_messages(api).await;
     legacy_messages(api).await;
 }
@@ -80,6 +82,29 @@ async fn messages(api: &ContractClient) {
             .expect(201)
             .await;
     }
+}
+
+/// messages_reactions_create: throttled with message creation, so a reaction right after a
+/// message is refused.
+async fn reactions(api: &ContractClient) {
+    let erin = register(api, "throttled_erin").await;
+    let room = room(api, &erin, &[]).await;
+    let message = api
+        .post(&format!("/api/chat/rooms/{room}/messages/"))
+        .bearer(&erin.access)
+        .json(&json!({ "content": "Hello" }))
+        .expect(201)
+        .await
+        .id();
+    let refused = api
+        .post(&format!(
+            "/api/chat/rooms/{room}/messages/{message}/reactions/"
+        ))
+        .bearer(&erin.access)
+        .json(&json!({ "emoji": "👍" }))
+        .expect(429)
+        .await;
+    throttled(api, "messages_reactions_create", &refused, ErrorShape::Drf);
 }
 
 /// direct_messages_create (seed 002): the same per-user throttle, DRF's error shape.

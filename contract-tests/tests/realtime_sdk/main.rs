@@ -6,6 +6,7 @@
 //! restart would) and refuses new ones for as long as a test needs. The server's own
 //! slow-consumer close is triggered for real.
 
+mod beyond_the_seeds;
 mod events;
 mod proxy;
 mod reconnect;
@@ -101,10 +102,16 @@ async fn next_item(subscription: &mut Subscription) -> Result<Event, RealtimeErr
     }
 }
 
+/// The next event that is not a `presence` one: room-mates' sockets opening and closing
+/// interleave with what a test is about (`presence_events` is about them).
 async fn next_event(subscription: &mut Subscription) -> Event {
-    next_item(subscription)
-        .await
-        .unwrap_or_else(|e| panic!("expected an event, got {e:?}"))
+    loop {
+        match next_item(subscription).await {
+            Ok(Event::Presence { .. }) => continue,
+            Ok(event) => return event,
+            Err(e) => panic!("expected an event, got {e:?}"),
+        }
+    }
 }
 
 /// The ids of the messages created until `last` (included), in the order they came.

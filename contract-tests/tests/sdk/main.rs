@@ -2,6 +2,7 @@
 //! typed successes and typed errors, then the hand-written layer (sessions, page streams).
 //! tests/sdk_postgres runs the same tests with the server on PostgreSQL.
 
+mod beyond_the_seeds;
 mod direct_messages;
 mod legacy;
 mod operations;

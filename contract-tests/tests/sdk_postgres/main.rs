@@ -2,6 +2,8 @@
 //! with every server on a database of its own, created from `TEST_POSTGRES_URL` (see
 //! chat-test-support). Without it the tests skip outside CI and fail under `CI=true`.
 
+#[path = "../sdk/beyond_the_seeds.rs"]
+mod beyond_the_seeds;
 #[path = "../sdk/direct_messages.rs"]
 mod direct_messages;
 #[path = "../sdk/legacy.rs"]

@@ -53,7 +53,7 @@ use tokio::sync::mpsc;
 
 pub use backoff::Backoff;
 pub use error::RealtimeError;
-pub use event::{Action, Event};
+pub use event::{Action, Event, Reaction};
 pub use subscription::{Sender, Subscription};
 
 use crate::Client;
