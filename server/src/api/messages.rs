@@ -293,7 +293,7 @@ impl MessagesApi {
                 return Err(err.into());
             }
         };
-        let rows = state
+        let (rows, extras) = state
             .store
             .member_window(auth.0.id, &plan.window)
             .await?
@@ -304,7 +304,11 @@ impl MessagesApi {
         Ok(SerdeJson(MessagePage {
             next: page.next.map(link),
             previous: page.previous.map(link),
-            results: service::render(&state.store, Some(auth.0.id), page.messages).await?,
+            results: page
+                .messages
+                .into_iter()
+                .map(|row| Message::decorated(row, &extras))
+                .collect(),
         }))
     }
 

@@ -9,11 +9,11 @@ use poem_openapi::param::{Path, Query};
 
 use super::ApiTags;
 use super::error::{ApiError, E400, E401, E403, E404, Errors};
-use super::messages::{MessagePage, plan_page};
+use super::messages::{Message, MessagePage, plan_page};
 use super::pagination::{Cursor, RequestUrl};
 use super::payload::SerdeJson;
 use crate::auth::BearerAuth;
-use crate::service::messages::{find, render, require_member};
+use crate::service::messages::{find, require_member};
 use crate::startup::AppState;
 
 /// What a thread's cursors are sealed to: negative, so no room's listing (positive ids)
@@ -61,7 +61,7 @@ impl RepliesApi {
             after.0,
         )?;
         plan.window.thread = Some(parent.id);
-        let rows = state
+        let (rows, extras) = state
             .store
             .member_window(caller, &plan.window)
             .await?
@@ -72,7 +72,11 @@ impl RepliesApi {
         Ok(SerdeJson(MessagePage {
             next: page.next.map(link),
             previous: page.previous.map(link),
-            results: render(&state.store, Some(caller), page.messages).await?,
+            results: page
+                .messages
+                .into_iter()
+                .map(|row| Message::decorated(row, &extras))
+                .collect(),
         }))
     }
 }

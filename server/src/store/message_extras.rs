@@ -56,44 +56,85 @@ impl Extras {
     }
 }
 
+/// The extras as one JSON array of tagged rows, for the messages `$ids`, the parents
+/// `$parents` and the rooms `$rooms` (each a one-column subquery), as `$viewer` (an SQL
+/// expression) sees them: a scalar subquery, so a listing can fetch its extras in the
+/// statement that fetches its messages.
+macro_rules! extras_of {
+    (sqlite, $ids:literal, $parents:literal, $rooms:literal, $viewer:literal) => {
+        concat!(
+            "(SELECT COALESCE(json_group_array(json(x)), '[]') FROM ( \
+               SELECT json_array('r', message_id, emoji, COUNT(*), COALESCE(MAX(user_id = ",
+            $viewer,
+            "), 0), MIN(created_at)) AS x FROM message_reactions WHERE message_id IN ",
+            $ids,
+            " GROUP BY message_id, emoji \
+             UNION ALL SELECT json_array('m', message_id, user_id) FROM message_mentions \
+               WHERE message_id IN ",
+            $ids,
+            " UNION ALL SELECT json_array('p', m.id, m.sender_id, u.username, substr(m.content, 1, 101)) \
+               FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.id IN ",
+            $parents,
+            " UNION ALL SELECT json_array('t', room_id, user_id, last_read_id) FROM ( \
+               SELECT room_id, user_id, last_read_id, ROW_NUMBER() OVER \
+                 (PARTITION BY room_id ORDER BY last_read_id DESC) AS n \
+               FROM room_participants WHERE room_id IN ",
+            $rooms,
+            " AND last_read_id > 0) WHERE n <= 2))"
+        )
+    };
+    (postgres, $ids:literal, $parents:literal, $rooms:literal, $viewer:literal) => {
+        concat!(
+            "(SELECT COALESCE(json_agg(x), '[]')::text FROM ( \
+               SELECT json_build_array('r', message_id, emoji, COUNT(*), \
+                 COALESCE(bool_or(user_id = ",
+            $viewer,
+            "), false), MIN(created_at)) AS x FROM message_reactions WHERE message_id IN ",
+            $ids,
+            " GROUP BY message_id, emoji \
+             UNION ALL SELECT json_build_array('m', message_id, user_id) FROM message_mentions \
+               WHERE message_id IN ",
+            $ids,
+            " UNION ALL SELECT json_build_array('p', m.id, m.sender_id, u.username, left(m.content, 101)) \
+               FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.id IN ",
+            $parents,
+            " UNION ALL SELECT json_build_array('t', room_id, user_id, last_read_id) FROM ( \
+               SELECT room_id, user_id, last_read_id, ROW_NUMBER() OVER \
+                 (PARTITION BY room_id ORDER BY last_read_id DESC) AS n \
+               FROM room_participants WHERE room_id IN ",
+            $rooms,
+            " AND last_read_id > 0) ranked WHERE n <= 2) extras)"
+        )
+    };
+}
+pub(crate) use extras_of;
+
+/// [`extras_of`] for messages, parents and rooms given as JSON arrays of ids (`$1`, `$2`,
+/// `$3`), as user `$4` (null: nobody) sees them.
 macro_rules! extras {
     (sqlite) => {
-        "SELECT COALESCE(json_group_array(json(x)), '[]') FROM ( \
-           SELECT json_array('r', message_id, emoji, COUNT(*), COALESCE(MAX(user_id = $4), 0), \
-             MIN(created_at)) AS x FROM message_reactions \
-             WHERE message_id IN (SELECT value FROM json_each($1)) GROUP BY message_id, emoji \
-           UNION ALL SELECT json_array('m', message_id, user_id) FROM message_mentions \
-             WHERE message_id IN (SELECT value FROM json_each($1)) \
-           UNION ALL SELECT json_array('p', m.id, m.sender_id, u.username, substr(m.content, 1, 101)) \
-             FROM messages m JOIN users u ON u.id = m.sender_id \
-             WHERE m.id IN (SELECT value FROM json_each($2)) \
-           UNION ALL SELECT json_array('t', room_id, user_id, last_read_id) FROM ( \
-             SELECT room_id, user_id, last_read_id, ROW_NUMBER() OVER \
-               (PARTITION BY room_id ORDER BY last_read_id DESC) AS n \
-             FROM room_participants WHERE room_id IN (SELECT value FROM json_each($3)) \
-               AND last_read_id > 0) \
-             WHERE n <= 2)"
+        concat!(
+            "SELECT ",
+            extras_of!(
+                sqlite,
+                "(SELECT value FROM json_each($1))",
+                "(SELECT value FROM json_each($2))",
+                "(SELECT value FROM json_each($3))",
+                "$4"
+            )
+        )
     };
     (postgres) => {
-        "WITH ids AS (SELECT value::bigint AS id FROM json_array_elements_text($1::json)), \
-              parents AS (SELECT value::bigint AS id FROM json_array_elements_text($2::json)), \
-              rooms AS (SELECT value::bigint AS id FROM json_array_elements_text($3::json)) \
-         SELECT COALESCE(json_agg(x), '[]')::text FROM ( \
-           SELECT json_build_array('r', message_id, emoji, COUNT(*), \
-             COALESCE(bool_or(user_id = $4::bigint), false), MIN(created_at)) AS x \
-             FROM message_reactions WHERE message_id IN (SELECT id FROM ids) \
-             GROUP BY message_id, emoji \
-           UNION ALL SELECT json_build_array('m', message_id, user_id) FROM message_mentions \
-             WHERE message_id IN (SELECT id FROM ids) \
-           UNION ALL SELECT json_build_array('p', m.id, m.sender_id, u.username, left(m.content, 101)) \
-             FROM messages m JOIN users u ON u.id = m.sender_id \
-             WHERE m.id IN (SELECT id FROM parents) \
-           UNION ALL SELECT json_build_array('t', room_id, user_id, last_read_id) FROM ( \
-             SELECT room_id, user_id, last_read_id, ROW_NUMBER() OVER \
-               (PARTITION BY room_id ORDER BY last_read_id DESC) AS n \
-             FROM room_participants WHERE room_id IN (SELECT id FROM rooms) \
-               AND last_read_id > 0) ranked \
-             WHERE n <= 2) extras"
+        concat!(
+            "SELECT ",
+            extras_of!(
+                postgres,
+                "(SELECT value::bigint FROM json_array_elements_text($1::json))",
+                "(SELECT value::bigint FROM json_array_elements_text($2::json))",
+                "(SELECT value::bigint FROM json_array_elements_text($3::json))",
+                "$4::bigint"
+            )
+        )
     };
 }
 
@@ -121,21 +162,7 @@ impl Store {
                 .fetch_one(pool)
                 .await?
         });
-        let mut extras = Extras::default();
-        for item in from_json_array::<Vec<Value>>(&json)? {
-            extras.take(&item);
-        }
-        for reactions in extras.reactions.values_mut() {
-            reactions.sort_by(|a, b| (a.first_at, &a.emoji).cmp(&(b.first_at, &b.emoji)));
-        }
-        for mentions in extras.mentions.values_mut() {
-            mentions.sort_unstable();
-        }
-        for readers in extras.readers.values_mut() {
-            readers
-                .sort_unstable_by_key(|(user, last_read)| (std::cmp::Reverse(*last_read), *user));
-        }
-        Ok(extras)
+        Extras::from_json(&json)
     }
 
     /// The preview of message `id` of `room_id`, if it is one.
@@ -192,6 +219,25 @@ impl Store {
 }
 
 impl Extras {
+    /// The extras a statement of [`extras_of`] returned.
+    pub(crate) fn from_json(json: &str) -> Result<Self, sqlx::Error> {
+        let mut extras = Extras::default();
+        for item in from_json_array::<Vec<Value>>(json)? {
+            extras.take(&item);
+        }
+        for reactions in extras.reactions.values_mut() {
+            reactions.sort_by(|a, b| (a.first_at, &a.emoji).cmp(&(b.first_at, &b.emoji)));
+        }
+        for mentions in extras.mentions.values_mut() {
+            mentions.sort_unstable();
+        }
+        for readers in extras.readers.values_mut() {
+            readers
+                .sort_unstable_by_key(|(user, last_read)| (std::cmp::Reverse(*last_read), *user));
+        }
+        Ok(extras)
+    }
+
     fn take(&mut self, item: &[Value]) {
         let int = |n: usize| item.get(n).and_then(Value::as_i64).unwrap_or(0);
         let text = |n: usize| {

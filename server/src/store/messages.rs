@@ -1,6 +1,7 @@
 use serde::Deserialize;
 use sqlx::FromRow;
 
+use super::message_extras::{Extras, extras_of};
 use super::message_writer::{Announce, NewMessage};
 use super::{Store, from_json_array, json_ids, on_reads, on_writes};
 use crate::domain::time::now_micros;
@@ -263,21 +264,34 @@ impl Store {
         })
     }
 
-    /// The messages of `window` if `user_id` is in its room, `None` otherwise: the membership
-    /// check and the page in one statement.
+    /// The messages of `window` and their extras as `user_id` sees them, if `user_id` is in
+    /// its room, `None` otherwise: the membership check, the page and its extras in one
+    /// statement (each statement costs a round of thread wake-ups in sqlx's SQLite driver).
     pub async fn member_window(
         &self,
         user_id: i64,
         window: &MessageWindow,
-    ) -> Result<Option<Vec<MessageRow>>, sqlx::Error> {
+    ) -> Result<Option<(Vec<MessageRow>, Extras)>, sqlx::Error> {
         macro_rules! window {
             ($dialect:tt, $rows:literal) => {
                 concat!(
-                    "SELECT (CASE WHEN EXISTS (SELECT 1 FROM room_participants",
+                    "WITH page AS ",
+                    $rows,
+                    " SELECT (CASE WHEN EXISTS (SELECT 1 FROM room_participants",
                     " WHERE room_id = $1 AND user_id = $5) THEN ",
-                    messages_json!($dialect, $rows),
+                    messages_json!($dialect, "page"),
                     " END)",
-                    as_text!($dialect)
+                    as_text!($dialect),
+                    ", (CASE WHEN EXISTS (SELECT 1 FROM room_participants",
+                    " WHERE room_id = $1 AND user_id = $5) THEN ",
+                    extras_of!(
+                        $dialect,
+                        "(SELECT id FROM page)",
+                        "(SELECT reply_to FROM page WHERE reply_to IS NOT NULL)",
+                        "($1)",
+                        "$5"
+                    ),
+                    " END)"
                 )
             };
         }
@@ -329,8 +343,8 @@ impl Store {
                  AND (reply_to, id) < ($6, $3) ORDER BY reply_to DESC, id DESC LIMIT $4)"
             ),
         };
-        let json: Option<String> = on_reads!(self, |pool, _dialect| {
-            let query = sqlx::query_scalar(sql)
+        let (json, extras): (Option<String>, Option<String>) = on_reads!(self, |pool, _dialect| {
+            let query = sqlx::query_as(sql)
                 .bind(window.room_id)
                 .bind(window.after)
                 .bind(window.before)
@@ -343,13 +357,15 @@ impl Store {
             .fetch_one(pool)
             .await?
         });
-        let Some(json) = json else { return Ok(None) };
+        let (Some(json), Some(extras)) = (json, extras) else {
+            return Ok(None);
+        };
         let mut rows: Vec<MessageRow> = from_json_array(&json)?;
         if window.ascending {
             rows.sort_unstable_by_key(|row| row.id);
         } else {
             rows.sort_unstable_by_key(|row| std::cmp::Reverse(row.id));
         }
-        Ok(Some(rows))
+        Ok(Some((rows, Extras::from_json(&extras)?)))
     }
 }
