@@ -275,7 +275,9 @@ impl Store {
         macro_rules! window {
             ($dialect:tt, $rows:literal) => {
                 concat!(
-                    "WITH page AS ",
+                    // Read where it is used (a co-routine of the index range each time),
+                    // not copied into a temporary table first.
+                    "WITH page AS NOT MATERIALIZED ",
                     $rows,
                     " SELECT (CASE WHEN EXISTS (SELECT 1 FROM room_participants",
                     " WHERE room_id = $1 AND user_id = $5) THEN ",
@@ -286,9 +288,12 @@ impl Store {
                     " WHERE room_id = $1 AND user_id = $5) THEN ",
                     extras_of!(
                         $dialect,
-                        "(SELECT id FROM page)",
-                        "(SELECT reply_to FROM page WHERE reply_to IS NOT NULL)",
-                        "($1)",
+                        "page p",
+                        "p.id",
+                        "page p",
+                        "p.reply_to",
+                        "(SELECT $1 AS value) rooms",
+                        "rooms.value",
                         "$5"
                     ),
                     " END)"
