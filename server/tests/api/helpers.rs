@@ -316,3 +316,38 @@ pub async fn walk(app: &TestApp, token: &str, first: &str, link: &str) -> (Vec<V
     }
     (items, pages)
 }
+
+/// A GROUP room of alice (creator), bob and carol; dave outside it.
+pub struct Scene {
+    pub app: TestApp,
+    pub alice: User,
+    pub bob: User,
+    pub carol: User,
+    pub dave: User,
+    pub room: i64,
+}
+
+pub async fn group_scene() -> Option<Scene> {
+    let app = spawn_app().await?;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    let dave = app.user("dave").await;
+    let room = app.room(&alice, "GROUP", &[&bob, &carol]).await;
+    Some(Scene {
+        app,
+        alice,
+        bob,
+        carol,
+        dave,
+        room,
+    })
+}
+
+pub fn messages_url(room: i64) -> String {
+    format!("/api/chat/rooms/{room}/messages/")
+}
+
+pub fn message_url(room: i64, id: i64) -> String {
+    format!("/api/chat/rooms/{room}/messages/{id}/")
+}

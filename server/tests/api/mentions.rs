@@ -6,41 +6,6 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::realtime::{act, connect, expect_created, next_event, room_ws};
 
-/// A GROUP room of alice (creator), bob and carol; dave outside it.
-struct Scene {
-    app: TestApp,
-    alice: User,
-    bob: User,
-    carol: User,
-    dave: User,
-    room: i64,
-}
-
-async fn scene() -> Option<Scene> {
-    let app = spawn_app().await?;
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-    let carol = app.user("carol").await;
-    let dave = app.user("dave").await;
-    let room = app.room(&alice, "GROUP", &[&bob, &carol]).await;
-    Some(Scene {
-        app,
-        alice,
-        bob,
-        carol,
-        dave,
-        room,
-    })
-}
-
-fn messages_url(room: i64) -> String {
-    format!("/api/chat/rooms/{room}/messages/")
-}
-
-fn message_url(room: i64, id: i64) -> String {
-    format!("/api/chat/rooms/{room}/messages/{id}/")
-}
-
 /// Sends `content` as `sender`; returns (id, mentions).
 async fn send(app: &TestApp, sender: &User, room: i64, content: &str) -> (i64, Value) {
     let reply = app
@@ -100,7 +65,7 @@ async fn read(app: &TestApp, user: &User, room: i64, id: i64) -> Reply {
 
 #[tokio::test]
 async fn participants_named_with_an_at_sign_are_mentioned_in_any_case() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let (id, mentions) = send(
         app,
@@ -156,7 +121,7 @@ async fn usernames_with_punctuation_are_mentioned_whole() {
 
 #[tokio::test]
 async fn editing_the_content_recomputes_the_mentions() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let (id, mentions) = send(app, &s.alice, room, "@bob look").await;
     assert_eq!(mentions, json!([s.bob.id]));
@@ -215,7 +180,7 @@ async fn editing_the_content_recomputes_the_mentions() {
 
 #[tokio::test]
 async fn an_edit_is_announced_with_its_new_mentions() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let mut bobs = connect(app, &room_ws(room), &s.bob.access).await;
     let (id, _) = send(app, &s.alice, room, "hello @bob").await;
@@ -236,7 +201,7 @@ async fn an_edit_is_announced_with_its_new_mentions() {
 
 #[tokio::test]
 async fn a_socket_message_mentions_as_a_posted_one() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let mut alices = connect(app, &room_ws(room), &s.alice.access).await;
     let mut bobs = connect(app, &room_ws(room), &s.bob.access).await;
@@ -260,7 +225,7 @@ async fn a_socket_message_mentions_as_a_posted_one() {
 
 #[tokio::test]
 async fn mention_count_counts_unread_mentions_of_the_caller() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let (m1, _) = send(app, &s.alice, room, "@bob first").await;
     let (m2, _) = send(app, &s.alice, room, "plain").await;
@@ -315,7 +280,7 @@ async fn mention_count_counts_unread_mentions_of_the_caller() {
 
 #[tokio::test]
 async fn non_participants_are_not_mentioned_even_once_added() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let (before, mentions) = send(app, &s.alice, room, "@dave should see this").await;
     assert_eq!(mentions, json!([]));

@@ -44,10 +44,6 @@ fn reaction_url(room: i64, id: i64, emoji: &str) -> String {
     format!("/api/chat/rooms/{room}/messages/{id}/reactions/{encoded}/")
 }
 
-fn message_url(room: i64, id: i64) -> String {
-    format!("/api/chat/rooms/{room}/messages/{id}/")
-}
-
 async fn react(app: &TestApp, user: &User, room: i64, id: i64, emoji: &str) -> Reply {
     app.post(
         &reactions_url(room, id),

@@ -6,39 +6,8 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::realtime::{ALL_ROOMS_WS, QUIET, assert_silent, connect, next_event, room_ws};
 
-/// A GROUP room of alice (creator), bob and carol; dave outside it.
-struct Scene {
-    app: TestApp,
-    alice: User,
-    bob: User,
-    carol: User,
-    dave: User,
-    room: i64,
-}
-
-async fn scene() -> Option<Scene> {
-    let app = spawn_app().await?;
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-    let carol = app.user("carol").await;
-    let dave = app.user("dave").await;
-    let room = app.room(&alice, "GROUP", &[&bob, &carol]).await;
-    Some(Scene {
-        app,
-        alice,
-        bob,
-        carol,
-        dave,
-        room,
-    })
-}
-
 fn read_url(room: i64) -> String {
     format!("/api/chat/rooms/{room}/read/")
-}
-
-fn message_url(room: i64, id: i64) -> String {
-    format!("/api/chat/rooms/{room}/messages/{id}/")
 }
 
 async fn read(app: &TestApp, user: &User, room: i64, message: i64) -> Reply {
@@ -134,7 +103,7 @@ async fn next_fresh(socket: &mut crate::realtime::Socket, stale: &[i64]) -> Valu
 
 #[tokio::test]
 async fn a_new_room_has_nothing_unread() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     for user in [&s.alice, &s.bob, &s.carol] {
         assert_eq!(counts(&s.app, user, s.room).await, (0, 0));
     }
@@ -142,7 +111,7 @@ async fn a_new_room_has_nothing_unread() {
 
 #[tokio::test]
 async fn marking_read_answers_the_read_state_and_never_moves_back() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let m1 = s.app.message(&s.alice, s.room, "one").await;
     let m2 = s.app.message(&s.alice, s.room, "two").await;
     let m3 = s.app.message(&s.alice, s.room, "three").await;
@@ -176,7 +145,7 @@ async fn marking_read_answers_the_read_state_and_never_moves_back() {
 
 #[tokio::test]
 async fn the_path_without_its_trailing_slash_is_served_too() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let m1 = s.app.message(&s.alice, s.room, "one").await;
     s.app
         .post(
@@ -190,7 +159,7 @@ async fn the_path_without_its_trailing_slash_is_served_too() {
 
 #[tokio::test]
 async fn a_message_not_in_the_room_is_invalid() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let mine = s.app.message(&s.alice, s.room, "here").await;
     let other_room = s.app.room(&s.bob, "GROUP", &[&s.carol]).await;
     let elsewhere = s.app.message(&s.bob, other_room, "there").await;
@@ -218,7 +187,7 @@ async fn a_message_not_in_the_room_is_invalid() {
 
 #[tokio::test]
 async fn message_id_is_required_and_an_integer() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     s.app.message(&s.alice, s.room, "one").await;
     let url = read_url(s.room);
     let send = |body: Value| s.app.post(&url, Some(&s.bob.access), body);
@@ -254,7 +223,7 @@ async fn message_id_is_required_and_an_integer() {
 
 #[tokio::test]
 async fn outsiders_and_missing_rooms_are_not_found_whatever_the_body() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let m1 = s.app.message(&s.alice, s.room, "one").await;
     for body in [
         json!({ "message_id": m1 }),
@@ -290,14 +259,14 @@ async fn outsiders_and_missing_rooms_are_not_found_whatever_the_body() {
 
 #[tokio::test]
 async fn other_methods_are_not_allowed() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let reply = s.app.get(&read_url(s.room), Some(&s.bob.access)).await;
     reply.expect(405, detail("Method \"GET\" not allowed."));
 }
 
 #[tokio::test]
 async fn own_messages_are_never_unread() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     for text in ["a", "b", "c"] {
         s.app.message(&s.alice, s.room, text).await;
     }
@@ -315,7 +284,7 @@ async fn own_messages_are_never_unread() {
 
 #[tokio::test]
 async fn deletions_keep_every_count_exact() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let mut a = Vec::new();
     for i in 1..=5 {
@@ -394,7 +363,7 @@ async fn deletions_keep_every_count_exact() {
 
 #[tokio::test]
 async fn markers_are_per_room() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let other = s.app.room(&s.alice, "GROUP", &[&s.bob]).await;
     let here = s.app.message(&s.alice, s.room, "here").await;
     let there = s.app.message(&s.alice, other, "there").await;
@@ -414,7 +383,7 @@ async fn markers_are_per_room() {
 
 #[tokio::test]
 async fn the_room_hears_read_when_a_marker_moves_and_only_then() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let m1 = s.app.message(&s.alice, s.room, "one").await;
     let m2 = s.app.message(&s.alice, s.room, "two").await;
     let mut alices = connect(&s.app, &room_ws(s.room), &s.alice.access).await;
@@ -447,7 +416,7 @@ async fn the_room_hears_read_when_a_marker_moves_and_only_then() {
 
 #[tokio::test]
 async fn is_read_follows_the_markers_of_others_than_the_sender() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let m1 = app.message(&s.alice, room, "one").await;
     let m2 = app.message(&s.alice, room, "two").await;
@@ -501,7 +470,7 @@ async fn is_read_follows_the_markers_of_others_than_the_sender() {
 
 #[tokio::test]
 async fn a_user_added_later_finds_the_history_unread() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let m1 = app.message(&s.alice, room, "one").await;
     app.message(&s.bob, room, "two @dave").await;
@@ -540,7 +509,7 @@ async fn state_of(app: &TestApp, user: &User, room: i64, first: i64) -> (i64, i6
 
 #[tokio::test]
 async fn counts_stay_exact_under_concurrent_sends_reads_and_deletes() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let first = app.message(&s.alice, room, "first").await;
     let mut doomed = Vec::new();
@@ -624,7 +593,7 @@ async fn counts_stay_exact_under_concurrent_sends_reads_and_deletes() {
 
 #[tokio::test]
 async fn simultaneous_reads_leave_the_furthest_marker() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let mut ids = Vec::new();
     for i in 0..8 {
@@ -662,7 +631,7 @@ async fn simultaneous_reads_leave_the_furthest_marker() {
 
 #[tokio::test]
 async fn updating_the_room_keeps_every_marker() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let m1 = app.message(&s.alice, room, "one").await;
     let m2 = app.message(&s.alice, room, "two").await;
@@ -704,7 +673,7 @@ async fn updating_the_room_keeps_every_marker() {
 
 #[tokio::test]
 async fn a_participant_removed_and_added_again_starts_over() {
-    let Some(s) = scene().await else { return };
+    let Some(s) = group_scene().await else { return };
     let (app, room) = (&s.app, s.room);
     let m1 = app.message(&s.alice, room, "one").await;
     read(app, &s.carol, room, m1).await;

@@ -35,14 +35,6 @@ async fn scene() -> Option<Scene> {
     })
 }
 
-fn messages_url(room: i64) -> String {
-    format!("/api/chat/rooms/{room}/messages/")
-}
-
-fn message_url(room: i64, id: i64) -> String {
-    format!("/api/chat/rooms/{room}/messages/{id}/")
-}
-
 fn replies_url(room: i64, id: i64) -> String {
     format!("/api/chat/rooms/{room}/messages/{id}/replies/")
 }
