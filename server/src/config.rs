@@ -1,6 +1,8 @@
 //! Every setting of the server, with its CLI flag, environment variable and default in one place.
 
+use std::fmt;
 use std::net::SocketAddr;
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -26,9 +28,10 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// Address to listen on.
+    /// Address to listen on: `HOST:PORT` (`127.0.0.1:8000`, `localhost:8000`, `[::1]:8000`,
+    /// `0.0.0.0:8000` for every interface) or a bare `PORT` (on 127.0.0.1).
     #[arg(long, env = "CHAT_BIND", default_value = "127.0.0.1:8000")]
-    pub bind: SocketAddr,
+    pub bind: BindAddress,
 
     /// Database URL: `sqlite://<file>` (created if missing) or `postgres://user:pass@host/db`
     /// (several instances may share one). Either is migrated on start.
@@ -112,6 +115,12 @@ pub struct Config {
     #[arg(long, env = "CHAT_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     pub header_read_timeout_secs: u64,
 
+    /// Connections held open at once, WebSockets included [default: derived from the open-file
+    /// limit, `ulimit -n`, less a reserve]. When full, the connection idle the longest (one
+    /// that never sent a request first) makes room for a new one.
+    #[arg(long, env = "CHAT_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+
     /// Seconds a request may take, body included, before it is answered 503 (WebSocket
     /// sessions are not requests: only their handshake counts).
     #[arg(long, env = "CHAT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
@@ -120,6 +129,65 @@ pub struct Config {
     /// Log format on stderr: `pretty` for people, `json` (one object per line) for machines.
     #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
+}
+
+/// Where to listen: a host name or IP address, and a port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindAddress {
+    pub host: String,
+    pub port: u16,
+}
+
+const BIND_FORMS: &str = "expected HOST:PORT (127.0.0.1:8000, localhost:8000, [::1]:8000, \
+     0.0.0.0:8000 for every interface) or a bare PORT (8000, on 127.0.0.1)";
+
+impl FromStr for BindAddress {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let value = value.trim();
+        let unexpected = || format!("{value:?} is not an address to listen on: {BIND_FORMS}");
+        if let Ok(port) = value.parse::<u16>() {
+            return Ok(Self {
+                host: "127.0.0.1".into(),
+                port,
+            });
+        }
+        if let Ok(address) = value.parse::<SocketAddr>() {
+            return Ok(Self {
+                host: address.ip().to_string(),
+                port: address.port(),
+            });
+        }
+        let (host, port) = value.rsplit_once(':').ok_or_else(unexpected)?;
+        let port = port.parse::<u16>().map_err(|_| unexpected())?;
+        // A host name (RFC 1123 labels); IP addresses were taken above.
+        let is_name = !host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            });
+        if !is_name {
+            return Err(unexpected());
+        }
+        Ok(Self {
+            host: host.to_owned(),
+            port,
+        })
+    }
+}
+
+impl fmt::Display for BindAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -164,5 +232,37 @@ impl Config {
         }
         // Parsing an empty command line cannot fail: every field has a default.
         Defaults::parse_from(["chat-server"]).config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bind(value: &str) -> Result<String, String> {
+        value
+            .parse::<BindAddress>()
+            .map(|address| address.to_string())
+    }
+
+    #[test]
+    fn bind_takes_addresses_host_names_and_bare_ports() {
+        assert_eq!(bind("127.0.0.1:8000"), Ok("127.0.0.1:8000".into()));
+        assert_eq!(bind("[::1]:8000"), Ok("[::1]:8000".into()));
+        assert_eq!(bind("localhost:8000"), Ok("localhost:8000".into()));
+        assert_eq!(bind("chat.internal:80"), Ok("chat.internal:80".into()));
+        assert_eq!(bind("8000"), Ok("127.0.0.1:8000".into()));
+        for wrong in [
+            ":8000",
+            "localhost",
+            "localhost:http",
+            "::1:8000",
+            "a_b:1",
+            "x:70000",
+            "",
+        ] {
+            let error = bind(wrong).expect_err(wrong);
+            assert!(error.contains("expected HOST:PORT"), "{wrong}: {error}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use crate::config::{Config, Durability};
 use crate::realtime::Realtime;
 use crate::realtime::hub::{Registry, SHUTTING_DOWN};
 use crate::realtime::presence::Presence;
-use crate::serve::Serve;
+use crate::serve::{Gate, Serve, limits};
 use crate::store::{Store, StoreSettings};
 use crate::throttle::Throttles;
 
@@ -89,9 +89,10 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
 
     tokio::spawn(prune_spent_tokens(state.store.clone()));
 
-    let listener = TcpListener::bind(config.bind)
+    let listener = TcpListener::bind((config.bind.host.as_str(), config.bind.port))
         .await
         .with_context(|| format!("binding {}", config.bind))?;
+    let gate = Gate::new(connection_capacity(&config)?);
     let local_addr = listener
         .local_addr()
         .context("the listener has no socket address")?;
@@ -104,6 +105,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             listener,
             endpoint: Arc::new(crate::api::routes(state).map_to_response().boxed()),
             header_read_timeout: Duration::from_secs(config.header_read_timeout_secs.max(1)),
+            gate,
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
         },
         local_addr,
@@ -135,6 +137,39 @@ impl App {
         self.store.close().await;
         served
     }
+}
+
+/// `--max-connections`, or as many as the open-file limit (raised to its hard maximum first)
+/// allows; more than it allows is refused, since accepting them would fail with EMFILE.
+fn connection_capacity(config: &Config) -> anyhow::Result<usize> {
+    let open_files = match limits::raise_open_file_limit() {
+        Ok(limit) => limit,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read the open-file limit; assuming 1024");
+            1024
+        }
+    };
+    let most = limits::max_connections(open_files);
+    let capacity = match config.max_connections {
+        None => most,
+        Some(wanted) => {
+            let wanted = usize::try_from(wanted).unwrap_or(usize::MAX);
+            anyhow::ensure!(
+                wanted <= most,
+                "--max-connections (CHAT_MAX_CONNECTIONS) {wanted} is more than the open-file \
+                 limit of {open_files} allows ({most}, after {} kept for the database and logs): \
+                 raise the limit (`ulimit -n`, systemd's LimitNOFILE=) or lower the setting",
+                limits::reserve(open_files)
+            );
+            wanted
+        }
+    };
+    tracing::info!(
+        max_connections = capacity,
+        open_file_limit = open_files,
+        "connection limit"
+    );
+    Ok(capacity)
 }
 
 /// Spent refresh tokens only matter until they expire; forget them hourly after that.

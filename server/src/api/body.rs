@@ -71,7 +71,14 @@ impl<'a, T: Type, const REQUIRED: bool, const FORM: bool> ApiExtractor<'a>
             .ok_or_else(|| ApiError::internal("application state missing"))?
             .config
             .max_body_bytes;
+        // A declared length over the limit is refused before anyone waits for the body: a
+        // client announcing a terabyte would otherwise hold the request until its timeout.
+        let declared = request
+            .header(poem::http::header::CONTENT_LENGTH)
+            .and_then(|length| length.trim().parse::<u64>().ok());
+        let too_large = declared.is_some_and(|length| length > limit as u64);
         let bytes = match body.take() {
+            Ok(_) if too_large => Err(ApiError::PayloadTooLarge(limit)),
             Ok(body) => body
                 .into_bytes_limit(limit)
                 .await

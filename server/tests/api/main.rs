@@ -5,6 +5,7 @@
 use chat_test_support::Database;
 
 mod auth;
+mod connections;
 mod conventions;
 mod direct_messages;
 mod helpers;
@@ -19,6 +20,7 @@ mod messages;
 mod operability;
 mod pagination_props;
 mod presence;
+mod process;
 mod reactions;
 mod read_state;
 mod realtime;
