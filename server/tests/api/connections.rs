@@ -106,6 +106,29 @@ async fn silent_sockets_never_starve_healthz_and_are_closed_after_the_header_tim
 }
 
 #[tokio::test]
+async fn an_idle_http2_connection_is_closed_after_the_header_timeout_too() {
+    let Some(app) = spawn_app_with(|config| config.header_read_timeout_secs = 1).await else {
+        return;
+    };
+    let mut stream = TcpStream::connect(address(&app.base))
+        .await
+        .expect("connects");
+    // HTTP/2 with prior knowledge: the preface and an empty SETTINGS frame, then nothing.
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .expect("writes");
+    let started = Instant::now();
+    let mut buffer = [0_u8; 1024];
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(1..) = stream.read(&mut buffer).await {}
+    })
+    .await;
+    assert!(closed.is_ok(), "the idle HTTP/2 connection was kept");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[tokio::test]
 async fn a_full_server_closes_the_oldest_idle_connection_but_never_a_busy_one() {
     allow_many_sockets();
     let Some(app) = spawn_app_with(|config| config.max_connections = Some(40)).await else {

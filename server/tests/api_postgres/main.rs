@@ -11,6 +11,8 @@ use chat_test_support::Database;
 
 #[path = "../api/auth.rs"]
 mod auth;
+#[path = "../api/connections.rs"]
+mod connections;
 #[path = "../api/conventions.rs"]
 mod conventions;
 #[path = "../api/direct_messages.rs"]
@@ -39,6 +41,8 @@ mod operability;
 mod pagination_props;
 #[path = "../api/presence.rs"]
 mod presence;
+#[path = "../api/process.rs"]
+mod process;
 #[path = "../api/reactions.rs"]
 mod reactions;
 #[path = "../api/read_state.rs"]
