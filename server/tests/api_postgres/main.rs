@@ -25,6 +25,8 @@ mod invitations;
 mod legacy;
 #[path = "../api/limits.rs"]
 mod limits;
+#[path = "../api/login_throttle.rs"]
+mod login_throttle;
 #[path = "../api/matrix.rs"]
 mod matrix;
 #[path = "../api/mentions.rs"]
@@ -43,6 +45,8 @@ mod presence;
 mod reactions;
 #[path = "../api/read_state.rs"]
 mod read_state;
+#[path = "../api/readiness.rs"]
+mod readiness;
 #[path = "../api/realtime/mod.rs"]
 mod realtime;
 #[path = "../api/replies.rs"]
