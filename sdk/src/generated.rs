@@ -5227,9 +5227,10 @@ let response = client.health_check()
     }
     /**Readiness
 
-200 when the instance can take traffic: the database answers a read and takes a
-durable write. 503 while it cannot (disk full, read-only, failing): send requests
-elsewhere; it recovers by itself when the disk does.
+200 when the instance can take traffic: the database answers a read, and the writer
+that stores messages commits a write as large as a message's, as durably. 503 while it
+cannot (disk full, read-only, failing), whenever sending a message would get 503:
+send requests elsewhere; it recovers by itself when the disk does.
 
 Sends a `GET` request to `/readyz`
 
@@ -5258,7 +5259,9 @@ let response = client.metrics()
     }
     /**Obtain a token pair
 
-Exchanges a username and password for an access token and a refresh token.
+Exchanges a username and password for an access token and a refresh token. Wrong
+passwords are counted per username and client address: past the limit, that address
+gets 429 for the username, right password or not; other addresses are not affected.
 
 Sends a `POST` request to `/api/token/`
 
@@ -5507,7 +5510,7 @@ let response = client.messages_retrieve()
     }
     /**Edit a message
 
-The sender only; sets `updated_at`.
+The sender only; sets `updated_at`. Throttled with message creation.
 
 Sends a `PUT` request to `/api/chat/rooms/{room_id}/messages/{id}/`
 
@@ -5540,7 +5543,7 @@ let response = client.messages_destroy()
     }
     /**Edit a message partially
 
-The sender only; sets `updated_at`.
+The sender only; sets `updated_at`. Throttled with message creation.
 
 Sends a `PATCH` request to `/api/chat/rooms/{room_id}/messages/{id}/`
 
@@ -5835,7 +5838,8 @@ let response = client.legacy_messages_list()
     }
     /**Edit a message (seed 000)
 
-Deprecated: use `PUT /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403).
+Deprecated: use `PUT /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403);
+throttled with message creation.
 
 Sends a `PUT` request to `/messages/{id}/`
 
@@ -5921,7 +5925,7 @@ let response = client.rooms_invitations_list()
 
 Any participant of a GROUP or COURSE room may invite a user who is not in it yet and
 has no pending invitation to it. 404 for a room that does not exist or that the
-caller is not in.
+caller is not in. Throttled with message creation (the invitee hears of it at once).
 
 Sends a `POST` request to `/api/chat/rooms/{id}/invitations/`
 
@@ -8249,6 +8253,13 @@ pub mod builder {
                         ),
                     )
                 }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -8516,6 +8527,13 @@ pub mod builder {
                     )
                 }
                 415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -10702,6 +10720,13 @@ pub mod builder {
                         ),
                     )
                 }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11403,6 +11428,13 @@ pub mod builder {
                     )
                 }
                 415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -1,11 +1,12 @@
 //! Every setting of the server, with its CLI flag, environment variable and default in one place.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use ipnet::IpNet;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -105,10 +106,18 @@ pub struct Config {
     #[arg(long, env = "CHAT_MESSAGE_BURST", default_value_t = 40)]
     pub message_burst: u32,
 
-    /// Token requests (`POST /api/token/`) per minute for one username (429 with Retry-After
-    /// beyond); 0 turns the limit off.
+    /// Failed token requests (`POST /api/token/`, wrong password) per minute for one username
+    /// from one client address; beyond, that address gets 429 with Retry-After for the
+    /// username, right password or not. Other addresses are not affected. 0 turns the limit off.
     #[arg(long, env = "CHAT_TOKEN_RATE_PER_MIN", default_value_t = 10)]
     pub token_rate_per_min: u32,
+
+    /// Proxies whose `X-Forwarded-For` is believed, comma-separated addresses or CIDRs
+    /// (`10.0.0.0/8,127.0.0.1`): behind them, the client address (of the login throttle) is
+    /// the right-most forwarded address that is not one of them. From anyone else the header
+    /// is ignored. Empty (the default): the TCP peer is the client.
+    #[arg(long, env = "CHAT_TRUSTED_PROXIES", value_delimiter = ',', value_parser = network)]
+    pub trusted_proxies: Vec<IpNet>,
 
     /// Seconds a client has to send a request's headers once it connects or after its previous
     /// request (slow or idle connections are closed).
@@ -188,6 +197,14 @@ impl fmt::Display for BindAddress {
             write!(f, "{}:{}", self.host, self.port)
         }
     }
+}
+
+/// A CIDR, or a single address (a network of one).
+fn network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR such as 10.0.0.0/8"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

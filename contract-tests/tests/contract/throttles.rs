@@ -1,8 +1,9 @@
-//! The throttles (API.md "Limits"), on a server of their own started with [`LOW_THROTTLES`]
-//! (the main scenario's server runs without any): message creation per user on the three
-//! routes that create messages (and on reactions, which share it), token requests per
-//! username. Every 429 must carry `Retry-After` (whole seconds, at least 1) and DRF's throttle
-//! text for that many seconds.
+//! The throttles (API.md "Limits", "Throttles beyond messages"), on a server of their own
+//! started with [`LOW_THROTTLES`] (the main scenario's server runs without any): message
+//! creation per user on the three routes that create messages, and on the reactions, edits and
+//! invitations that share its budget; failed token requests per username and address. Every
+//! 429 must carry `Retry-After` (whole seconds, at least 1) and DRF's throttle text for that
+//! many seconds.
 
 use contract_tests::ContractClient;
 use contract_tests::http::Reply;
@@ -10,8 +11,8 @@ use serde_json::json;
 
 use crate::support::{Actor, register};
 
-/// One message a second per user with no burst beyond it, one token request a minute per
-/// username: a second request right after the first is refused.
+/// One message a second per user with no burst beyond it, one failed token request a minute
+/// per username and address: a second request right after the first is refused.
 pub const LOW_THROTTLES: [(&str, &str); 3] = [
     ("CHAT_MESSAGE_RATE", "1"),
     ("CHAT_MESSAGE_BURST", "1"),
@@ -25,19 +26,20 @@ pub async fn throttles(api: &ContractClient) {
     tokens(api).await;
     messages(api).await;
     reactions(api).await;
+    edits(api).await;
+    invitations(api).await;
     direct_messages(api).await;
     legacy_messages(api).await;
 }
 
-/// token_obtain: `register` spent the username's one request of the minute.
+/// token_obtain: a wrong password spends the (username, address) pair's one failure of the
+/// minute; after it the pair is refused, the right password included. (`register` obtained a
+/// pair first: successes do not count.)
 async fn tokens(api: &ContractClient) {
     register(api, "throttled_tokens").await;
     let obtain = "/api/token/";
-    let again = json!({ "username": "throttled_tokens", "password": PASSWORD });
-    let refused = api.post(obtain).json(&again).expect(429).await;
-    throttled(api, "token_obtain", &refused, ErrorShape::Drf);
-    // Counted per username, whatever the password: guessing gets no more tries.
     let guess = json!({ "username": "throttled_tokens", "password": "not-the-password" });
+    api.post(obtain).json(&guess).expect(401).await;
     let refused = api.post(obtain).json(&guess).expect(429).await;
     throttled(
         api,
@@ -45,7 +47,10 @@ async fn tokens(api: &ContractClient) {
         &refused,
         ErrorShape::Drf,
     );
-    // Another username has a quota of its own (`register` obtains its pair: 200).
+    let right = json!({ "username": "throttled_tokens", "password": PASSWORD });
+    let refused = api.post(obtain).json(&right).expect(429).await;
+    throttled(api, "token_obtain", &refused, ErrorShape::Drf);
+    // Another username has a budget of its own (`register` obtains its pair: 200).
     register(api, "throttled_tokens_other").await;
 }
 
@@ -105,6 +110,62 @@ async fn reactions(api: &ContractClient) {
         .expect(429)
         .await;
     throttled(api, "messages_reactions_create", &refused, ErrorShape::Drf);
+}
+
+/// messages_update, messages_partial_update and legacy_messages_update (seed 000's shape):
+/// an edit right after a message is refused.
+async fn edits(api: &ContractClient) {
+    let frank = register(api, "throttled_frank").await;
+    let room = room(api, &frank, &[]).await;
+    let message = api
+        .post(&format!("/api/chat/rooms/{room}/messages/"))
+        .bearer(&frank.access)
+        .json(&json!({ "content": "Hello" }))
+        .expect(201)
+        .await
+        .id();
+    let edit = json!({ "content": "Edited" });
+    let path = format!("/api/chat/rooms/{room}/messages/{message}/");
+    let refused = api
+        .put(&path)
+        .bearer(&frank.access)
+        .json(&edit)
+        .expect(429)
+        .await;
+    throttled(api, "messages_update", &refused, ErrorShape::Drf);
+    let refused = api
+        .patch(&path)
+        .bearer(&frank.access)
+        .json(&edit)
+        .expect(429)
+        .await;
+    throttled(api, "messages_partial_update", &refused, ErrorShape::Drf);
+    let refused = api
+        .put(&format!("/messages/{message}/"))
+        .bearer(&frank.access)
+        .json(&edit)
+        .expect(429)
+        .await;
+    throttled(api, "legacy_messages_update", &refused, ErrorShape::Legacy);
+}
+
+/// rooms_invitations_create: an invitation right after a message is refused.
+async fn invitations(api: &ContractClient) {
+    let grace = register(api, "throttled_grace").await;
+    let heidi = register(api, "throttled_heidi").await;
+    let room = room(api, &grace, &[]).await;
+    api.post(&format!("/api/chat/rooms/{room}/messages/"))
+        .bearer(&grace.access)
+        .json(&json!({ "content": "Hello" }))
+        .expect(201)
+        .await;
+    let refused = api
+        .post(&format!("/api/chat/rooms/{room}/invitations/"))
+        .bearer(&grace.access)
+        .json(&json!({ "user_id": heidi.id }))
+        .expect(429)
+        .await;
+    throttled(api, "rooms_invitations_create", &refused, ErrorShape::Drf);
 }
 
 /// direct_messages_create (seed 002): the same per-user throttle, DRF's error shape.

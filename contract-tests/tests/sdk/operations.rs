@@ -536,8 +536,8 @@ async fn realtime() {
 }
 
 /// The throttles (API.md "Limits") as typed 429s: `Retry-After` in whole seconds and DRF's
-/// text, on a server whose throttles admit one message a second per user and one token
-/// request a minute per username.
+/// text, on a server whose throttles admit one message a second per user and one failed token
+/// request a minute per username and address.
 #[tokio::test]
 async fn throttled_requests_are_typed_429s() {
     let Some(server) = start_with(&[
@@ -553,15 +553,21 @@ async fn throttled_requests_are_typed_429s() {
     let name = unique("alice");
     register(&server, &name).await;
 
-    // token_obtain: the username's one request of the minute, then a 429.
-    let obtain = || {
+    // token_obtain: successes are free; one wrong password is the minute's one failure,
+    // then the address is refused, the right password included.
+    let obtain = |password: &'static str| {
         anonymous
             .token_obtain()
-            .body_map(|b| b.username(name.as_str()).password(PASSWORD))
+            .body_map(|b| b.username(name.as_str()).password(password))
             .send()
     };
-    let pair = ok(obtain().await, 200);
-    let (retry_after, body) = throttled(obtain().await);
+    ok(obtain(PASSWORD).await, 200);
+    let pair = ok(obtain(PASSWORD).await, 200);
+    match obtain("wrong-password").await {
+        Err(Error::ErrorResponse(e)) => assert_eq!(e.status(), 401),
+        other => panic!("expected a 401, got {other:?}"),
+    }
+    let (retry_after, body) = throttled(obtain(PASSWORD).await);
     assert!(
         (1..=60).contains(&retry_after),
         "Retry-After: {retry_after}"

@@ -37,9 +37,10 @@ impl HealthApi {
 
     /// Readiness
     ///
-    /// 200 when the instance can take traffic: the database answers a read and takes a
-    /// durable write. 503 while it cannot (disk full, read-only, failing): send requests
-    /// elsewhere; it recovers by itself when the disk does.
+    /// 200 when the instance can take traffic: the database answers a read, and the writer
+    /// that stores messages commits a write as large as a message's, as durably. 503 while it
+    /// cannot (disk full, read-only, failing), whenever sending a message would get 503:
+    /// send requests elsewhere; it recovers by itself when the disk does.
     #[oai(path = "/readyz", method = "get", operation_id = "readiness_check")]
     async fn readiness_check(
         &self,

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::ApiTags;
 use super::body::{Fields, JsonBody, primary_key};
-use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors};
+use super::error::{ApiError, BODY, E400, E401, E403, E404, E429, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
@@ -152,7 +152,7 @@ impl RoomInvitationsApi {
     ///
     /// Any participant of a GROUP or COURSE room may invite a user who is not in it yet and
     /// has no pending invitation to it. 404 for a room that does not exist or that the
-    /// caller is not in.
+    /// caller is not in. Throttled with message creation (the invitee hears of it at once).
     #[oai(
         path = "/:id/invitations/",
         method = "post",
@@ -164,7 +164,7 @@ impl RoomInvitationsApi {
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
         body: JsonBody<InvitationRequest>,
-    ) -> Result<InvitationCreated, Errors<{ BODY | E401 | E404 }>> {
+    ) -> Result<InvitationCreated, Errors<{ BODY | E401 | E404 | E429 }>> {
         let invitation = invite(&state, auth.0.id, id.0, || body.fields()).await?;
         Ok(InvitationCreated::Created(SerdeJson(invitation)))
     }
@@ -340,6 +340,13 @@ async fn invite(
 ) -> Result<Invitation, ApiError> {
     // Membership first: an outsider's malformed body is a 404, not a 400.
     let room = member_room(&state.store, room_id, caller).await?;
+    // Invitations share the sender's message budget. As DRF: after permissions, before the
+    // body is read.
+    state
+        .throttles
+        .message(caller)
+        .await?
+        .map_err(ApiError::Throttled)?;
     let mut fields = body()?;
     let invitee = fields.required("user_id", primary_key);
     if let Some(id) = invitee

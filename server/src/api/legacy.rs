@@ -291,7 +291,8 @@ impl LegacyApi {
 
     /// Edit a message (seed 000)
     ///
-    /// Deprecated: use `PUT /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403).
+    /// Deprecated: use `PUT /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403);
+    /// throttled with message creation.
     #[oai(
         path = "/messages/:id/",
         method = "put",
@@ -304,7 +305,7 @@ impl LegacyApi {
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
         body: JsonOrFormBody<LegacyMessageUpdate>,
-    ) -> Result<Json<LegacyMessageReply>, LegacyErrors<{ BODY | E401 | E403 | E404 }>> {
+    ) -> Result<Json<LegacyMessageReply>, LegacyErrors<{ BODY | E401 | E403 | E404 | E429 }>> {
         let room_id = room_of_message(&state, id.0).await?;
         let body = || {
             let mut fields = body.fields_with_integers(&["chat_room"])?;

@@ -357,7 +357,7 @@ impl MessagesApi {
 
     /// Edit a message
     ///
-    /// The sender only; sets `updated_at`.
+    /// The sender only; sets `updated_at`. Throttled with message creation.
     #[oai(
         path = "/api/chat/rooms/:room_id/messages/:id/",
         method = "put",
@@ -370,7 +370,7 @@ impl MessagesApi {
         room_id: Path<i64>,
         id: Path<i64>,
         body: JsonBody<MessageWrite>,
-    ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
+    ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 | E429 }>> {
         let message =
             service::edit(&state, auth.0.id, room_id.0, id.0, || body.fields(), false).await?;
         Ok(SerdeJson(message))
@@ -378,7 +378,7 @@ impl MessagesApi {
 
     /// Edit a message partially
     ///
-    /// The sender only; sets `updated_at`.
+    /// The sender only; sets `updated_at`. Throttled with message creation.
     #[oai(
         path = "/api/chat/rooms/:room_id/messages/:id/",
         method = "patch",
@@ -391,7 +391,7 @@ impl MessagesApi {
         room_id: Path<i64>,
         id: Path<i64>,
         body: JsonBody<MessagePatch, false>,
-    ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 }>> {
+    ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 | E429 }>> {
         let message =
             service::edit(&state, auth.0.id, room_id.0, id.0, || body.fields(), true).await?;
         Ok(SerdeJson(message))

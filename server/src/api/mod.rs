@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per OpenAPI tag, assembled into one spec and one app.
 
 pub mod body;
+mod client_address;
 mod direct_messages;
 mod docs;
 pub mod error;

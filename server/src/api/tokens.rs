@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
@@ -9,6 +10,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::body::{JsonBody, string};
+use super::client_address::client_address;
 use super::error::{ApiError, BODY, E401, E429, Errors};
 use crate::auth::jwt::{TokenError, TokenPair, TokenType};
 use crate::auth::password;
@@ -72,27 +74,33 @@ pub struct TokensApi;
 impl TokensApi {
     /// Obtain a token pair
     ///
-    /// Exchanges a username and password for an access token and a refresh token.
+    /// Exchanges a username and password for an access token and a refresh token. Wrong
+    /// passwords are counted per username and client address: past the limit, that address
+    /// gets 429 for the username, right password or not; other addresses are not affected.
     #[oai(path = "/", method = "post", operation_id = "token_obtain")]
     async fn token_obtain(
         &self,
         state: Data<&Arc<AppState>>,
+        req: &Request,
         body: JsonBody<TokenObtainRequest>,
     ) -> Result<Json<TokenPairResponse>, Errors<{ BODY | E401 | E429 }>> {
         let mut fields = body.fields()?;
         let username = fields.required("username", non_blank);
         let password = fields.required("password", non_blank);
         let (username, password) = fields.finish(username.zip(password))?;
-        state
+        let address = client_address(req, &state.config.trusted_proxies);
+        let attempt = state
             .throttles
-            .token_request(&username)
+            .login_attempt(&username, address)
             .await?
             .map_err(ApiError::Throttled)?;
         let user = state.store.find_user_by_username(&username).await?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let (true, Some(user)) = (password::verify(password, stored).await, user) else {
+            // The try stays taken: a failure.
             return Err(ApiError::BadCredentials.into());
         };
+        state.throttles.login_succeeded(attempt).await?;
         let pair = state
             .tokens
             .issue_pair(user.id)

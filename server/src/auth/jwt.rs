@@ -32,7 +32,8 @@ pub struct Claims {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TokenError {
-    /// Expired, tampered, signed with another key or algorithm, or not a JWT at all.
+    /// Expired, not valid yet (`nbf`), tampered, signed with another key or algorithm, or not a
+    /// JWT at all.
     #[error("token is invalid or expired")]
     Invalid,
     #[error("token has wrong type")]
@@ -59,6 +60,9 @@ impl TokenIssuer {
         // Simple JWT's default leeway is 0: a token is dead the second it expires.
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp"]);
+        // We never issue `nbf`, but a token that carries one is not valid before it: a token
+        // minted for later (by whoever holds the secret) must not work early.
+        validation.validate_nbf = true;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -146,6 +150,22 @@ mod tests {
         );
         assert_eq!(
             other.verify("not.a.jwt", TokenType::Access).err(),
+            Some(TokenError::Invalid)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn not_yet_valid_is_invalid() -> Result<(), jsonwebtoken::errors::Error> {
+        let tokens = issuer(b"k");
+        let now = chrono::Utc::now().timestamp();
+        let claims = serde_json::json!({
+            "token_type": "access", "exp": now + 7200, "iat": now, "nbf": now + 3600,
+            "jti": Uuid::new_v4(), "user_id": 1,
+        });
+        let early = encode(&Header::new(Algorithm::HS256), &claims, &tokens.encoding)?;
+        assert_eq!(
+            tokens.verify(&early, TokenType::Access).err(),
             Some(TokenError::Invalid)
         );
         Ok(())

@@ -151,7 +151,8 @@ pub async fn send(
     }
 }
 
-/// PUT (`partial = false`: `content` required) and PATCH, by the sender only.
+/// PUT (`partial = false`: `content` required) and PATCH, by the sender only; throttled with
+/// message creation.
 pub async fn edit(
     state: &AppState,
     caller: i64,
@@ -161,6 +162,13 @@ pub async fn edit(
     partial: bool,
 ) -> Result<Message, ApiError> {
     require_member(&state.store, room_id, caller).await?;
+    // An edit is an event to every socket of the room, like a message: it spends the
+    // sender's message budget. As DRF: after permissions, before the object is looked up.
+    state
+        .throttles
+        .message(caller)
+        .await?
+        .map_err(ApiError::Throttled)?;
     let message = find(&state.store, room_id, id).await?;
     if message.sender_id != caller {
         return Err(ApiError::Forbidden);

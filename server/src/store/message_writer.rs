@@ -2,6 +2,8 @@
 //! transaction was committing and stores them all in the next one, so many senders share one
 //! `synchronous=FULL` fsync. Each message still gets its own outcome, and nobody hears of a
 //! message before the transaction holding it has committed.
+//!
+//! Readiness probes take their turn in the same queue: see [`MessageWriter::probe`].
 
 use std::collections::BTreeMap;
 
@@ -37,11 +39,20 @@ pub struct NewMessage {
 /// leave in the order the messages were stored.
 pub type Announce = Box<dyn FnOnce(&CreateOutcome) + Send>;
 
-struct Job {
-    message: NewMessage,
-    announce: Announce,
-    reply: oneshot::Sender<Result<CreateOutcome, sqlx::Error>>,
+enum Job {
+    Message {
+        message: NewMessage,
+        announce: Announce,
+        reply: oneshot::Sender<Result<CreateOutcome, sqlx::Error>>,
+    },
+    Probe(oneshot::Sender<Result<(), sqlx::Error>>),
 }
+
+/// What a readiness probe writes and takes back: at least as many pages as the largest
+/// message (10,000 characters, at most 40,000 bytes of UTF-8) with its index entries. A
+/// disk with room for a one-row update may have none for a message: a probe that small
+/// said "ready" while sends got 503.
+const PROBE_BYTES: usize = 64 * 1024;
 
 /// The handle requests send their messages through.
 #[derive(Clone)]
@@ -64,7 +75,7 @@ impl MessageWriter {
         announce: Announce,
     ) -> Result<CreateOutcome, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
+        let job = Job::Message {
             message,
             announce,
             reply,
@@ -75,34 +86,106 @@ impl MessageWriter {
             .map_err(|_| sqlx::Error::PoolClosed)?;
         answer.await.map_err(|_| sqlx::Error::PoolClosed)?
     }
+
+    /// Whether a message sent now could be stored: the writer, after the messages queued
+    /// before this, commits a write of [`PROBE_BYTES`] on its own connection, as durably as a
+    /// message, and takes it back in the same transaction (nothing stays behind).
+    pub async fn probe(&self) -> Result<(), sqlx::Error> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Probe(reply))
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        answer.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
 }
 
 async fn run(db: Db, mut queue: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let messages: Vec<&NewMessage> = batch.iter().map(|job| &job.message).collect();
-        match store_all(&db, &messages).await {
-            Ok(outcomes) => {
-                for (job, outcome) in batch.drain(..).zip(outcomes) {
-                    (job.announce)(&outcome);
-                    let _ = job.reply.send(Ok(outcome));
-                }
+    let mut probes = Vec::new();
+    while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        for job in jobs.drain(..) {
+            match job {
+                Job::Message {
+                    message,
+                    announce,
+                    reply,
+                } => batch.push((message, announce, reply)),
+                Job::Probe(reply) => probes.push(reply),
             }
-            Err(err) => {
-                tracing::error!(error = %err, messages = batch.len(), "a message batch failed");
-                // Each waiting sender gets the failure, of the same kind (sqlx errors do not
-                // clone): storage that cannot be written stays a 503 for every one of them.
-                for job in batch.drain(..) {
-                    let failed = if super::storage_unavailable(&err) {
-                        sqlx::Error::Io(std::io::Error::other(format!("the batch failed: {err}")))
-                    } else {
-                        sqlx::Error::Protocol(format!("the batch failed: {err}"))
-                    };
-                    let _ = job.reply.send(Err(failed));
-                }
+        }
+        if !batch.is_empty() {
+            store_batch(&db, &mut batch).await;
+        }
+        // Its own transaction, so that a probe never fails a message.
+        if !probes.is_empty() {
+            let probed = probe(&db).await;
+            if let Err(err) = &probed {
+                tracing::warn!(error = %err, "the readiness probe's write failed");
+            }
+            for reply in probes.drain(..) {
+                let _ = reply.send(probed.as_ref().map_err(shared_failure).copied());
             }
         }
     }
+}
+
+type Queued = (
+    NewMessage,
+    Announce,
+    oneshot::Sender<Result<CreateOutcome, sqlx::Error>>,
+);
+
+async fn store_batch(db: &Db, batch: &mut Vec<Queued>) {
+    let messages: Vec<&NewMessage> = batch.iter().map(|(message, ..)| message).collect();
+    match store_all(db, &messages).await {
+        Ok(outcomes) => {
+            for ((_, announce, reply), outcome) in batch.drain(..).zip(outcomes) {
+                announce(&outcome);
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, messages = batch.len(), "a message batch failed");
+            for (.., reply) in batch.drain(..) {
+                let _ = reply.send(Err(shared_failure(&err)));
+            }
+        }
+    }
+}
+
+/// One failure for each of its waiters, of the same kind (sqlx errors do not clone): storage
+/// that cannot be written stays a 503 for every one of them.
+fn shared_failure(err: &sqlx::Error) -> sqlx::Error {
+    if super::storage_unavailable(err) {
+        sqlx::Error::Io(std::io::Error::other(format!("the batch failed: {err}")))
+    } else {
+        sqlx::Error::Protocol(format!("the batch failed: {err}"))
+    }
+}
+
+/// The readiness probe's transaction: [`PROBE_BYTES`] of random bytes (PostgreSQL would
+/// compress zeros to nothing) into the probe row, then out again, committed like a batch.
+async fn probe(db: &Db) -> Result<(), sqlx::Error> {
+    let mut padding = vec![0u8; PROBE_BYTES];
+    getrandom::fill(&mut padding).map_err(|err| sqlx::Error::Protocol(err.to_string()))?;
+    on_db!(db, write, |pool, _dialect| {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO readiness_probe (id, checked_at, padding) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at, \
+             padding = excluded.padding",
+        )
+        .bind(now_micros())
+        .bind(&padding)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE readiness_probe SET padding = NULL WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })
 }
 
 /// Locks the rooms of a batch, in id order (no deadlock between instances), for the rest of

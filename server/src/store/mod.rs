@@ -215,17 +215,10 @@ impl Store {
             .map(drop))
     }
 
-    /// Whether the database takes a durable write right now (disk space, permissions): one
-    /// row rewritten in place, committed like a message.
+    /// Whether a message could be stored right now (disk space, permissions, the writer
+    /// keeping up): a write as big as a message's, through the message writer.
     pub async fn probe_write(&self) -> Result<(), sqlx::Error> {
-        on_writes!(self, |pool, _dialect| sqlx::query(
-            "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
-             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
-        )
-        .bind(crate::domain::time::now_micros())
-        .execute(pool)
-        .await
-        .map(drop))
+        self.messages.probe().await
     }
 
     /// Connections of each pool: (name, open, idle).

@@ -51,6 +51,17 @@ pub async fn throttle(
     })
 }
 
+/// Gives back one request of `interval` microseconds that `throttle` admitted on `key` (a
+/// request that turned out not to count).
+pub async fn give_back(pool: &PgPool, key: &str, interval: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE throttle_state SET tat = tat - $2 WHERE key = $1")
+        .bind(key)
+        .bind(interval)
+        .execute(pool)
+        .await
+        .map(drop)
+}
+
 /// Forgets keys whose schedule has caught up with `now`: they would be admitted with a full
 /// burst anyway, so the row says nothing.
 pub async fn forget_idle_throttles(pool: &PgPool, now: i64) -> Result<u64, sqlx::Error> {

@@ -9,13 +9,13 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256";
+pub const SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256";
 
 fn token_not_valid() -> Value {
     json!({"detail": "Given token not valid for any token type", "code": "token_not_valid"})
 }
 
-fn forge(secret: &str, claims: &Value) -> String {
+pub fn forge(secret: &str, claims: &Value) -> String {
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         claims,
@@ -24,7 +24,7 @@ fn forge(secret: &str, claims: &Value) -> String {
     .expect("token encodes")
 }
 
-fn claims(user_id: Value, token_type: &str, exp_offset: i64) -> Value {
+pub fn claims(user_id: Value, token_type: &str, exp_offset: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"token_type": token_type, "exp": now + exp_offset, "iat": now, "jti": uuid::Uuid::new_v4(), "user_id": user_id})
 }
@@ -240,6 +240,29 @@ async fn expired_tokens_are_refused() {
     );
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_rejected(&short, &bob.access).await;
+}
+
+/// Valid by signature, type, user and `exp`, but not before an hour from now.
+pub fn not_valid_for_an_hour(user_id: i64) -> Value {
+    let mut early = claims(json!(user_id), "access", 7200);
+    early["nbf"] = json!(chrono::Utc::now().timestamp() + 3600);
+    early
+}
+
+#[tokio::test]
+async fn tokens_not_valid_before_an_hour_from_now_are_refused() {
+    let Some(app) = spawn_app_with(|c| c.jwt_secret = Some(SECRET.into())).await else {
+        return;
+    };
+    let alice = app.user("alice").await;
+    assert_rejected(&app, &forge(SECRET, &not_valid_for_an_hour(alice.id))).await;
+    // The same claims without `nbf`, or with one already past, are accepted.
+    let now = claims(json!(alice.id), "access", 7200);
+    let mut past = now.clone();
+    past["nbf"] = json!(chrono::Utc::now().timestamp() - 60);
+    for token in [forge(SECRET, &now), forge(SECRET, &past)] {
+        assert_eq!(app.get("/api/users/me/", Some(&token)).await.status, 200);
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! API.md "Limits": message creation throttled per user (20/s, burst 40) and token requests
-//! per username (10/min), answered 429 with `Retry-After` and DRF's text, on every route that
-//! creates a message or a token pair and on the WebSocket.
+//! API.md "Limits": message creation throttled per user (20/s, burst 40), answered 429 with
+//! `Retry-After` and DRF's text, on every route that creates a message and on the WebSocket,
+//! and on the edits and invitations that share its budget ("Throttles beyond messages"). The
+//! login throttle is in `login_throttle`.
 
 use serde_json::{Value, json};
 
@@ -17,7 +18,7 @@ async fn throttled_app() -> Option<TestApp> {
     .await
 }
 
-fn assert_throttled(reply: &Reply) -> u64 {
+pub fn assert_throttled(reply: &Reply) -> u64 {
     assert_eq!(reply.status, 429, "{reply:?}");
     let wait: u64 = reply.headers["retry-after"]
         .to_str()
@@ -165,39 +166,57 @@ async fn the_seed_routes_and_the_socket_share_the_senders_throttle() {
     );
 }
 
-async fn obtain(app: &TestApp, username: &str, password: &str) -> Reply {
-    app.post(
-        "/api/token/",
-        None,
-        json!({"username": username, "password": password}),
-    )
-    .await
-}
-
 #[tokio::test]
-async fn ten_token_requests_a_minute_per_username_right_or_wrong_password() {
-    let Some(app) = throttled_app().await else {
+async fn every_edit_path_and_invitations_spend_the_senders_message_budget() {
+    let Some(app) = spawn_app_with(|config| {
+        config.message_rate = 1;
+        config.message_burst = 1;
+    })
+    .await
+    else {
         return;
     };
-    app.user("alice").await; // its own token request is the first of ten
-    app.user("bob").await;
-    for n in 1..10 {
-        let password = if n % 2 == 0 { "password123" } else { "wrong" };
-        let reply = obtain(&app, "alice", password).await;
-        assert!(matches!(reply.status, 200 | 401), "request {n}: {reply:?}");
-    }
-    let wait = assert_throttled(&obtain(&app, "alice", "password123").await);
-    assert!(
-        (1..=6).contains(&wait),
-        "a token every 6 s comes back: {wait}"
+    let alice = app.user("alice").await;
+    let carol = app.user("carol").await;
+    let room = app.room(&alice, "GROUP", &[]).await;
+    let id = app.message(&alice, room, "original").await;
+
+    // The message spent the budget: no edit, on any route, and no invitation.
+    let edit = json!({"content": "edited"});
+    let url = message_url(room, id);
+    assert_throttled(&app.put(&url, Some(&alice.access), edit.clone()).await);
+    assert_throttled(&app.patch(&url, Some(&alice.access), edit.clone()).await);
+    let seed000 = app
+        .put(
+            &format!("/messages/{id}/"),
+            Some(&alice.access),
+            edit.clone(),
+        )
+        .await;
+    assert_throttled(&seed000);
+    assert_eq!(seed000.body["status"], 429, "seed 000's shape: {seed000:?}");
+    let invite = json!({"user_id": carol.id});
+    let invitations = format!("/api/chat/rooms/{room}/invitations/");
+    assert_throttled(
+        &app.post(&invitations, Some(&alice.access), invite.clone())
+            .await,
     );
-    // Guessing at one account does not lock out another.
-    assert_eq!(obtain(&app, "bob", "password123").await.status, 200);
-    // Nor does the throttle reveal whether an account exists: unknown names count alike.
-    for _ in 0..10 {
-        assert_eq!(obtain(&app, "nobody", "x").await.status, 401);
-    }
-    assert_throttled(&obtain(&app, "nobody", "x").await);
+    // Refused edits changed nothing.
+    let stored = app.get(&url, Some(&alice.access)).await;
+    assert_eq!(stored.body["content"], "original", "{stored:?}");
+
+    // Once the budget is back an edit goes through, and spends it in turn.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(app.patch(&url, Some(&alice.access), edit).await.status, 200);
+    assert_throttled(&send(&app, &alice, room, 1).await);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        app.post(&invitations, Some(&alice.access), invite)
+            .await
+            .status,
+        201
+    );
+    assert_throttled(&send(&app, &alice, room, 2).await);
 }
 
 #[tokio::test]
@@ -209,6 +228,7 @@ async fn a_rate_of_zero_turns_the_throttles_off() {
         assert_eq!(send(&app, &alice, room, n).await.status, 201);
     }
     for _ in 0..15 {
-        assert_eq!(obtain(&app, "alice", "password123").await.status, 200);
+        let wrong = json!({"username": "alice", "password": "wrong"});
+        assert_eq!(app.post("/api/token/", None, wrong).await.status, 401);
     }
 }

@@ -27,6 +27,8 @@ mod invitations;
 mod legacy;
 #[path = "../api/limits.rs"]
 mod limits;
+#[path = "../api/login_throttle.rs"]
+mod login_throttle;
 #[path = "../api/matrix.rs"]
 mod matrix;
 #[path = "../api/mentions.rs"]
@@ -47,6 +49,8 @@ mod process;
 mod reactions;
 #[path = "../api/read_state.rs"]
 mod read_state;
+#[path = "../api/readiness.rs"]
+mod readiness;
 #[path = "../api/realtime/mod.rs"]
 mod realtime;
 #[path = "../api/replies.rs"]

@@ -73,6 +73,28 @@ async fn a_bad_query_token_is_token_not_valid() {
 }
 
 #[tokio::test]
+async fn a_token_not_valid_before_an_hour_from_now_is_refused_at_the_handshake() {
+    let secret = crate::auth::SECRET;
+    let Some(app) = spawn_app_with(|c| c.jwt_secret = Some(secret.into())).await else {
+        return;
+    };
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = app.room(&alice, "GROUP", &[&bob]).await;
+    let early = crate::auth::forge(secret, &crate::auth::not_valid_for_an_hour(alice.id));
+
+    for path in routes(&alice, &bob, room) {
+        let (status, body, headers) =
+            refusal_with_headers(try_connect(&app, &path, Some(&early)).await);
+        assert_eq!((status, body), (401, token_not_valid()), "{path}");
+        assert_bearer_challenge(&headers);
+        let query = format!("{path}?token={early}");
+        let (status, body, _) = refusal_with_headers(try_connect(&app, &query, None).await);
+        assert_eq!((status, body), (401, token_not_valid()), "{query}");
+    }
+}
+
+#[tokio::test]
 async fn a_query_token_works_on_every_route() {
     let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;

@@ -1,7 +1,11 @@
-//! Per-user message creation and per-username token request throttles (API.md "Limits"),
-//! GCRA: in this process's memory (`governor`) on SQLite, in the database on PostgreSQL so
-//! that every instance counts against the same budget.
+//! The sender's message budget (API.md "Limits": messages, and the edits, reactions and
+//! invitations that share it) and the login throttle ([`login`]), GCRA: in this process's
+//! memory on SQLite, in the database on PostgreSQL so that every instance counts against the
+//! same budget.
 
+mod login;
+
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,12 +18,40 @@ use crate::config::Config;
 use crate::domain::time::now_micros;
 use crate::store::shared;
 
+pub use login::LoginTry;
+
 /// `Ok`, or the whole seconds (at least 1) until the throttle admits the key again.
 pub type Admission = Result<(), u64>;
 
 pub struct Throttles {
     messages: Option<Limiter<i64>>,
-    tokens: Option<Limiter<String>>,
+    login: Option<login::LoginThrottle>,
+}
+
+/// A GCRA schedule in microseconds: `interval` between requests on average, and how far
+/// ahead of that schedule a burst may run (`tolerance`).
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    interval: i64,
+    tolerance: i64,
+}
+
+impl Schedule {
+    fn of(quota: Quota) -> Self {
+        let interval = quota.replenish_interval();
+        // The same schedule as governor's: a burst of `b` may run (b - 1) intervals ahead.
+        let tolerance = interval * quota.burst_size().get().saturating_sub(1);
+        Self {
+            interval: micros(interval),
+            tolerance: micros(tolerance),
+        }
+    }
+
+    /// Microseconds a request at `now` waits given the key's theoretical arrival time `tat`:
+    /// 0 when admitted (the rule `shared::throttle` applies in SQL).
+    fn wait(self, tat: i64, now: i64) -> i64 {
+        (tat.max(now) - now - self.tolerance).max(0)
+    }
 }
 
 enum Limiter<K: std::hash::Hash + Eq + Clone> {
@@ -28,8 +60,7 @@ enum Limiter<K: std::hash::Hash + Eq + Clone> {
         pool: PgPool,
         /// Keys of different throttles share the table: `<prefix>:<key>`.
         prefix: &'static str,
-        interval_micros: i64,
-        tolerance_micros: i64,
+        schedule: Schedule,
     },
 }
 
@@ -37,17 +68,11 @@ impl<K: std::hash::Hash + Eq + Clone + std::fmt::Display> Limiter<K> {
     fn new(quota: Quota, shared: Option<&PgPool>, prefix: &'static str) -> Self {
         match shared {
             None => Self::Memory(RateLimiter::keyed(quota)),
-            Some(pool) => {
-                let interval = quota.replenish_interval();
-                // The same schedule as governor's: a burst of `b` may run (b - 1) intervals ahead.
-                let tolerance = interval * quota.burst_size().get().saturating_sub(1);
-                Self::Shared {
-                    pool: pool.clone(),
-                    prefix,
-                    interval_micros: micros(interval),
-                    tolerance_micros: micros(tolerance),
-                }
-            }
+            Some(pool) => Self::Shared {
+                pool: pool.clone(),
+                prefix,
+                schedule: Schedule::of(quota),
+            },
         }
     }
 
@@ -59,21 +84,18 @@ impl<K: std::hash::Hash + Eq + Clone + std::fmt::Display> Limiter<K> {
             Self::Shared {
                 pool,
                 prefix,
-                interval_micros,
-                tolerance_micros,
+                schedule,
             } => {
                 let key = format!("{prefix}:{key}");
                 let decision = shared::throttle(
                     pool,
                     &key,
                     now_micros(),
-                    *interval_micros,
-                    *tolerance_micros,
+                    schedule.interval,
+                    schedule.tolerance,
                 )
                 .await?;
-                Ok(decision.map_err(|wait| {
-                    whole_seconds(Duration::from_micros(u64::try_from(wait).unwrap_or(0)))
-                }))
+                Ok(decision.map_err(micros_to_seconds))
             }
         }
     }
@@ -94,6 +116,10 @@ fn whole_seconds(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
+fn micros_to_seconds(wait: i64) -> u64 {
+    whole_seconds(Duration::from_micros(u64::try_from(wait).unwrap_or(0)))
+}
+
 impl Throttles {
     /// A rate of 0 turns a throttle off. With `shared`, the state lives in that database.
     pub fn new(config: &Config, shared: Option<&PgPool>) -> Arc<Self> {
@@ -105,9 +131,9 @@ impl Throttles {
                 "message",
             )
         });
-        let tokens = NonZeroU32::new(config.token_rate_per_min)
-            .map(|rate| Limiter::new(Quota::per_minute(rate), shared, "token"));
-        let throttles = Arc::new(Self { messages, tokens });
+        let login = NonZeroU32::new(config.token_rate_per_min)
+            .map(|rate| login::LoginThrottle::new(Schedule::of(Quota::per_minute(rate)), shared));
+        let throttles = Arc::new(Self { messages, login });
         tokio::spawn(forget_idle_keys(
             Arc::downgrade(&throttles),
             shared.cloned(),
@@ -115,7 +141,7 @@ impl Throttles {
         throttles
     }
 
-    /// One message from `user_id`.
+    /// One message from `user_id`, or one edit, reaction or invitation: they share its budget.
     pub async fn message(&self, user_id: i64) -> Result<Admission, sqlx::Error> {
         match &self.messages {
             Some(limiter) => limiter.admit(&user_id).await,
@@ -123,12 +149,24 @@ impl Throttles {
         }
     }
 
-    /// One token request naming `username` (whoever sends it: the throttle protects the
-    /// account from password guessing, not the server from one client).
-    pub async fn token_request(&self, username: &str) -> Result<Admission, sqlx::Error> {
-        match &self.tokens {
-            Some(limiter) => limiter.admit(&username.to_owned()).await,
-            None => Ok(Ok(())),
+    /// One try at `username`'s password from `address`, taken before the password is checked
+    /// (see [`login`]); `Ok(None)` when the throttle is off.
+    pub async fn login_attempt(
+        &self,
+        username: &str,
+        address: IpAddr,
+    ) -> Result<Result<Option<LoginTry>, u64>, sqlx::Error> {
+        match &self.login {
+            Some(login) => Ok(login.attempt(username, address).await?.map(Some)),
+            None => Ok(Ok(None)),
+        }
+    }
+
+    /// The password of `attempt` was right: it does not count against the pair.
+    pub async fn login_succeeded(&self, attempt: Option<LoginTry>) -> Result<(), sqlx::Error> {
+        match (&self.login, attempt) {
+            (Some(login), Some(attempt)) => login.succeeded(attempt).await,
+            _ => Ok(()),
         }
     }
 }
@@ -146,8 +184,8 @@ async fn forget_idle_keys(throttles: std::sync::Weak<Throttles>, shared: Option<
         if let Some(limiter) = &throttles.messages {
             limiter.forget_idle_keys();
         }
-        if let Some(limiter) = &throttles.tokens {
-            limiter.forget_idle_keys();
+        if let Some(login) = &throttles.login {
+            login.forget_idle_keys();
         }
         drop(throttles);
         if let Some(pool) = &shared
@@ -182,27 +220,52 @@ mod tests {
         assert_eq!(throttles.message(8).await.expect("memory"), Ok(()));
     }
 
+    const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+    const ELSEWHERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 7));
+
     #[tokio::test]
-    async fn token_requests_are_counted_per_username_per_minute() {
+    async fn failed_logins_are_counted_per_username_and_address_and_successes_are_free() {
         let throttles = Throttles::new(&config(20, 40, 10), None);
+        // Successes give their try back: any number of them.
+        for _ in 0..30 {
+            let attempt = throttles
+                .login_attempt("alice", HOME)
+                .await
+                .expect("memory");
+            throttles
+                .login_succeeded(attempt.expect("admitted"))
+                .await
+                .expect("memory");
+        }
+        // Ten failures use up the pair's budget (kept tries are failures).
         for _ in 0..10 {
-            assert_eq!(
-                throttles.token_request("alice").await.expect("memory"),
-                Ok(())
-            );
+            let attempt = throttles.login_attempt("alice", ELSEWHERE).await;
+            assert!(attempt.expect("memory").is_ok());
         }
         let wait = throttles
-            .token_request("alice")
+            .login_attempt("alice", ELSEWHERE)
             .await
             .expect("memory")
-            .expect_err("throttled");
+            .err()
+            .expect("throttled");
         assert!(
             (1..=6).contains(&wait),
-            "one request per 6 s comes back: {wait}"
+            "a try every 6 s comes back: {wait}"
         );
-        assert_eq!(
-            throttles.token_request("bob").await.expect("memory"),
-            Ok(())
+        // Another address, or another username, has a budget of its own.
+        assert!(
+            throttles
+                .login_attempt("alice", HOME)
+                .await
+                .expect("memory")
+                .is_ok()
+        );
+        assert!(
+            throttles
+                .login_attempt("bob", ELSEWHERE)
+                .await
+                .expect("memory")
+                .is_ok()
         );
     }
 
@@ -211,10 +274,11 @@ mod tests {
         let throttles = Throttles::new(&config(0, 40, 0), None);
         for _ in 0..1000 {
             assert_eq!(throttles.message(7).await.expect("memory"), Ok(()));
-            assert_eq!(
-                throttles.token_request("alice").await.expect("memory"),
-                Ok(())
-            );
+            let attempt = throttles
+                .login_attempt("alice", HOME)
+                .await
+                .expect("memory");
+            assert!(matches!(attempt, Ok(None)));
         }
     }
 }
