@@ -62,9 +62,11 @@ impl DatabaseLocation {
             None if url == ":memory:" => "sqlite::memory:".to_owned(),
             None if url.is_empty() => return Err(LocationError::NoFile),
             None => {
-                let path = PathBuf::from(url);
-                let options = SqliteConnectOptions::new().filename(&path);
-                return Ok(Self::SqliteFile { path, options });
+                let options = SqliteConnectOptions::new().filename(url);
+                return Ok(Self::SqliteFile {
+                    path: absolute(Path::new(url)),
+                    options,
+                });
             }
         };
         let options =
@@ -84,12 +86,12 @@ impl DatabaseLocation {
             return Err(LocationError::NoFile);
         }
         Ok(Self::SqliteFile {
-            path: options.get_filename().to_path_buf(),
+            path: absolute(options.get_filename()),
             options,
         })
     }
 
-    /// The file of a SQLite database (none in memory or on PostgreSQL).
+    /// The file of a SQLite database, as an absolute path (none in memory or on PostgreSQL).
     pub fn sqlite_file(&self) -> Option<&Path> {
         match self {
             Self::SqliteFile { path, .. } => Some(path),
@@ -146,6 +148,12 @@ fn scheme(url: &str) -> Option<&str> {
     (starts_with_letter && rest_allowed).then_some(scheme)
 }
 
+/// `path` from the current directory, where SQLite will look for it too: messages and the
+/// banner then say which file, wherever the reader is.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 fn strip_either<'a>(url: &'a str, long: &str, short: &str) -> &'a str {
     url.strip_prefix(long)
         .or_else(|| url.strip_prefix(short))
@@ -184,7 +192,7 @@ mod tests {
             ("file:///tmp/chat.db", "/tmp/chat.db"),
             ("./odd:name.db", "./odd:name.db"),
         ] {
-            assert_eq!(file_of(url), Some(PathBuf::from(file)), "{url}");
+            assert_eq!(file_of(url), Some(absolute(Path::new(file))), "{url}");
         }
     }
 

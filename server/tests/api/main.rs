@@ -5,8 +5,10 @@
 use chat_test_support::Database;
 
 mod auth;
+mod binary;
 mod conventions;
 mod direct_messages;
+mod files;
 mod helpers;
 mod history;
 mod invitations;
@@ -16,6 +18,7 @@ mod matrix;
 mod mentions;
 mod message_pagination;
 mod messages;
+mod observability;
 mod operability;
 mod pagination_props;
 mod presence;
@@ -27,6 +30,7 @@ mod room_pagination;
 mod rooms;
 mod search;
 mod spec;
+mod startup;
 mod storage;
 mod timeouts;
 mod users;

@@ -6,11 +6,16 @@
 //! - `storage`: reads the SQLite file itself (journal mode, `sqlite_master`'s indexes, the
 //!   SQLite migrator's table). A restart on the same data is covered here by `auth` and
 //!   `messages`, which restart servers on their PostgreSQL database.
+//! - `files`: the modes of the SQLite file and of the secret kept beside it.
+//! - `startup`: `DATABASE_URL` forms and startup errors, which start their own binaries on
+//!   URLs they write (an unreachable PostgreSQL among them), whatever the suite's database.
 
 use chat_test_support::Database;
 
 #[path = "../api/auth.rs"]
 mod auth;
+#[path = "../api/binary.rs"]
+mod binary;
 #[path = "../api/conventions.rs"]
 mod conventions;
 #[path = "../api/direct_messages.rs"]
@@ -33,6 +38,8 @@ mod mentions;
 mod message_pagination;
 #[path = "../api/messages.rs"]
 mod messages;
+#[path = "../api/observability.rs"]
+mod observability;
 #[path = "../api/operability.rs"]
 mod operability;
 #[path = "../api/pagination_props.rs"]
