@@ -59,7 +59,7 @@ impl DatabaseLocation {
             Some("file") => format!("sqlite://{}", strip_either(url, "file://", "file:")),
             Some(other) => return Err(LocationError::UnsupportedScheme(other.to_owned())),
             // A bare path is taken as it is written, `?` and `%` included.
-            None if url == ":memory:" => "sqlite::memory:".to_owned(),
+            None if url == ":memory:" => "sqlite://:memory:".to_owned(),
             None if url.is_empty() => return Err(LocationError::NoFile),
             None => {
                 let options = SqliteConnectOptions::new().filename(url);

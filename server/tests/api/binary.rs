@@ -181,11 +181,3 @@ pub fn scratch() -> Arc<TestData> {
         postgres: None,
     })
 }
-
-/// The mode bits of `path`.
-pub fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    let metadata =
-        std::fs::metadata(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    metadata.permissions().mode() & 0o777
-}

@@ -3,7 +3,9 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::binary::{mode, refused, scratch, server, start};
+use std::path::Path;
+
+use crate::binary::{refused, scratch, server, start};
 
 #[tokio::test]
 async fn the_database_its_write_ahead_log_and_the_secret_are_created_private() {
@@ -72,4 +74,11 @@ async fn a_secret_file_others_may_read_is_refused_naming_the_file_and_the_chmod(
         assert_eq!(mode(&secret), 0o644);
         assert_eq!(std::fs::read_to_string(&secret).expect("secret"), contents);
     }
+}
+
+/// The mode bits of `path`.
+fn mode(path: &Path) -> u32 {
+    let metadata =
+        std::fs::metadata(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    metadata.permissions().mode() & 0o777
 }

@@ -7,8 +7,6 @@
 //!   SQLite migrator's table). A restart on the same data is covered here by `auth` and
 //!   `messages`, which restart servers on their PostgreSQL database.
 //! - `files`: the modes of the SQLite file and of the secret kept beside it.
-//! - `startup`: `DATABASE_URL` forms and startup errors, which start their own binaries on
-//!   URLs they write (an unreachable PostgreSQL among them), whatever the suite's database.
 
 use chat_test_support::Database;
 
@@ -62,6 +60,10 @@ mod rooms;
 mod search;
 #[path = "../api/spec.rs"]
 mod spec;
+// Its binaries run on URLs it writes (an unreachable PostgreSQL among them), whatever the
+// suite's database.
+#[path = "../api/startup.rs"]
+mod startup;
 #[path = "../api/timeouts.rs"]
 mod timeouts;
 #[path = "../api/users.rs"]
