@@ -61,7 +61,7 @@ pub(super) async fn open(
             prepare_file(path)?;
             open_sqlite(options.clone(), false, settings)
                 .await
-                .map_err(|err| sqlite_error(&path.display().to_string(), &err))
+                .map_err(|err| diagnose(path, &err))
         }
         DatabaseLocation::SqliteMemory { options } => open_sqlite(options.clone(), true, settings)
             .await
@@ -86,31 +86,38 @@ pub(super) async fn open(
 /// the `-wal` and `-shm` files the database file's mode, so they are private too. A database
 /// an older version left readable by others is made private (with a warning): refusing it
 /// would stop every upgraded server until someone ran `chmod`.
+///
+/// An existing database in a directory the server cannot write is left for SQLite to try:
+/// with its `-wal` and `-shm` beside it (after a crash, on a file system gone read-only) it
+/// opens and serves reads; without them it fails, and [`diagnose`] says why.
 fn prepare_file(path: &Path) -> Result<(), OpenError> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let path_buf = path.to_path_buf();
+    let dir = directory_of(path);
     if !dir.is_dir() {
         return Err(OpenError::NoDirectory {
-            path: path_buf,
-            dir,
-        });
-    }
-    if !files::is_writable_dir(&dir) {
-        return Err(OpenError::DirectoryNotWritable {
-            path: path_buf,
+            path: path.to_path_buf(),
             dir,
         });
     }
     match files::create_private(path) {
         Ok(_) => return Ok(()),
         Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
-        Err(err) => return Err(file_error(path, &err)),
-    }
-    if !files::is_writable_file(path) {
-        return Err(OpenError::FileNotWritable { path: path_buf });
+        Err(err)
+            if matches!(
+                err.kind(),
+                io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            return Err(OpenError::DirectoryNotWritable {
+                path: path.to_path_buf(),
+                dir,
+            });
+        }
+        Err(err) => {
+            return Err(OpenError::Sqlite {
+                path: path.display().to_string(),
+                cause: err.to_string(),
+            });
+        }
     }
     for file in [
         path.to_path_buf(),
@@ -124,28 +131,47 @@ fn prepare_file(path: &Path) -> Result<(), OpenError> {
                 "the database file was readable by other users; it is now mode 600"
             ),
             Ok(None) => {}
-            Err(err) => return Err(file_error(&file, &err)),
+            // Not this user's file, or a read-only file system: it stays as it is, and the
+            // operator learns that it is readable.
+            Err(err) => tracing::warn!(
+                file = %file.display(),
+                error = %err,
+                "the database file is readable by other users and could not be made private"
+            ),
         }
     }
     Ok(())
+}
+
+/// What stopped SQLite opening an existing file: the directory or the file not writable by
+/// this user, else SQLite's own words.
+fn diagnose(path: &Path, err: &OpenFailure) -> OpenError {
+    let dir = directory_of(path);
+    if !files::is_writable_dir(&dir) {
+        return OpenError::DirectoryNotWritable {
+            path: path.to_path_buf(),
+            dir,
+        };
+    }
+    if !files::is_writable_file(path) {
+        return OpenError::FileNotWritable {
+            path: path.to_path_buf(),
+        };
+    }
+    sqlite_error(&path.display().to_string(), err)
+}
+
+fn directory_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
-}
-
-fn file_error(path: &Path, err: &io::Error) -> OpenError {
-    match err.kind() {
-        io::ErrorKind::PermissionDenied => OpenError::FileNotWritable {
-            path: path.to_path_buf(),
-        },
-        _ => OpenError::Sqlite {
-            path: path.display().to_string(),
-            cause: err.to_string(),
-        },
-    }
 }
 
 fn sqlite_error(path: &str, err: &OpenFailure) -> OpenError {

@@ -64,9 +64,25 @@ impl Running {
         }
     }
 
+    /// Kills it (SIGKILL: a crash, leaving SQLite's `-wal` and `-shm` behind).
     pub fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// SIGTERM, and waits for the graceful shutdown: SQLite's last connection folds the
+    /// `-wal` into the database and removes it and the `-shm`.
+    pub fn terminate(mut self) {
+        let terminated = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(terminated, "kill -TERM {}", self.child.id());
+        let deadline = Instant::now() + PATIENCE;
+        while !matches!(self.child.try_wait(), Ok(Some(_))) {
+            assert!(Instant::now() < deadline, "no exit after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -196,11 +196,13 @@ async fn a_directory_the_server_cannot_write_is_named_with_the_cause() {
         assert!(error.contains(&wanted), "{wanted} missing: {error}");
     }
 
-    // A WAL database in a directory made read-only afterwards: SQLite must still create its
-    // -wal and -shm files beside it.
+    // A WAL database, shut down cleanly (no -wal, no -shm left), in a directory made
+    // read-only afterwards: SQLite must create those files again to open it.
     writable(true);
     let created = start(as_server(&dir), data.clone(), "created");
-    created.stop();
+    created.app.user("alice").await;
+    created.terminate();
+    assert!(!dir.join("chat.db-wal").exists(), "a clean shutdown");
     writable(false);
     let (status, stderr) = refused(as_server(&dir));
     writable(true);
