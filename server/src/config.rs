@@ -1,11 +1,13 @@
 //! Every setting of the server, with its CLI flag, environment variable and default in one place.
 
-use std::fmt;
+use std::ffi::OsString;
+use std::fmt::{self, Display};
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use ipnet::IpNet;
 
 #[derive(Debug, Parser)]
@@ -34,8 +36,10 @@ pub struct Config {
     #[arg(long, env = "CHAT_BIND", default_value = "127.0.0.1:8000")]
     pub bind: BindAddress,
 
-    /// Database URL: `sqlite://<file>` (created if missing) or `postgres://user:pass@host/db`
-    /// (several instances may share one). Either is migrated on start.
+    /// Database: a SQLite file as `sqlite://<file>`, `sqlite:<file>`, `file:<file>` or a bare
+    /// path (created, mode 0600, if missing; its directory must exist and be writable), or
+    /// `postgres://user:pass@host:port/db` (several instances may share one). Either is
+    /// migrated on start. `sqlite::memory:` keeps nothing beyond the run.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://chat.db")]
     pub database_url: String,
 
@@ -46,20 +50,21 @@ pub struct Config {
     pub jwt_secret: Option<String>,
 
     /// Lifetime of access tokens, in seconds.
-    #[arg(long, env = "JWT_ACCESS_TTL_SECS", default_value_t = 300)]
+    #[arg(long, env = "JWT_ACCESS_TTL_SECS", default_value_t = 300, value_parser = at_least_one::<u64>)]
     pub access_token_ttl_secs: u64,
 
     /// Lifetime of refresh tokens, in seconds.
-    #[arg(long, env = "JWT_REFRESH_TTL_SECS", default_value_t = 86_400)]
+    #[arg(long, env = "JWT_REFRESH_TTL_SECS", default_value_t = 86_400, value_parser = at_least_one::<u64>)]
     pub refresh_token_ttl_secs: u64,
 
     /// Largest accepted request body, in bytes (larger → 413).
-    #[arg(long, env = "CHAT_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    #[arg(long, env = "CHAT_MAX_BODY_BYTES", default_value_t = 64 * 1024, value_parser = at_least_one::<usize>)]
     pub max_body_bytes: usize,
 
-    /// Origins that browsers may call the API from (CORS), comma-separated; `*` for any.
+    /// Origins that browsers may call the API from (CORS), comma-separated, each
+    /// `scheme://host[:port]` as browsers send it (`https://chat.example`); `*` for any.
     /// Empty (the default): no CORS headers, same-origin use only.
-    #[arg(long, env = "CHAT_CORS_ORIGINS", value_delimiter = ',')]
+    #[arg(long, env = "CHAT_CORS_ORIGINS", value_delimiter = ',', value_parser = cors_origin)]
     pub cors_origins: Vec<String>,
 
     /// Seconds in-flight requests get to finish after SIGTERM / Ctrl-C.
@@ -67,26 +72,26 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
 
     /// Largest WebSocket frame (and message) a client may send, in bytes.
-    #[arg(long, env = "CHAT_WS_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
+    #[arg(long, env = "CHAT_WS_MAX_FRAME_BYTES", default_value_t = 64 * 1024, value_parser = at_least_one::<usize>)]
     pub ws_max_frame_bytes: usize,
 
     /// Open WebSocket connections allowed per user (more → 429).
-    #[arg(long, env = "CHAT_WS_MAX_CONNECTIONS_PER_USER", default_value_t = 32)]
+    #[arg(long, env = "CHAT_WS_MAX_CONNECTIONS_PER_USER", default_value_t = 32, value_parser = at_least_one::<usize>)]
     pub ws_max_connections_per_user: usize,
 
     /// Events queued for one WebSocket connection; a client that falls this far behind is
     /// closed with 1008 `slow consumer` (it catches up with `after=`).
-    #[arg(long, env = "CHAT_WS_QUEUE_LEN", default_value_t = 256)]
+    #[arg(long, env = "CHAT_WS_QUEUE_LEN", default_value_t = 256, value_parser = at_least_one::<usize>)]
     pub ws_queue_len: usize,
 
     /// Seconds between pings; a connection silent for two intervals is dropped.
-    #[arg(long, env = "CHAT_WS_PING_INTERVAL_SECS", default_value_t = 20)]
+    #[arg(long, env = "CHAT_WS_PING_INTERVAL_SECS", default_value_t = 20, value_parser = at_least_one::<u64>)]
     pub ws_ping_interval_secs: u64,
 
-    /// SQLite connections for reads (each with a thread of its own) [default: twice the CPU
-    /// cores; measured best on 2 cores: 4 beat both 2 and 8]. On PostgreSQL: the pool's size
-    /// less one (the message writer's).
-    #[arg(long, env = "CHAT_DB_READ_CONNECTIONS")]
+    /// SQLite connections for reads, each with a thread of its own [default: twice the CPU
+    /// cores]. On PostgreSQL: the pool's size less one (the message writer's).
+    // Twice the cores: on 2 cores, 4 beat both 2 and 8 (bench/, messages page).
+    #[arg(long, env = "CHAT_DB_READ_CONNECTIONS", value_parser = at_least_one::<u32>)]
     pub db_read_connections: Option<u32>,
 
     /// `full`: a 201 means the message survives power loss (SQLite synchronous=FULL;
@@ -103,7 +108,7 @@ pub struct Config {
     pub message_rate: u32,
 
     /// Messages one user may send in a burst above the sustained rate.
-    #[arg(long, env = "CHAT_MESSAGE_BURST", default_value_t = 40)]
+    #[arg(long, env = "CHAT_MESSAGE_BURST", default_value_t = 40, value_parser = at_least_one::<u32>)]
     pub message_burst: u32,
 
     /// Failed token requests (`POST /api/token/`, wrong password) per minute for one username
@@ -121,7 +126,7 @@ pub struct Config {
 
     /// Seconds a client has to send a request's headers once it connects or after its previous
     /// request (slow or idle connections are closed).
-    #[arg(long, env = "CHAT_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    #[arg(long, env = "CHAT_HEADER_READ_TIMEOUT_SECS", default_value_t = 10, value_parser = at_least_one::<u64>)]
     pub header_read_timeout_secs: u64,
 
     /// Connections held open at once, WebSockets included [default: derived from the open-file
@@ -132,7 +137,7 @@ pub struct Config {
 
     /// Seconds a request may take, body included, before it is answered 503 (WebSocket
     /// sessions are not requests: only their handshake counts).
-    #[arg(long, env = "CHAT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(long, env = "CHAT_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = at_least_one::<u64>)]
     pub request_timeout_secs: u64,
 
     /// Log format on stderr: `pretty` for people, `json` (one object per line) for machines.
@@ -221,12 +226,10 @@ pub enum LogFormat {
 
 impl Config {
     pub fn db_read_connections(&self) -> u32 {
-        self.db_read_connections
-            .filter(|n| *n > 0)
-            .unwrap_or_else(|| {
-                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-                u32::try_from(cores * 2).unwrap_or(u32::MAX).min(32)
-            })
+        self.db_read_connections.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            u32::try_from(cores * 2).unwrap_or(u32::MAX).min(32)
+        })
     }
 
     pub fn access_token_ttl(&self) -> Duration {
@@ -240,16 +243,122 @@ impl Config {
 
 impl Config {
     /// The configuration `chat-server` gets with no arguments: environment variables, then
-    /// defaults.
+    /// defaults. An invalid variable ends the process with clap's error, naming the variable.
     pub fn from_env() -> Self {
         #[derive(Parser)]
         struct Defaults {
             #[command(flatten)]
             config: Config,
         }
-        // Parsing an empty command line cannot fail: every field has a default.
-        Defaults::parse_from(["chat-server"]).config
+        let argv = [OsString::from("chat-server")];
+        match Defaults::try_parse_from(&argv) {
+            Ok(defaults) => defaults.config,
+            Err(err) => name_the_variable(err, &Defaults::command(), &argv).exit(),
+        }
     }
+}
+
+impl Cli {
+    /// The command line (and the environment), or the process ends with clap's error, which
+    /// names the environment variable when that is where an invalid value came from.
+    pub fn from_args() -> Self {
+        let argv: Vec<OsString> = std::env::args_os().collect();
+        match Self::try_parse_from(&argv) {
+            Ok(cli) => cli,
+            Err(err) => name_the_variable(err, &Self::command(), &argv).exit(),
+        }
+    }
+}
+
+/// clap names the flag of an invalid value even when the value came from the flag's
+/// environment variable, which is where the operator has to look: name the variable too.
+fn name_the_variable(
+    mut err: clap::Error,
+    command: &clap::Command,
+    argv: &[OsString],
+) -> clap::Error {
+    if !matches!(
+        err.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
+        return err;
+    }
+    let Some(ContextValue::String(invalid)) = err.get(ContextKind::InvalidArg).cloned() else {
+        return err;
+    };
+    let on_command_line = |long: &str| {
+        argv.iter().filter_map(|arg| arg.to_str()).any(|arg| {
+            arg.strip_prefix("--")
+                .and_then(|arg| arg.strip_prefix(long))
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
+        })
+    };
+    let variable = command
+        .get_subcommands()
+        .chain([command])
+        .flat_map(clap::Command::get_arguments)
+        .filter_map(|arg| Some((arg.get_long()?, arg.get_env()?)))
+        .find(|(long, _)| {
+            invalid
+                .strip_prefix("--")
+                .and_then(|rest| rest.strip_prefix(long))
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+        })
+        .filter(|(long, env)| !on_command_line(long) && std::env::var_os(env).is_some())
+        .map(|(_, env)| env.to_string_lossy().into_owned());
+    if let Some(variable) = variable {
+        // Rendered inside clap's quotes: `for '--flag <FLAG>' from the environment variable 'X'`.
+        err.insert(
+            ContextKind::InvalidArg,
+            ContextValue::String(format!(
+                "{invalid}' from the environment variable '{variable}"
+            )),
+        );
+    }
+    err
+}
+
+/// Counts, sizes and durations where zero cannot work: a zero-byte body limit refuses every
+/// request, a zero-length queue cannot be built, a zero timeout or lifetime expires at once.
+fn at_least_one<T>(value: &str) -> Result<T, String>
+where
+    T: FromStr + PartialEq + Default,
+    T::Err: Display,
+{
+    match value.trim().parse::<T>() {
+        Ok(n) if n == T::default() => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// A CORS origin as browsers send it in `Origin`: `*`, or `scheme://host[:port]` with nothing
+/// after (a path or a trailing `/` would never match).
+fn cors_origin(value: &str) -> Result<String, String> {
+    let origin = value.trim();
+    if origin.is_empty() || origin == "*" {
+        return Ok(origin.to_owned());
+    }
+    let wanted = "must be `*` or `scheme://host[:port]`, e.g. `https://chat.example`";
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return Err(format!("`{origin}` has no scheme; {wanted}"));
+    };
+    let scheme_ok = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok {
+        return Err(format!("`{origin}` has no valid scheme; {wanted}"));
+    }
+    if authority.is_empty() || authority.contains(['/', '?', '#', ' ']) {
+        return Err(format!(
+            "`{origin}` is not just a scheme and a host; {wanted}"
+        ));
+    }
+    Ok(origin.to_owned())
 }
 
 #[cfg(test)]

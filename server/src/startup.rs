@@ -16,7 +16,7 @@ use crate::realtime::Realtime;
 use crate::realtime::hub::{Registry, SHUTTING_DOWN};
 use crate::realtime::presence::Presence;
 use crate::serve::{Gate, Serve, limits};
-use crate::store::{Store, StoreSettings};
+use crate::store::{DatabaseLocation, Store, StoreSettings};
 use crate::throttle::Throttles;
 
 /// What every handler can reach, shared through poem's request data.
@@ -34,6 +34,7 @@ pub struct AppState {
 pub struct App {
     serve: Serve,
     store: Store,
+    database: DatabaseLocation,
     local_addr: SocketAddr,
     sockets: Arc<Registry>,
     presence: Arc<Presence>,
@@ -42,8 +43,9 @@ pub struct App {
 /// Opens and migrates the database, loads the secret, and binds `config.bind` (port 0 picks a
 /// free port: see [`App::local_addr`]).
 pub async fn build(config: Config) -> anyhow::Result<App> {
+    let database = DatabaseLocation::parse(&config.database_url)?;
     let store = Store::open(
-        &config.database_url,
+        &database,
         StoreSettings {
             read_connections: config.db_read_connections(),
             survive_power_loss: config.durability == Durability::Full,
@@ -55,10 +57,10 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     let shared = store.postgres_pool().cloned();
     let secret = match &shared {
         Some(pool) if config.jwt_secret.is_none() => secret::shared(pool).await,
-        _ => secret::load_or_create(config.jwt_secret.as_deref(), &config.database_url)
+        _ => secret::load_or_create(config.jwt_secret.as_deref(), &database)
             .map_err(anyhow::Error::from),
     }
-    .context("loading the signing secret")?;
+    .context("cannot load the signing secret")?;
     let realtime = match &shared {
         Some(pool) => Realtime::postgres(&config, pool.clone())
             .await
@@ -91,7 +93,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
 
     let listener = TcpListener::bind((config.bind.host.as_str(), config.bind.port))
         .await
-        .with_context(|| format!("binding {}", config.bind))?;
+        .with_context(|| format!("cannot listen on {} (--bind, CHAT_BIND)", config.bind))?;
     let gate = Gate::new(connection_capacity(&config)?);
     let local_addr = listener
         .local_addr()
@@ -99,12 +101,13 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
 
     Ok(App {
         store: state.store.clone(),
+        database,
         sockets: Arc::clone(&state.realtime.registry),
         presence,
         serve: Serve {
             listener,
             endpoint: Arc::new(crate::api::routes(state).map_to_response().boxed()),
-            header_read_timeout: Duration::from_secs(config.header_read_timeout_secs.max(1)),
+            header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
             gate,
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
         },
@@ -115,6 +118,11 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
 impl App {
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The database it serves from (shown without a password).
+    pub fn database(&self) -> &DatabaseLocation {
+        &self.database
     }
 
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.

@@ -1,17 +1,28 @@
 //! Logs (`RUST_LOG`-filtered tracing to stderr, pretty or JSON) and the process's Prometheus
 //! recorder.
 
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 
+use metrics::Unit;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Installs the log subscriber: `RUST_LOG`'s filter (`info` when unset), colours only on a
+/// terminal (files and pipes get plain text). A `RUST_LOG` that is not a valid filter is an
+/// error: falling back silently would hide the logs its author wanted.
+pub fn init(format: LogFormat) -> Result<(), String> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::builder()
+            .parse(&directives)
+            .map_err(|err| format!("RUST_LOG is not a valid log filter ({err}), e.g. `info` or `chat_server=debug,info`"))?,
+        _ => EnvFilter::new("info"),
+    };
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     // A second init (tests embedding the server) is harmless: keep the first subscriber.
     let _ = match format {
@@ -25,6 +36,7 @@ pub fn init(format: LogFormat) {
             .flatten_event(true)
             .try_init(),
     };
+    Ok(())
 }
 
 /// Request latency buckets, in seconds: loopback reads take ~1 ms, durable writes a few.
@@ -48,6 +60,62 @@ pub fn prometheus() -> &'static PrometheusHandle {
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("a metrics recorder was already installed: /metrics stays empty");
         }
+        describe();
+        process_metrics().describe();
         handle
     })
+}
+
+/// The `GET /metrics` text, with the process's CPU, memory, open files and threads read now.
+pub fn render() -> String {
+    process_metrics().collect();
+    prometheus().render()
+}
+
+/// `process_cpu_seconds_total`, `process_resident_memory_bytes`, `process_open_fds`,
+/// `process_start_time_seconds`, ...: the names every Prometheus client library uses.
+fn process_metrics() -> &'static metrics_process::Collector {
+    static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(metrics_process::Collector::default)
+}
+
+/// The `# HELP` lines (and units) of the server's own metrics.
+fn describe() {
+    metrics::describe_counter!(
+        "chat_http_requests_total",
+        "HTTP requests answered, by operation (operationId, `unmatched` for unrouted paths), method and status."
+    );
+    metrics::describe_histogram!(
+        "chat_http_request_duration_seconds",
+        Unit::Seconds,
+        "Time from a request's arrival to its response, by operation, method and status."
+    );
+    metrics::describe_gauge!(
+        "chat_websocket_connections",
+        "WebSocket connections open on this instance."
+    );
+    metrics::describe_gauge!(
+        "chat_db_connections",
+        "Database connections by pool (SQLite: read, write; PostgreSQL: postgres) and state (in_use, idle)."
+    );
+    metrics::describe_counter!(
+        "chat_realtime_events_delivered_total",
+        "Events queued to WebSocket connections."
+    );
+    metrics::describe_counter!(
+        "chat_realtime_slow_consumers_closed_total",
+        "WebSocket connections closed with 1008 because their queue was full."
+    );
+    metrics::describe_counter!(
+        "chat_realtime_publish_dropped_total",
+        "Events not passed on to other instances because the outgoing queue was full (PostgreSQL)."
+    );
+    metrics::describe_counter!(
+        "chat_realtime_resyncs_total",
+        "Times this instance told its sockets they may have missed events (PostgreSQL)."
+    );
+    metrics::describe_counter!(
+        "chat_realtime_spilled_total",
+        "Events too large for a NOTIFY, passed on through a table instead (PostgreSQL)."
+    );
 }

@@ -78,6 +78,6 @@ impl HealthApi {
             metrics::gauge!("chat_db_connections", "pool" => pool, "state" => "idle")
                 .set(idle as f64);
         }
-        Ok(PlainText(crate::telemetry::prometheus().render()))
+        Ok(PlainText(crate::telemetry::render()))
     }
 }

@@ -47,6 +47,8 @@ pub async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Current
         .await
         .map_err(ApiError::from)?
         .ok_or(ApiError::UserNotFound)?;
+    // Into the `request` span (api::observe), so the request's log line says who sent it.
+    tracing::Span::current().record("user_id", claims.user_id);
     Ok(CurrentUser {
         id: claims.user_id,
         username: username.to_string(),

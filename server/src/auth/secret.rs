@@ -6,9 +6,14 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::files;
+use crate::store::DatabaseLocation;
+
 const MIN_LEN: usize = 32;
 
-pub fn load_or_create(explicit: Option<&str>, database_url: &str) -> io::Result<Vec<u8>> {
+/// `JWT_SECRET`, else the one kept beside the SQLite file (generated on first start), else,
+/// for an in-memory database, one for this run only.
+pub fn load_or_create(explicit: Option<&str>, location: &DatabaseLocation) -> io::Result<Vec<u8>> {
     if let Some(secret) = explicit {
         if secret.is_empty() {
             return Err(io::Error::new(
@@ -21,10 +26,13 @@ pub fn load_or_create(explicit: Option<&str>, database_url: &str) -> io::Result<
         }
         return Ok(secret.as_bytes().to_vec());
     }
-    match secret_path(database_url) {
-        Some(path) => load_or_create_file(&path),
+    match location.sqlite_file() {
+        Some(database) => load_or_create_file(&secret_path(database)),
         None => {
-            tracing::warn!("in-memory database: using a random signing secret for this run only");
+            tracing::warn!(
+                "in-memory database: using a random signing secret for this run only \
+                 (tokens and cursors stop working when it ends)"
+            );
             random_secret()
         }
     }
@@ -41,38 +49,50 @@ pub async fn shared(pool: &sqlx::PgPool) -> anyhow::Result<Vec<u8>> {
     Ok(secret.into_bytes())
 }
 
-/// `<database file>.jwt-secret`, or `None` for an in-memory database.
-fn secret_path(database_url: &str) -> Option<PathBuf> {
-    let rest = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))?;
-    let (file, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if file.is_empty() || file == ":memory:" || query.contains("mode=memory") {
-        return None;
-    }
-    Some(PathBuf::from(format!("{file}.jwt-secret")))
+/// `<database file>.jwt-secret`.
+fn secret_path(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".jwt-secret");
+    PathBuf::from(name)
 }
 
+/// Like ssh with a private key, a secret file that others may read is refused rather than
+/// used (or silently tightened): whoever could read it could have forged tokens already, so
+/// the operator must know, and rotate it if that matters.
 fn load_or_create_file(path: &Path) -> io::Result<Vec<u8>> {
-    match fs::read_to_string(path) {
-        Ok(existing) if !existing.trim().is_empty() => {
-            return Ok(existing.trim().as_bytes().to_vec());
+    match fs::metadata(path) {
+        Ok(metadata) => {
+            if let Some(mode) = files::shared_mode(&metadata) {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{path} is readable by other users (mode {mode:o}); \
+                         run `chmod 600 {path}` (and replace its contents if others may have \
+                         read it)",
+                        path = path.display()
+                    ),
+                ));
+            }
+            let existing = fs::read_to_string(path).map_err(|err| in_file(path, &err))?;
+            if !existing.trim().is_empty() {
+                return Ok(existing.trim().as_bytes().to_vec());
+            }
+            // An empty file (created by hand, or a crash before the write): filled below.
+            fs::remove_file(path).map_err(|err| in_file(path, &err))?;
         }
-        Ok(_) => {}
         Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-        Err(err) => return Err(err),
+        Err(err) => return Err(in_file(path, &err)),
     }
     let secret = random_secret()?;
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(&secret)?;
+    files::create_private(path)
+        .and_then(|mut file| file.write_all(&secret))
+        .map_err(|err| in_file(path, &err))?;
     tracing::info!(path = %path.display(), "generated a new signing secret");
     Ok(secret)
+}
+
+fn in_file(path: &Path, err: &io::Error) -> io::Error {
+    io::Error::new(err.kind(), format!("{}: {err}", path.display()))
 }
 
 /// 32 random bytes, hex-encoded (so the file is readable text).
@@ -90,26 +110,17 @@ fn random_secret() -> io::Result<Vec<u8>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn paths_follow_the_database() {
-        assert_eq!(
-            secret_path("sqlite://chat.db"),
-            Some(PathBuf::from("chat.db.jwt-secret"))
-        );
-        assert_eq!(
-            secret_path("sqlite:/tmp/x.db?mode=rwc"),
-            Some(PathBuf::from("/tmp/x.db.jwt-secret"))
-        );
-        assert_eq!(secret_path("sqlite::memory:"), None);
+    fn location(url: &str) -> DatabaseLocation {
+        DatabaseLocation::parse(url).expect("a database URL")
     }
 
     #[test]
     fn generated_once_then_reused() -> io::Result<()> {
         let dir = tempfile::tempdir()?;
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let first = load_or_create(None, &url)?;
+        let first = load_or_create(None, &location(&url))?;
         assert_eq!(first.len(), 64);
-        assert_eq!(load_or_create(None, &url)?, first);
+        assert_eq!(load_or_create(None, &location(&url))?, first);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

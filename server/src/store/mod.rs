@@ -8,9 +8,11 @@
 
 mod history;
 mod invitations;
+pub mod location;
 mod message_extras;
 mod message_writer;
 mod messages;
+mod open;
 pub mod presence;
 mod reactions;
 mod reads;
@@ -21,20 +23,19 @@ mod tokens;
 mod users;
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
 
 pub use history::VersionRow;
 pub use invitations::{Accepted, InvitationRow, NotInvited};
+pub use location::DatabaseLocation;
 pub use message_extras::{Extras, ParentPreview, ReactionCount};
 pub use message_writer::{Announce, NewMessage};
 pub use messages::{CreateOutcome, MessageRow, MessageWindow};
+pub use open::OpenError;
 pub use reactions::Reacted;
 pub use reads::{MarkRead, ReadState};
 pub use rooms::{NewRoom, RoomDetail, RoomRow, RoomUpdate};
@@ -162,14 +163,12 @@ pub struct StoreSettings {
 }
 
 impl Store {
-    /// Opens and migrates the database `database_url` names: `postgres://` (or
-    /// `postgresql://`) for PostgreSQL, anything else for SQLite.
-    pub async fn open(database_url: &str, settings: StoreSettings) -> Result<Self, sqlx::Error> {
-        let db = if is_postgres_url(database_url) {
-            open_postgres(database_url, settings).await?
-        } else {
-            open_sqlite(database_url, settings).await?
-        };
+    /// Opens (a SQLite file is created, mode 0600, if missing) and migrates the database.
+    pub async fn open(
+        location: &DatabaseLocation,
+        settings: StoreSettings,
+    ) -> Result<Self, OpenError> {
+        let db = open::open(location, settings).await?;
         let messages = message_writer::MessageWriter::start(db.clone());
         Ok(Self {
             db,
@@ -231,72 +230,6 @@ impl Store {
             Db::Postgres(pool) => vec![("postgres", pool.size(), pool.num_idle())],
         }
     }
-}
-
-pub fn is_postgres_url(database_url: &str) -> bool {
-    database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
-}
-
-async fn open_sqlite(database_url: &str, settings: StoreSettings) -> Result<Db, sqlx::Error> {
-    let synchronous = if settings.survive_power_loss {
-        SqliteSynchronous::Full
-    } else {
-        SqliteSynchronous::Normal
-    };
-    let options = SqliteConnectOptions::from_str(database_url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(synchronous)
-        .foreign_keys(true)
-        // Deleted rows' bytes are overwritten with zeros, not left in free pages: a deleted
-        // message's text (and its edit history) is gone from the file, not just unlinked.
-        .pragma("secure_delete", "ON")
-        .busy_timeout(Duration::from_secs(5));
-    let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
-    let write = SqlitePoolOptions::new()
-        .max_connections(1)
-        // A COMMIT that fails (disk full) leaves SQLite rolled back but sqlx believing
-        // a transaction is open: its next `begin` becomes a SAVEPOINT inside a transaction
-        // that never commits, and every later 201 would be a lie. Such a connection is
-        // closed instead of reused (the pool opens a fresh one).
-        .after_release(|conn, _| {
-            Box::pin(async move {
-                use sqlx::Connection;
-                conn.ping().await?;
-                Ok(!conn.is_in_transaction())
-            })
-        })
-        .connect_with(options.clone())
-        .await?;
-    SQLITE_MIGRATOR.run(&write).await?;
-    // Each in-memory connection is a database of its own: share the writer's.
-    let read = if in_memory {
-        write.clone()
-    } else {
-        SqlitePoolOptions::new()
-            .max_connections(settings.read_connections)
-            .connect_with(options)
-            .await?
-    };
-    Ok(Db::Sqlite { read, write })
-}
-
-async fn open_postgres(database_url: &str, settings: StoreSettings) -> Result<Db, sqlx::Error> {
-    let mut options = PgConnectOptions::from_str(database_url)?.application_name("chat-server");
-    if !settings.survive_power_loss {
-        // The relaxed setting's PostgreSQL form: commits are acknowledged before their WAL
-        // reaches the disk, so a server crash can lose the last moments (never corrupt).
-        options = options.options([("synchronous_commit", "off")]);
-    }
-    let pool = PgPoolOptions::new()
-        // Readers, plus the message writer's connection.
-        .max_connections(settings.read_connections + 1)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await?;
-    // Instances starting together migrate one at a time: sqlx holds an advisory lock.
-    POSTGRES_MIGRATOR.run(&pool).await?;
-    Ok(Db::Postgres(pool))
 }
 
 /// Decodes a listing that SQLite built as one JSON array. sqlx hands every row over from its
@@ -398,7 +331,8 @@ mod tests {
             read_connections: 1,
             survive_power_loss,
         };
-        let store = Store::open(&url, settings).await.expect("opens");
+        let location = DatabaseLocation::parse(&url).expect("a SQLite URL");
+        let store = Store::open(&location, settings).await.expect("opens");
         sqlx::query_scalar("PRAGMA synchronous")
             .fetch_one(match &store.db {
                 Db::Sqlite { write, .. } => write,

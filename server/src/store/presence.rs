@@ -263,7 +263,8 @@ mod tests {
             read_connections: 2,
             survive_power_loss: true,
         };
-        let store = Store::open(&db.url, settings).await.expect("opens");
+        let location = crate::store::DatabaseLocation::parse(&db.url).expect("a PostgreSQL URL");
+        let store = Store::open(&location, settings).await.expect("opens");
         let pool = store.postgres_pool().expect("PostgreSQL").clone();
         let bob = store
             .create_user("bob", "", "x")

@@ -5,9 +5,11 @@
 use chat_test_support::Database;
 
 mod auth;
+mod binary;
 mod connections;
 mod conventions;
 mod direct_messages;
+mod files;
 mod helpers;
 mod history;
 mod invitations;
@@ -18,6 +20,7 @@ mod matrix;
 mod mentions;
 mod message_pagination;
 mod messages;
+mod observability;
 mod operability;
 mod pagination_props;
 mod presence;
@@ -31,6 +34,7 @@ mod room_pagination;
 mod rooms;
 mod search;
 mod spec;
+mod startup;
 mod storage;
 mod timeouts;
 mod users;

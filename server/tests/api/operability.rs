@@ -96,7 +96,7 @@ async fn metrics_count_requests_by_operation_and_status_and_show_sockets_and_poo
             1.0,
         ),
         (
-            r#"chat_http_request_duration_seconds_bucket{operation="messages_create",method="POST",le="+Inf"}"#,
+            r#"chat_http_request_duration_seconds_bucket{operation="messages_create",method="POST",status="201",le="+Inf"}"#,
             1.0,
         ),
         ("chat_websocket_connections", 1.0),

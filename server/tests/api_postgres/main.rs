@@ -6,11 +6,14 @@
 //! - `storage`: reads the SQLite file itself (journal mode, `sqlite_master`'s indexes, the
 //!   SQLite migrator's table). A restart on the same data is covered here by `auth` and
 //!   `messages`, which restart servers on their PostgreSQL database.
+//! - `files`: the modes of the SQLite file and of the secret kept beside it.
 
 use chat_test_support::Database;
 
 #[path = "../api/auth.rs"]
 mod auth;
+#[path = "../api/binary.rs"]
+mod binary;
 #[path = "../api/connections.rs"]
 mod connections;
 #[path = "../api/conventions.rs"]
@@ -37,6 +40,8 @@ mod mentions;
 mod message_pagination;
 #[path = "../api/messages.rs"]
 mod messages;
+#[path = "../api/observability.rs"]
+mod observability;
 #[path = "../api/operability.rs"]
 mod operability;
 #[path = "../api/pagination_props.rs"]
@@ -63,6 +68,10 @@ mod rooms;
 mod search;
 #[path = "../api/spec.rs"]
 mod spec;
+// Its binaries run on URLs it writes (an unreachable PostgreSQL among them), whatever the
+// suite's database.
+#[path = "../api/startup.rs"]
+mod startup;
 #[path = "../api/timeouts.rs"]
 mod timeouts;
 #[path = "../api/users.rs"]
