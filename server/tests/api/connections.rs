@@ -9,8 +9,38 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::binary;
 use crate::helpers::*;
-use crate::process::ServerProcess;
+
+/// The binary on fresh data (the suite's database) with `args`; `None` where that database is
+/// PostgreSQL and none is set up outside CI.
+async fn binary_with(args: &[&str]) -> Option<(std::process::Command, std::sync::Arc<TestData>)> {
+    let data = TestData::new().await?;
+    let mut command = binary::server(data.dir.path());
+    command.env("DATABASE_URL", data.database_url()).args(args);
+    Some((command, data))
+}
+
+/// `command` under `ulimit -n <limit>`, soft and hard: the server cannot raise it.
+fn under_open_file_limit(limit: u32, command: &std::process::Command) -> std::process::Command {
+    let mut limited = std::process::Command::new("sh");
+    limited
+        .arg("-c")
+        .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+        .arg(command.get_program())
+        .args(command.get_args())
+        .env_clear()
+        .envs(
+            command
+                .get_envs()
+                .filter_map(|(key, value)| Some((key, value?))),
+        )
+        .stdin(std::process::Stdio::null());
+    if let Some(dir) = command.get_current_dir() {
+        limited.current_dir(dir);
+    }
+    limited
+}
 
 /// Thousands of sockets from this one process: lift its own soft limit first.
 fn allow_many_sockets() {
@@ -178,23 +208,25 @@ async fn a_full_server_closes_the_oldest_idle_connection_but_never_a_busy_one() 
 #[tokio::test]
 async fn under_a_low_open_file_limit_the_server_keeps_serving() {
     allow_many_sockets();
-    let Some(server) = ServerProcess::start_with_open_file_limit(256).await else {
+    let Some((command, data)) = binary_with(&[]).await else {
         return;
     };
+    let server = binary::start(under_open_file_limit(256, &command), data, "limited");
+    let base = &server.app.base;
     // Four times the process's whole file limit.
-    let silent = silent_sockets(&server.base, 1000).await;
-    let (status, took) = healthz(&server.base).await;
+    let silent = silent_sockets(base, 1000).await;
+    let (status, took) = healthz(base).await;
     assert_eq!(status, 200);
     eprintln!("healthz with 1000 silent sockets under ulimit -n 256: {took:?}");
     let user = reqwest::Client::new()
-        .post(format!("{}/api/users/register/", server.base))
+        .post(format!("{base}/api/users/register/"))
         .json(&serde_json::json!({"username": "alice", "password": "password123"}))
         .send()
         .await
         .expect("answers");
     assert_eq!(user.status(), 201, "the database still has descriptors");
     drop(silent);
-    assert_eq!(healthz(&server.base).await.0, 200);
+    assert_eq!(healthz(base).await.0, 200);
     let log = server.log();
     assert!(!log.contains("panicked"), "{log}");
 }
@@ -245,19 +277,21 @@ async fn a_declared_body_over_the_limit_is_refused_at_once() {
 #[tokio::test]
 async fn bind_takes_a_bare_port_and_host_names_and_explains_what_it_refuses() {
     for bind in ["0", "localhost:0"] {
-        let Some(server) = ServerProcess::start_with_args(&["--bind", bind]).await else {
+        let Some((command, data)) = binary_with(&["--bind", bind]).await else {
             return;
         };
-        assert_eq!(healthz(&server.base).await.0, 200, "--bind {bind}");
+        let server = binary::start(command, data, "bind");
+        let base = &server.app.base;
+        assert_eq!(healthz(base).await.0, 200, "--bind {bind}");
         if bind == "0" {
-            assert!(
-                server.base.starts_with("http://127.0.0.1:"),
-                "{}",
-                server.base
-            );
+            assert!(base.starts_with("http://127.0.0.1:"), "{base}");
         }
     }
-    let refused = ServerProcess::fails_with_args(&["--bind", "localhost"]);
+    let scratch = binary::scratch();
+    let mut command = binary::server(scratch.dir.path());
+    command.args(["--bind", "localhost"]);
+    let (status, refused) = binary::refused(command);
+    assert!(!status.success());
     assert!(
         refused.contains("--bind")
             && refused.contains("expected HOST:PORT")

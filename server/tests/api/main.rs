@@ -24,7 +24,6 @@ mod observability;
 mod operability;
 mod pagination_props;
 mod presence;
-mod process;
 mod reactions;
 mod read_state;
 mod readiness;

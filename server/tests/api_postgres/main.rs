@@ -48,8 +48,6 @@ mod operability;
 mod pagination_props;
 #[path = "../api/presence.rs"]
 mod presence;
-#[path = "../api/process.rs"]
-mod process;
 #[path = "../api/reactions.rs"]
 mod reactions;
 #[path = "../api/read_state.rs"]
