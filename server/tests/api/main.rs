@@ -28,6 +28,7 @@ mod rooms;
 mod search;
 mod spec;
 mod storage;
+mod text_fields;
 mod timeouts;
 mod users;
 

@@ -55,6 +55,8 @@ mod rooms;
 mod search;
 #[path = "../api/spec.rs"]
 mod spec;
+#[path = "../api/text_fields.rs"]
+mod text_fields;
 #[path = "../api/timeouts.rs"]
 mod timeouts;
 #[path = "../api/users.rs"]
