@@ -191,11 +191,7 @@ impl Call<'_> {
     /// A form body with `Content-Type: application/x-www-form-urlencoded`, the fields
     /// percent-encoded in the order given.
     pub fn form(self, fields: &[(&str, &str)]) -> Self {
-        let encoded: Vec<String> = fields
-            .iter()
-            .map(|(name, value)| format!("{}={}", form_encode(name), form_encode(value)))
-            .collect();
-        self.body("application/x-www-form-urlencoded", encoded.join("&"))
+        self.body("application/x-www-form-urlencoded", form_body(fields))
     }
 
     /// Any body with any content type, to send malformed or oversized ones.
@@ -269,6 +265,15 @@ impl Call<'_> {
         client.record(exchange, verdict, expected);
         reply
     }
+}
+
+/// `fields` as an `application/x-www-form-urlencoded` body, in the order given.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    let encoded: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", form_encode(name), form_encode(value)))
+        .collect();
+    encoded.join("&")
 }
 
 /// `application/x-www-form-urlencoded` encoding of one name or value: unreserved characters

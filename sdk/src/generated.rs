@@ -42,7 +42,7 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
 (200), with other content 409. `null` is the same as leaving it out.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub client_id: ::std::option::Option<::uuid::Uuid>,
-        ///Trimmed; 1–10,000 characters.
+        ///Trimmed, not blank; at most 10,000 characters as sent.
         pub content: DirectMessageCreateContent,
         ///If sent, must be the caller (403 otherwise).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -53,7 +53,7 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             Default::default()
         }
     }
-    ///Trimmed; 1–10,000 characters.
+    ///Trimmed, not blank; at most 10,000 characters as sent.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DirectMessageCreateContent(::std::string::String);
@@ -78,6 +78,19 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }
@@ -267,7 +280,7 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
     pub struct LegacyMessageCreate {
         ///The room to post in; the caller must be in it.
         pub chat_room: i64,
-        ///Trimmed; 1–10,000 characters.
+        ///Trimmed, not blank; at most 10,000 characters as sent.
         pub content: LegacyMessageCreateContent,
     }
     impl LegacyMessageCreate {
@@ -275,7 +288,7 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             Default::default()
         }
     }
-    ///Trimmed; 1–10,000 characters.
+    ///Trimmed, not blank; at most 10,000 characters as sent.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LegacyMessageCreateContent(::std::string::String);
@@ -300,6 +313,19 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }
@@ -393,6 +419,19 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }
@@ -525,7 +564,7 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
 `null` is the same as leaving it out.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub client_id: ::std::option::Option<::uuid::Uuid>,
-        ///Trimmed; 1–10,000 characters.
+        ///Trimmed, not blank; at most 10,000 characters as sent.
         pub content: MessageCreateContent,
         ///Defaults to false.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -542,7 +581,7 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             Default::default()
         }
     }
-    ///Trimmed; 1–10,000 characters.
+    ///Trimmed, not blank; at most 10,000 characters as sent.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct MessageCreateContent(::std::string::String);
@@ -567,6 +606,19 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }
@@ -653,6 +705,19 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
             }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }
@@ -759,6 +824,19 @@ microseconds.*/
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -809,11 +887,65 @@ subscriber shares: follow `reaction.added`/`reaction.removed` instead).*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ReactionWrite {
         ///One emoji (with any skin tone); `❤` and `❤️` are the same reaction.
-        pub emoji: ::std::string::String,
+        pub emoji: ReactionWriteEmoji,
     }
     impl ReactionWrite {
         pub fn builder() -> builder::ReactionWrite {
             Default::default()
+        }
+    }
+    ///One emoji (with any skin tone); `❤` and `❤️` are the same reaction.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ReactionWriteEmoji(::std::string::String);
+    impl ::std::ops::Deref for ReactionWriteEmoji {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ReactionWriteEmoji> for ::std::string::String {
+        fn from(value: ReactionWriteEmoji) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ReactionWriteEmoji {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ReactionWriteEmoji {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ReactionWriteEmoji {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReactionWriteEmoji {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///The caller's read state in a room.
@@ -846,10 +978,10 @@ subscriber shares: follow `reaction.added`/`reaction.removed` instead).*/
     ///`RegisterRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RegisterRequest {
-        ///Optional; `null`, empty or left out: no email.
+        ///Optional; `null`, blank or left out: no email. Trimmed; at most 254 characters as sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
-        ///At least 8 characters.
+        pub email: ::std::option::Option<RegisterRequestEmail>,
+        ///At least 8 characters, taken as sent (not trimmed).
         pub password: RegisterRequestPassword,
         ///1–150 letters, digits and `@.+-_`.
         pub username: RegisterRequestUsername,
@@ -859,7 +991,61 @@ subscriber shares: follow `reaction.added`/`reaction.removed` instead).*/
             Default::default()
         }
     }
-    ///At least 8 characters.
+    ///Optional; `null`, blank or left out: no email. Trimmed; at most 254 characters as sent.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct RegisterRequestEmail(::std::string::String);
+    impl ::std::ops::Deref for RegisterRequestEmail {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RegisterRequestEmail> for ::std::string::String {
+        fn from(value: RegisterRequestEmail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RegisterRequestEmail {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 254usize {
+                return Err("longer than 254 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RegisterRequestEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RegisterRequestEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RegisterRequestEmail {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///At least 8 characters, taken as sent (not trimmed).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RegisterRequestPassword(::std::string::String);
@@ -879,6 +1065,9 @@ subscriber shares: follow `reaction.added`/`reaction.removed` instead).*/
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 4096usize {
+                return Err("longer than 4096 characters".into());
+            }
             if value.chars().count() < 8usize {
                 return Err("shorter than 8 characters".into());
             }
@@ -938,6 +1127,19 @@ subscriber shares: follow `reaction.added`/`reaction.removed` instead).*/
             }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }
@@ -1074,6 +1276,19 @@ as leaving it out; `[]` leaves only the creator.*/
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -1205,6 +1420,19 @@ as leaving it out; `[]` leaves only the creator.*/
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -1236,6 +1464,76 @@ as leaving it out; `[]` leaves only the creator.*/
                 })
         }
     }
+    ///`SearchListQ`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SearchListQ(::std::string::String);
+    impl ::std::ops::Deref for SearchListQ {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SearchListQ> for ::std::string::String {
+        fn from(value: SearchListQ) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SearchListQ {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SearchListQ {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SearchListQ {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SearchListQ {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A page of search results (the cursor envelope of `messages_list`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SearchPage {
@@ -1256,6 +1554,7 @@ as leaving it out; `[]` leaves only the creator.*/
     ///`TokenObtainRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct TokenObtainRequest {
+        ///Taken as sent, as at registration: only an empty one is blank.
         pub password: TokenObtainRequestPassword,
         pub username: TokenObtainRequestUsername,
     }
@@ -1264,7 +1563,7 @@ as leaving it out; `[]` leaves only the creator.*/
             Default::default()
         }
     }
-    ///`TokenObtainRequestPassword`
+    ///Taken as sent, as at registration: only an empty one is blank.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct TokenObtainRequestPassword(::std::string::String);
@@ -1341,6 +1640,19 @@ as leaving it out; `[]` leaves only the creator.*/
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -1416,6 +1728,19 @@ as leaving it out; `[]` leaves only the creator.*/
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }
@@ -3658,7 +3983,10 @@ was first recorded.*/
         }
         #[derive(Clone, Debug)]
         pub struct ReactionWrite {
-            emoji: ::std::result::Result<::std::string::String, ::std::string::String>,
+            emoji: ::std::result::Result<
+                super::ReactionWriteEmoji,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ReactionWrite {
             fn default() -> Self {
@@ -3670,7 +3998,7 @@ was first recorded.*/
         impl ReactionWrite {
             pub fn emoji<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ReactionWriteEmoji>,
                 T::Error: ::std::fmt::Display,
             {
                 self.emoji = value
@@ -3831,7 +4159,7 @@ was first recorded.*/
         #[derive(Clone, Debug)]
         pub struct RegisterRequest {
             email: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::RegisterRequestEmail>,
                 ::std::string::String,
             >,
             password: ::std::result::Result<
@@ -3855,7 +4183,9 @@ was first recorded.*/
         impl RegisterRequest {
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RegisterRequestEmail>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -5671,8 +6001,8 @@ Sends a `GET` request to `/api/chat/search/`
 Arguments:
 - `cursor`
 - `page_size`
-- `q`: Required: the words to find, at most 200 characters (a missing `q` is answered
-with a field error, as DRF would, rather than a bare parameter error).
+- `q`: Required: the words to find, at most 200 characters as sent (a missing `q` is
+answered with a field error, as DRF would, rather than a bare parameter error).
 - `room`: Only this room's messages; it must be one of the caller's rooms.
 ```ignore
 let response = client.search_list()
@@ -9348,7 +9678,7 @@ pub mod builder {
         client: &'a super::Client,
         cursor: Result<Option<::std::string::String>, String>,
         page_size: Result<Option<i64>, String>,
-        q: Result<Option<::std::string::String>, String>,
+        q: Result<Option<types::SearchListQ>, String>,
         room: Result<Option<i64>, String>,
     }
     impl<'a> SearchList<'a> {
@@ -9386,14 +9716,12 @@ pub mod builder {
         }
         pub fn q<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::SearchListQ>,
         {
             self.q = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for q failed".to_string()
-                });
+                .map_err(|_| "conversion to `SearchListQ` for q failed".to_string());
             self
         }
         pub fn room<V>(mut self, value: V) -> Self

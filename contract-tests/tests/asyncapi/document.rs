@@ -278,6 +278,22 @@ fn the_documents_examples_match_their_schemas() {
     assert!(examples > 0, "no examples at all");
 }
 
+/// `new_message` takes the text by the same rule as REST takes `content` (one validation
+/// function on the server): the same bounds and the same not-blank pattern.
+#[test]
+fn the_socket_bounds_message_text_as_rest_bounds_content() {
+    let spec = AsyncApi::load();
+    let socket = &spec.document["components"]["schemas"]["MessageText"];
+    let rest = &spec.openapi["components"]["schemas"]["MessageCreate"]["properties"]["content"];
+    for keyword in ["minLength", "maxLength", "pattern"] {
+        assert!(rest.get(keyword).is_some(), "REST content has no {keyword}");
+        assert_eq!(
+            socket[keyword], rest[keyword],
+            "asyncapi.yaml's MessageText {keyword} differs from openapi.yaml's content"
+        );
+    }
+}
+
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     match value["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
         Some(pointer) => doc.pointer(pointer).unwrap_or(&Value::Null),

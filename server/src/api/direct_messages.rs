@@ -13,16 +13,17 @@ use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
 use super::messages::{Message, MessageCreated};
 use super::pagination::seed_window;
 use super::payload::SerdeJson;
+use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
+use crate::domain::text::Content;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
 
 /// Seed 002's message body.
 #[derive(Object)]
 pub struct DirectMessageCreate {
-    /// Trimmed; 1–10,000 characters.
-    #[oai(validator(min_length = 1, max_length = 10000))]
-    pub content: String,
+    /// Trimmed, not blank; at most 10,000 characters as sent.
+    pub content: TrimmedText<{ Content::MAX }>,
     /// If sent, must be the room of the URL.
     pub chat_room: Option<i64>,
     /// If sent, must be the caller (403 otherwise).

@@ -16,7 +16,9 @@ use super::error::{ApiError, BODY, E400, E401, E403, E404, E429, Errors, LegacyE
 use super::messages::Message;
 use super::pagination::seed_window;
 use super::rooms::{self, DEFAULT_MESSAGES_LIMIT, Room, load_room};
+use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
+use crate::domain::text::Content;
 use crate::service::messages as service;
 use crate::service::rooms::direct_room;
 use crate::startup::AppState;
@@ -60,9 +62,8 @@ pub struct LegacyRoomList {
 pub struct LegacyMessageCreate {
     /// The room to post in; the caller must be in it.
     pub chat_room: i64,
-    /// Trimmed; 1–10,000 characters.
-    #[oai(validator(min_length = 1, max_length = 10000))]
-    pub content: String,
+    /// Trimmed, not blank; at most 10,000 characters as sent.
+    pub content: TrimmedText<{ Content::MAX }>,
 }
 
 /// `PUT /messages/{id}/`.
@@ -70,8 +71,7 @@ pub struct LegacyMessageCreate {
 pub struct LegacyMessageUpdate {
     /// If sent, must be the message's room.
     pub chat_room: Option<i64>,
-    #[oai(validator(min_length = 1, max_length = 10000))]
-    pub content: String,
+    pub content: TrimmedText<{ Content::MAX }>,
 }
 
 /// A message in seed 000's envelope.

@@ -18,7 +18,9 @@ use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
 use super::pagination::{Cursor, CursorPage, RequestUrl, positive_capped};
 use super::payload::SerdeJson;
+use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
+use crate::domain::text::Content;
 use crate::domain::time::rfc3339;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
@@ -189,9 +191,8 @@ pub struct MessagePage {
 #[derive(Object)]
 #[oai(example, skip_serializing_if_is_none)]
 pub struct MessageCreate {
-    /// Trimmed; 1–10,000 characters.
-    #[oai(validator(min_length = 1, max_length = 10000))]
-    pub content: String,
+    /// Trimmed, not blank; at most 10,000 characters as sent.
+    pub content: TrimmedText<{ Content::MAX }>,
     /// Defaults to false.
     pub is_read: Option<bool>,
     /// Must be the caller if sent (403 otherwise).
@@ -220,16 +221,14 @@ impl Example for MessageCreate {
 /// A partial update (PATCH); PUT requires `content`.
 #[derive(Object)]
 pub struct MessagePatch {
-    #[oai(validator(min_length = 1, max_length = 10000))]
-    pub content: Option<String>,
+    pub content: Option<TrimmedText<{ Content::MAX }>>,
     pub is_read: Option<bool>,
 }
 
 /// PUT: the message's editable state.
 #[derive(Object)]
 pub struct MessageWrite {
-    #[oai(validator(min_length = 1, max_length = 10000))]
-    pub content: String,
+    pub content: TrimmedText<{ Content::MAX }>,
     pub is_read: Option<bool>,
 }
 

@@ -22,6 +22,7 @@ mod replies;
 mod rooms;
 pub mod search;
 mod tokens;
+mod trimmed;
 mod users;
 
 use std::sync::Arc;

@@ -25,6 +25,7 @@ use crate::store::Reacted;
 #[oai(example)]
 pub struct ReactionWrite {
     /// One emoji (with any skin tone); `❤` and `❤️` are the same reaction.
+    #[oai(validator(min_length = 1))]
     pub emoji: String,
 }
 

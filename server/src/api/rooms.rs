@@ -17,6 +17,7 @@ use super::messages::Message;
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
+use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
 use crate::domain::rooms::{self, RoomChange, RoomFacts, RoomType, RuleError};
 use crate::domain::text::RoomName;
@@ -116,8 +117,7 @@ numbered_page!(
 #[derive(Object)]
 #[oai(example)]
 pub struct RoomWrite {
-    #[oai(validator(min_length = 1, max_length = 255))]
-    pub name: String,
+    pub name: TrimmedText<{ RoomName::MAX }>,
     pub room_type: RoomType,
     /// User ids to have in the room; the creator is added (and kept) anyway. At most 500.
     /// `null` is the same as leaving it out.
@@ -138,8 +138,7 @@ impl Example for RoomWrite {
 /// A partial update: absent fields stay as they are.
 #[derive(Object)]
 pub struct RoomPatch {
-    #[oai(validator(min_length = 1, max_length = 255))]
-    pub name: Option<String>,
+    pub name: Option<TrimmedText<{ RoomName::MAX }>>,
     pub room_type: Option<RoomType>,
     /// The new participant list (replaces the old one; the creator stays). `null` is the same
     /// as leaving it out; `[]` leaves only the creator.

@@ -20,8 +20,9 @@ use super::messages::Message;
 use super::pagination::{CursorCipher, RequestUrl, positive_capped};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
+use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
-use crate::domain::search::SearchTerms;
+use crate::domain::search::{MAX_QUERY_CHARS, SearchTerms};
 use crate::service::messages::render;
 use crate::startup::AppState;
 use crate::store::{SearchAfter, SearchRequest};
@@ -68,16 +69,17 @@ impl SearchApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
-        /// Required: the words to find, at most 200 characters (a missing `q` is answered
-        /// with a field error, as DRF would, rather than a bare parameter error).
-        q: Query<Option<String>>,
+        /// Required: the words to find, at most 200 characters as sent (a missing `q` is
+        /// answered with a field error, as DRF would, rather than a bare parameter error).
+        q: Query<Option<TrimmedText<MAX_QUERY_CHARS>>>,
         /// Only this room's messages; it must be one of the caller's rooms.
         room: Query<Option<LenientInt>>,
         cursor: Query<Option<String>>,
         page_size: Query<Option<i64>>,
     ) -> Result<SerdeJson<SearchPage>, Errors<{ E400 | E401 | E404 }>> {
         let user_id = auth.0.id;
-        let (terms, room) = parse_filters(&state, user_id, q.0.as_deref(), raw(room.0)).await?;
+        let q = q.0.map(|q| q.0);
+        let (terms, room) = parse_filters(&state, user_id, q.as_deref(), raw(room.0)).await?;
         let context = cursor_context(user_id, room, &terms);
         let after = match cursor.0.as_deref() {
             None => None,

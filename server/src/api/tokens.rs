@@ -12,15 +12,17 @@ use super::ApiTags;
 use super::body::{JsonBody, string};
 use super::client_address::client_address;
 use super::error::{ApiError, BODY, E401, E429, Errors};
+use super::trimmed::TrimmedText;
 use crate::auth::jwt::{TokenError, TokenPair, TokenType};
 use crate::auth::password;
+use crate::domain::text;
 use crate::startup::AppState;
 
 #[derive(Object)]
 #[oai(example)]
 pub struct TokenObtainRequest {
-    #[oai(validator(min_length = 1))]
-    pub username: String,
+    pub username: TrimmedText,
+    /// Taken as sent, as at registration: only an empty one is blank.
     #[oai(validator(min_length = 1))]
     pub password: String,
 }
@@ -37,8 +39,7 @@ impl Example for TokenObtainRequest {
 #[derive(Object)]
 pub struct TokenRefreshRequest {
     /// A refresh token; each one can be exchanged once (rotation).
-    #[oai(validator(min_length = 1))]
-    pub refresh: String,
+    pub refresh: TrimmedText,
 }
 
 /// An access token (short-lived, for `Authorization: Bearer`) and a refresh token.
@@ -57,15 +58,17 @@ impl From<TokenPair> for TokenPairResponse {
     }
 }
 
-/// A non-blank string field (DRF `CharField`).
-fn non_blank(value: &serde_json::Value) -> Result<String, String> {
-    string(value).and_then(|s| {
-        if s.trim().is_empty() {
-            Err("This field may not be blank.".into())
-        } else {
-            Ok(s)
-        }
-    })
+/// A username or refresh token: DRF's `CharField`, trimmed and not blank.
+fn trimmed(value: &serde_json::Value) -> Result<String, String> {
+    string(value).and_then(|s| text::not_blank(&s).map(str::to_owned))
+}
+
+/// A password, as sent: spaces are part of it (registration keeps them too).
+fn password_as_sent(value: &serde_json::Value) -> Result<String, String> {
+    match string(value)? {
+        s if s.is_empty() => Err("This field may not be blank.".into()),
+        s => Ok(s),
+    }
 }
 
 pub struct TokensApi;
@@ -85,8 +88,8 @@ impl TokensApi {
         body: JsonBody<TokenObtainRequest>,
     ) -> Result<Json<TokenPairResponse>, Errors<{ BODY | E401 | E429 }>> {
         let mut fields = body.fields()?;
-        let username = fields.required("username", non_blank);
-        let password = fields.required("password", non_blank);
+        let username = fields.required("username", trimmed);
+        let password = fields.required("password", password_as_sent);
         let (username, password) = fields.finish(username.zip(password))?;
         let address = client_address(req, &state.config.trusted_proxies);
         let attempt = state
@@ -119,7 +122,7 @@ impl TokensApi {
         body: JsonBody<TokenRefreshRequest>,
     ) -> Result<Json<TokenPairResponse>, Errors<{ BODY | E401 }>> {
         let mut fields = body.fields()?;
-        let refresh = fields.required("refresh", non_blank);
+        let refresh = fields.required("refresh", trimmed);
         let refresh = fields.finish(refresh)?;
         let claims =
             state

@@ -14,6 +14,7 @@ use super::body::{JsonBody, string};
 use super::error::{ApiError, BODY, E400, E401, E404, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
+use super::trimmed::TrimmedText;
 use crate::auth::{BearerAuth, password};
 use crate::domain::text::{Email, Password, Username};
 use crate::domain::time::rfc3339;
@@ -24,13 +25,12 @@ use crate::store::UserRow;
 #[oai(example)]
 pub struct RegisterRequest {
     /// 1–150 letters, digits and `@.+-_`.
-    #[oai(validator(min_length = 1, max_length = 150))]
-    pub username: String,
-    /// At least 8 characters.
-    #[oai(validator(min_length = 8))]
+    pub username: TrimmedText<{ Username::MAX }>,
+    /// At least 8 characters, taken as sent (not trimmed).
+    #[oai(validator(min_length = 8, max_length = 4096))]
     pub password: String,
-    /// Optional; `null`, empty or left out: no email.
-    #[oai(nullable)]
+    /// Optional; `null`, blank or left out: no email. Trimmed; at most 254 characters as sent.
+    #[oai(nullable, validator(max_length = 254))]
     pub email: Option<String>,
 }
 

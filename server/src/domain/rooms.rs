@@ -59,10 +59,27 @@ pub fn new_room_members(
     requested: &[i64],
     room_type: RoomType,
 ) -> Result<BTreeSet<i64>, RuleError> {
+    check_listed(requested)?;
     let mut members: BTreeSet<i64> = requested.iter().copied().collect();
     members.insert(creator);
     check_size(&members, room_type)?;
     Ok(members)
+}
+
+/// The list as sent counts against the limit, as the contract's `maxItems` says (repeated ids
+/// would otherwise pass as fewer).
+fn check_listed(requested: &[i64]) -> Result<(), RuleError> {
+    if requested.len() > MAX_PARTICIPANTS {
+        return Err(too_many());
+    }
+    Ok(())
+}
+
+fn too_many() -> RuleError {
+    invalid(
+        "participants",
+        format!("Ensure this field has no more than {MAX_PARTICIPANTS} elements."),
+    )
 }
 
 fn check_size(members: &BTreeSet<i64>, room_type: RoomType) -> Result<(), RuleError> {
@@ -73,10 +90,7 @@ fn check_size(members: &BTreeSet<i64>, room_type: RoomType) -> Result<(), RuleEr
         ));
     }
     if members.len() > MAX_PARTICIPANTS {
-        return Err(invalid(
-            "participants",
-            format!("Ensure this field has no more than {MAX_PARTICIPANTS} elements."),
-        ));
+        return Err(too_many());
     }
     Ok(())
 }
@@ -130,6 +144,7 @@ pub fn plan_update(
     let Some(requested) = &change.participants else {
         return Ok(room.participants.clone());
     };
+    check_listed(requested)?;
     let requested: BTreeSet<i64> = requested.iter().copied().collect();
     let mut members = requested.clone();
     members.insert(room.created_by);
@@ -187,6 +202,8 @@ mod tests {
         assert!(new_room_members(1, &many, RoomType::Group).is_ok());
         let too_many: Vec<i64> = (2..=501).collect();
         assert!(new_room_members(1, &too_many, RoomType::Group).is_err());
+        // Counted as sent: 501 ids are too many even when they name one user.
+        assert!(new_room_members(1, &[2; 501], RoomType::Group).is_err());
     }
 
     #[test]

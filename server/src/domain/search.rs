@@ -2,7 +2,9 @@
 //! split into words (runs of letters and digits), each quoted, all required, the last one a
 //! prefix (search as you type); both databases' query texts are written from those words.
 
-/// The most characters `q` may have (a handful of words, not a document).
+use super::text;
+
+/// The most characters `q` may have as sent (a handful of words, not a document).
 pub const MAX_QUERY_CHARS: usize = 200;
 
 /// The words of a valid query, as typed: each database folds case with its own rules, the
@@ -15,15 +17,7 @@ pub struct SearchTerms {
 impl SearchTerms {
     /// The words of `raw`, or DRF-style messages: blank, too long, or no word at all.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err("This field may not be blank.".into());
-        }
-        if trimmed.chars().count() > MAX_QUERY_CHARS {
-            return Err(format!(
-                "Ensure this field has no more than {MAX_QUERY_CHARS} characters."
-            ));
-        }
+        let trimmed = text::trimmed(raw, MAX_QUERY_CHARS)?;
         let words: Vec<String> = trimmed
             .split(|c: char| !c.is_alphanumeric())
             .filter(|word| !word.is_empty())
@@ -103,6 +97,7 @@ mod tests {
         assert!(SearchTerms::parse("?!* \"\" ()").is_err());
         assert!(SearchTerms::parse(&"a".repeat(MAX_QUERY_CHARS)).is_ok());
         assert!(SearchTerms::parse(&"a".repeat(MAX_QUERY_CHARS + 1)).is_err());
+        assert!(SearchTerms::parse(&format!(" {}", "a".repeat(MAX_QUERY_CHARS))).is_err());
     }
 
     #[test]

@@ -70,6 +70,8 @@ mod spec;
 // suite's database.
 #[path = "../api/startup.rs"]
 mod startup;
+#[path = "../api/text_fields.rs"]
+mod text_fields;
 #[path = "../api/timeouts.rs"]
 mod timeouts;
 #[path = "../api/users.rs"]

@@ -344,3 +344,37 @@ async fn a_body_over_the_limit_is_413() {
     );
     s.assert_messages(&[s.message]).await;
 }
+
+/// The limit bounds the content as sent, JSON or form, on create and update (issue 21).
+#[tokio::test]
+async fn content_padded_over_the_limit_is_refused_as_json_and_as_form() {
+    let Some(s) = scene().await else { return };
+    let token = Some(s.alice.access.as_str());
+    let padded = format!("\u{a0}{}", "x".repeat(10_000));
+    let too_long = "content: Ensure this field has no more than 10000 characters.";
+    let room = s.room.to_string();
+    let fields = [("chat_room", room.as_str()), ("content", padded.as_str())];
+    for path in [CREATE_MESSAGE.to_owned(), message_url(s.message)] {
+        let method = if path == CREATE_MESSAGE {
+            Method::POST
+        } else {
+            Method::PUT
+        };
+        let as_json = s
+            .app
+            .call(
+                method.clone(),
+                &path,
+                token,
+                Some(json!({"chat_room": s.room, "content": padded})),
+            )
+            .await;
+        expect_legacy(&as_json, 400, too_long);
+        expect_legacy(
+            &form(&s.app, method, &path, token, &fields).await,
+            400,
+            too_long,
+        );
+    }
+    s.assert_untouched().await;
+}

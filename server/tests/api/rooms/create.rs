@@ -256,6 +256,42 @@ async fn create_allows_at_most_500_participants() {
     assert_eq!(participants(&reply.body).len(), 500);
 }
 
+/// The list counts as sent, as the spec's `maxItems: 500` says: 501 ids are too many even
+/// when they name one user, on create and on update.
+#[tokio::test]
+async fn more_than_500_ids_are_refused_even_when_repeated() {
+    let Some(app) = spawn_app().await else { return };
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let repeated = vec![bob.id; 501];
+    let too_many = field_error(
+        "participants",
+        "Ensure this field has no more than 500 elements.",
+    );
+    create(
+        &app,
+        &alice,
+        json!({"name": "Big", "room_type": "GROUP", "participants": repeated}),
+    )
+    .await
+    .expect(400, too_many.clone());
+    let room = group(&app, &alice, &[]).await;
+    app.patch(
+        &format!("{ROOMS}{room}/"),
+        Some(&alice.access),
+        json!({"participants": repeated}),
+    )
+    .await
+    .expect(400, too_many);
+    let reply = create(
+        &app,
+        &alice,
+        json!({"name": "Big", "room_type": "GROUP", "participants": vec![bob.id; 500]}),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{reply:?}");
+}
+
 // ---------------------------------------------------------------- ONE_TO_ONE
 
 #[tokio::test]
