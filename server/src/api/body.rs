@@ -78,7 +78,10 @@ impl<'a, T: Type, const REQUIRED: bool, const FORM: bool> ApiExtractor<'a>
             .and_then(|length| length.trim().parse::<u64>().ok());
         let too_large = declared.is_some_and(|length| length > limit as u64);
         let bytes = match body.take() {
-            Ok(_) if too_large => Err(ApiError::PayloadTooLarge(limit)),
+            Ok(body) if too_large => {
+                discard_unless_huge(body, declared.unwrap_or_default()).await;
+                Err(ApiError::PayloadTooLarge(limit))
+            }
             Ok(body) => body
                 .into_bytes_limit(limit)
                 .await
@@ -97,6 +100,18 @@ impl<'a, T: Type, const REQUIRED: bool, const FORM: bool> ApiExtractor<'a>
             bytes,
             documented_as: PhantomData,
         })
+    }
+}
+
+/// Bodies declared up to this large are read (and thrown away) before their 413: the client is
+/// still sending, and closing a socket with unread data resets it, so the client could lose
+/// the answer. Anything larger is refused unread; its connection is closed after the 413.
+const DISCARDED_AT_MOST: u64 = 1024 * 1024;
+
+async fn discard_unless_huge(body: poem::Body, declared: u64) {
+    if declared <= DISCARDED_AT_MOST {
+        let mut rest = tokio::io::AsyncReadExt::take(body.into_async_read(), DISCARDED_AT_MOST);
+        let _ = tokio::io::copy(&mut rest, &mut tokio::io::sink()).await;
     }
 }
 

@@ -195,6 +195,12 @@ impl poem::error::ResponseError for ApiError {
                 HeaderValue::from_static(r#"Bearer realm="api""#),
             );
         }
+        // The body may be partly unread: the connection cannot carry another request.
+        if let Self::PayloadTooLarge(_) = self {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Self::Throttled(wait) = self {
             response
                 .headers_mut()

@@ -268,6 +268,15 @@ async fn a_declared_body_over_the_limit_is_refused_at_once() {
             "{what} waited for the body"
         );
     }
+    // A client that sends its oversized body whole still reads the 413 (the server reads
+    // and drops the body first: closing on unread data would reset the connection), and its
+    // next request, on a new connection, is served.
+    let oversized = serde_json::json!({"username": "x".repeat(100_000), "password": "password123"});
+    let refused = app.post("/api/users/register/", None, oversized).await;
+    assert_eq!(refused.status, 413, "{:?}", refused.body);
+    assert_eq!(refused.headers["connection"], "close");
+    assert_eq!(app.get("/healthz", None).await.status, 200);
+
     // Seed 000's routes answer in their own shape.
     let answer = raw(&app.base, &huge("/messages/create", Some(&alice.access))).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
