@@ -132,10 +132,13 @@ impl Presence {
     pub async fn status(&self, user_id: i64) -> Result<Option<Status>, sqlx::Error> {
         match &self.backend {
             Backend::Memory => {
+                // In this order: going offline stores the time before leaving `announced`,
+                // so a user not found there has their time stored (read the other way round,
+                // a user going offline in between showed offline with no time).
+                let online = lock(&self.announced).contains(&user_id);
                 let Some(last_seen_at) = self.store.last_seen_at(user_id).await? else {
                     return Ok(None);
                 };
-                let online = lock(&self.announced).contains(&user_id);
                 Ok(Some(Status {
                     online,
                     last_seen_at: last_seen_at.filter(|_| !online),
