@@ -5,6 +5,8 @@
 //! Without `TEST_POSTGRES_URL` (or with its server unreachable) the PostgreSQL tests skip,
 //! saying what to install, except under `CI=true`, where they fail: `.ci/run` sets one up.
 
+pub mod tmpfs;
+
 use std::cell::RefCell;
 use std::sync::{OnceLock, mpsc};
 use std::time::Duration;

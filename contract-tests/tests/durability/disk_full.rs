@@ -9,9 +9,9 @@ use reqwest::StatusCode;
 use crate::api::{Answer, Api};
 use crate::ledger::Ledger;
 use crate::site::Site;
-use crate::tmpfs::Tmpfs;
 use crate::unavailable::{self, Problems};
 use crate::{populate, verify};
+use chat_test_support::tmpfs::Tmpfs;
 
 /// Concurrent POSTs: several messages in one group-commit batch.
 const BATCH: usize = 8;

@@ -25,7 +25,6 @@ mod ledger;
 mod load;
 mod read_only;
 mod site;
-mod tmpfs;
 mod unavailable;
 mod verify;
 

@@ -16,9 +16,9 @@ use contract_tests::server::{ServerProcess, release_binary};
 use crate::api::Api;
 use crate::ledger::Ledger;
 use crate::site::Site;
-use crate::tmpfs::Tmpfs;
 use crate::unavailable::{self, Problems};
 use crate::{in_ci, populate, verify};
+use chat_test_support::tmpfs::Tmpfs;
 
 const BATCH: usize = 4;
 

@@ -3,11 +3,10 @@
 //! SQLite: the database on a small tmpfs, filled up (needs root to mount: skipped without it,
 //! a failure under `CI=true`). PostgreSQL: the database made read-only.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use chat_test_support::Database;
+use chat_test_support::tmpfs::Tmpfs;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -38,7 +37,7 @@ async fn full_disk() {
     let Some(data) = TestData::new().await else {
         return;
     };
-    let Some(tmpfs) = Tmpfs::mount_or_skip(data.dir.path(), "4m") else {
+    let Some(tmpfs) = Tmpfs::mount_or_skip(data.dir.path(), "4m", "readiness (full disk)") else {
         return;
     };
     let app = spawn_in(data.clone(), |_| {}).await;
@@ -59,7 +58,7 @@ async fn full_disk() {
         .expect("checkpoint");
     db.close().await;
 
-    let filler = tmpfs.fill();
+    let (filler, _) = tmpfs.fill("filler");
     let mut stored = 0;
     let refused = loop {
         let reply = send(&app, &alice, room, 100 + stored).await;
@@ -162,53 +161,4 @@ async fn read_only_database() {
     }
     ready.expect(200, json!({"status": "ready"}));
     assert_eq!(send(&app, &alice, room, 100).await.status, 201);
-}
-
-/// A tmpfs mounted on a test's data directory; unmounted (lazily, if the server still has
-/// files open) when dropped.
-struct Tmpfs {
-    dir: PathBuf,
-}
-
-impl Tmpfs {
-    fn mount_or_skip(dir: &Path, size: &str) -> Option<Tmpfs> {
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .output();
-        match mounted {
-            Ok(out) if out.status.success() => Some(Tmpfs {
-                dir: dir.to_path_buf(),
-            }),
-            other if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-                panic!("CI=true and the tmpfs cannot be mounted (it needs root): {other:?}")
-            }
-            other => {
-                println!("SKIPPED: cannot mount a tmpfs (it needs root): {other:?}");
-                None
-            }
-        }
-    }
-
-    /// Fills the file system to its last byte; returns the filler's path.
-    fn fill(&self) -> PathBuf {
-        use std::io::Write;
-        let path = self.dir.join("filler");
-        let mut file = std::fs::File::create(&path).expect("the filler file");
-        for chunk in [64 * 1024, 4096, 512, 1] {
-            let bytes = vec![0u8; chunk];
-            while let Ok(n) = file.write(&bytes) {
-                if n == 0 {
-                    break;
-                }
-            }
-        }
-        path
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-    }
 }

@@ -1,4 +1,5 @@
-//! A small tmpfs to put a database on, then fill up or make read-only.
+//! A small tmpfs to put a database on, then fill up or make read-only (the durability and
+//! readiness tests). Mounting needs root: as root directly, else through `sudo -n`.
 
 use std::fs::File;
 use std::io::{ErrorKind, Write};
