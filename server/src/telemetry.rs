@@ -99,6 +99,14 @@ fn describe() {
         "Database connections by pool (SQLite: read, write; PostgreSQL: postgres) and state (in_use, idle)."
     );
     metrics::describe_counter!(
+        "chat_http_connections_evicted_total",
+        "Idle connections closed to make room for a new one (--max-connections reached)."
+    );
+    metrics::describe_counter!(
+        "chat_http_connections_refused_total",
+        "New connections closed at once: --max-connections reached and every connection busy."
+    );
+    metrics::describe_counter!(
         "chat_realtime_events_delivered_total",
         "Events queued to WebSocket connections."
     );
