@@ -64,31 +64,27 @@ pub fn make_private(path: &Path) -> io::Result<Option<u32>> {
 /// Whether this process may create files in `dir` (read-only mounts included).
 pub fn is_writable_dir(dir: &Path) -> bool {
     #[cfg(unix)]
-    {
-        rustix::fs::access(
-            dir,
-            rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK,
-        )
-        .is_ok()
-    }
+    let wanted = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
     #[cfg(not(unix))]
-    {
-        fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
-    }
+    let wanted = ();
+    may(dir, wanted)
 }
 
 /// Whether this process may read and write `file`.
 pub fn is_writable_file(file: &Path) -> bool {
     #[cfg(unix)]
-    {
-        rustix::fs::access(
-            file,
-            rustix::fs::Access::READ_OK | rustix::fs::Access::WRITE_OK,
-        )
-        .is_ok()
-    }
+    let wanted = rustix::fs::Access::READ_OK | rustix::fs::Access::WRITE_OK;
     #[cfg(not(unix))]
-    {
-        fs::metadata(file).is_ok_and(|m| !m.permissions().readonly())
-    }
+    let wanted = ();
+    may(file, wanted)
+}
+
+#[cfg(unix)]
+fn may(path: &Path, wanted: rustix::fs::Access) -> bool {
+    rustix::fs::access(path, wanted).is_ok()
+}
+
+#[cfg(not(unix))]
+fn may(path: &Path, (): ()) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
 }
