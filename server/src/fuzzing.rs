@@ -14,10 +14,11 @@ use std::marker::PhantomData;
 use serde_json::Value;
 use uuid::Uuid;
 
-pub use crate::api::body::Fields;
-use crate::api::body::{self, JsonBody};
+use crate::api::body::JsonBody;
 pub use crate::api::error::ApiError;
 pub use crate::api::pagination::{Cursor, CursorCipher, Order};
+use crate::domain::fields as body;
+pub use crate::domain::fields::Fields;
 use crate::domain::rooms::{self, RoomChange, RuleError};
 pub use crate::domain::rooms::{MAX_PARTICIPANTS, RoomFacts, RoomType};
 pub use crate::domain::text::{Content, RoomName};

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod error;
 pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;

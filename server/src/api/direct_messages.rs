@@ -8,13 +8,14 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
-use super::body::{JsonBody, primary_key};
+use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
-use super::messages::{Message, MessageCreated};
+use super::messages::{Message, MessageCreated, messages};
 use super::pagination::seed_window;
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
+use crate::domain::fields::primary_key;
 use crate::domain::text::Content;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
@@ -60,9 +61,9 @@ impl DirectMessagesApi {
             .store
             .messages_by_offset(auth.0.id, Some(chat_room_id.0), limit, offset)
             .await?;
-        Ok(Json(
+        Ok(Json(messages(
             service::render(&state.store, Some(auth.0.id), rows).await?,
-        ))
+        )))
     }
 
     /// Send a message (seed 002)
@@ -94,8 +95,8 @@ impl DirectMessagesApi {
             Ok(fields)
         };
         match service::send(&state, &auth.0, room_id, body).await {
-            Ok(Sent::Created(message)) => Ok(MessageCreated::Created(SerdeJson(message))),
-            Ok(Sent::Replayed(message)) => Ok(MessageCreated::Existing(SerdeJson(message))),
+            Ok(Sent::Created(message)) => Ok(MessageCreated::Created(SerdeJson(message.into()))),
+            Ok(Sent::Replayed(message)) => Ok(MessageCreated::Existing(SerdeJson(message.into()))),
             // Errors about the sender under the name this client sent.
             Err(ApiError::Validation(mut errors)) => {
                 if let Some(messages) = errors.remove("sender_id") {

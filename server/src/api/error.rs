@@ -7,7 +7,6 @@
 //! routing, bad parameters) arrive as `poem::Error` and are mapped by [`drf_response`].
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::marker::PhantomData;
 
 use poem::http::{HeaderValue, StatusCode, header};
@@ -16,8 +15,7 @@ use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaRespon
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object};
 
-/// Field name → messages, as a DRF serializer reports validation errors.
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
+pub use crate::error::{Error as ApiError, FieldErrors};
 
 /// Every error body of the API: DRF's `{"detail": ...}` (with `code` for token errors), or a
 /// validation map `{"field": ["message", ...]}` with `non_field_errors` for the rest.
@@ -36,63 +34,8 @@ pub struct ErrorBody {
     pub fields: BTreeMap<String, Vec<String>>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("validation failed")]
-    Validation(FieldErrors),
-    #[error("malformed JSON: {0}")]
-    JsonParse(String),
-    #[error("authentication credentials were not provided")]
-    NotAuthenticated,
-    #[error("token not valid")]
-    TokenNotValid,
-    /// A refresh token that cannot be exchanged; the detail says why (Simple JWT's texts).
-    #[error("refresh token refused: {0}")]
-    RefreshRefused(&'static str),
-    #[error("bad credentials")]
-    BadCredentials,
-    #[error("the token's user does not exist")]
-    UserNotFound,
-    #[error("permission denied")]
-    Forbidden,
-    #[error("not found")]
-    NotFound,
-    #[error("invalid page")]
-    InvalidPage,
-    #[error("invalid cursor")]
-    InvalidCursor,
-    #[error("method {0} not allowed")]
-    MethodNotAllowed(String),
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
-    #[error("request body too large")]
-    PayloadTooLarge(usize),
-    #[error("unsupported media type {0:?}")]
-    UnsupportedMediaType(String),
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error("not a WebSocket handshake")]
-    NotWebSocket,
-    #[error("too many WebSocket connections")]
-    TooManyConnections(usize),
-    /// Over a throttle; the client may try again after this many seconds.
-    #[error("throttled for {0} s")]
-    Throttled(u64),
-    /// Anything unexpected: logged in full, answered with a generic body.
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
+// The error's HTTP face: its status and DRF body are the API's business, not the services'.
 impl ApiError {
-    pub fn internal(err: impl fmt::Display) -> Self {
-        Self::Internal(err.to_string())
-    }
-
-    /// A validation error on one field.
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation(BTreeMap::from([(field.to_owned(), vec![message.into()])]))
-    }
-
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Validation(_) | Self::JsonParse(_) => StatusCode::BAD_REQUEST,
@@ -115,15 +58,6 @@ impl ApiError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        let detail = |text: String| ErrorBody {
-            detail: Some(text),
-            ..ErrorBody::default()
-        };
-        let token = |text: &str, code: &str| ErrorBody {
-            detail: Some(text.to_owned()),
-            code: Some(code.to_owned()),
-            ..ErrorBody::default()
-        };
         match self {
             Self::Validation(fields) => {
                 let mut fields = fields.clone();
@@ -133,46 +67,11 @@ impl ApiError {
                     ..ErrorBody::default()
                 }
             }
-            Self::JsonParse(reason) => detail(format!("JSON parse error - {reason}")),
-            Self::NotAuthenticated => {
-                detail("Authentication credentials were not provided.".into())
-            }
-            Self::TokenNotValid => token(
-                "Given token not valid for any token type",
-                "token_not_valid",
-            ),
-            Self::RefreshRefused(why) => token(why, "token_not_valid"),
-            Self::BadCredentials => {
-                detail("No active account found with the given credentials".into())
-            }
-            Self::UserNotFound => token("User not found", "user_not_found"),
-            Self::Forbidden => detail("You do not have permission to perform this action.".into()),
-            Self::NotFound => detail("Not found.".into()),
-            Self::InvalidPage => detail("Invalid page.".into()),
-            Self::InvalidCursor => detail("Invalid cursor".into()),
-            Self::MethodNotAllowed(method) => detail(format!("Method \"{method}\" not allowed.")),
-            Self::Conflict(why) => detail((*why).to_owned()),
-            Self::PayloadTooLarge(limit) => detail(format!(
-                "Request body is larger than the limit of {limit} bytes."
-            )),
-            Self::UnsupportedMediaType(media) => {
-                detail(format!("Unsupported media type \"{media}\" in request."))
-            }
-            Self::Unavailable(why) => detail(why.clone()),
-            Self::NotWebSocket => {
-                detail("Expected a WebSocket handshake (Upgrade: websocket).".into())
-            }
-            Self::TooManyConnections(limit) => detail(format!(
-                "Too many open WebSocket connections (at most {limit} per user)."
-            )),
-            // DRF's `Throttled` text.
-            Self::Throttled(1) => {
-                detail("Request was throttled. Expected available in 1 second.".into())
-            }
-            Self::Throttled(wait) => detail(format!(
-                "Request was throttled. Expected available in {wait} seconds."
-            )),
-            Self::Internal(_) => detail("A server error occurred.".into()),
+            other => ErrorBody {
+                detail: other.detail(),
+                code: other.code().map(str::to_owned),
+                ..ErrorBody::default()
+            },
         }
     }
 }
@@ -209,22 +108,6 @@ impl poem::error::ResponseError for ApiError {
         response
     }
 }
-
-impl From<sqlx::Error> for ApiError {
-    /// Storage that cannot be used right now (disk full, read-only, I/O failing, locked too
-    /// long, pool exhausted) is a 503 the client may retry; anything else is a bug (500).
-    /// Either way the SQLite text stays in the log.
-    fn from(err: sqlx::Error) -> Self {
-        if crate::store::storage_unavailable(&err) {
-            tracing::error!(error = %err, "storage unavailable");
-            Self::Unavailable(STORAGE_UNAVAILABLE.into())
-        } else {
-            Self::internal(err)
-        }
-    }
-}
-
-const STORAGE_UNAVAILABLE: &str = "The database cannot be used right now (disk full, read-only or failing); nothing was changed. Try again later.";
 
 /// Error statuses an operation documents, as bits of the const parameter of [`Errors`].
 pub const E400: u32 = 1 << 0;

@@ -10,25 +10,21 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::types::Example;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::Serialize;
 
 use super::ApiTags;
-use super::body::{Fields, JsonBody, primary_key};
+use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E429, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
-use super::rooms::{DEFAULT_MESSAGES_LIMIT, Room, load_room, member_room, rule_error};
+use super::rooms::{Room, RoomTypeObject};
 use crate::auth::BearerAuth;
-use crate::domain::invitations::{
-    ALREADY_INVITED, InvitationStatus, InviteFacts, check_answerable, check_invite, room_full,
-};
-use crate::domain::rooms::{MAX_PARTICIPANTS, RoomType};
-use crate::domain::time::rfc3339;
-use crate::service::invitations as events;
+use crate::domain::views;
+use crate::service::invitations as service;
+use crate::service::rooms::member_room;
 use crate::startup::AppState;
-use crate::store::{Accepted, InvitationRow, NotInvited, Store};
 
 #[derive(Object, Serialize)]
 #[oai(example)]
@@ -37,14 +33,14 @@ pub struct Invitation {
     /// The room's id.
     pub chat_room: i64,
     pub room_name: String,
-    pub room_type: RoomType,
+    pub room_type: RoomTypeObject,
     pub inviter_id: i64,
     /// The inviter's username.
     pub inviter: String,
     pub invitee_id: i64,
     /// The invitee's username.
     pub invitee: String,
-    pub status: InvitationStatus,
+    pub status: InvitationStatusObject,
     /// RFC 3339 UTC with microseconds.
     pub created_at: String,
     /// When the invitee accepted or declined; null while pending.
@@ -58,40 +54,52 @@ impl Example for Invitation {
             id: 3,
             chat_room: 1,
             room_name: "General".into(),
-            room_type: RoomType::Group,
+            room_type: RoomTypeObject::Group,
             inviter_id: 1,
             inviter: "edulite".into(),
             invitee_id: 2,
             invitee: "student".into(),
-            status: InvitationStatus::Pending,
+            status: InvitationStatusObject::Pending,
             created_at: "2025-07-05T16:44:51.889737Z".into(),
             responded_at: None,
         }
     }
 }
 
-impl TryFrom<InvitationRow> for Invitation {
-    type Error = ApiError;
-
-    fn try_from(row: InvitationRow) -> Result<Self, ApiError> {
-        Ok(Self {
-            id: row.id,
-            chat_room: row.room_id,
-            room_name: row.room_name,
-            room_type: RoomType::parse(&row.room_type).map_err(ApiError::internal)?,
-            inviter_id: row.inviter_id,
-            inviter: row.inviter,
-            invitee_id: row.invitee_id,
-            invitee: row.invitee,
-            status: InvitationStatus::parse(&row.status).map_err(ApiError::internal)?,
-            created_at: rfc3339(row.created_at),
-            responded_at: row.responded_at.map(rfc3339),
-        })
+impl From<views::Invitation> for Invitation {
+    fn from(view: views::Invitation) -> Self {
+        Self {
+            id: view.id,
+            chat_room: view.chat_room,
+            room_name: view.room_name,
+            room_type: view.room_type.into(),
+            inviter_id: view.inviter_id,
+            inviter: view.inviter,
+            invitee_id: view.invitee_id,
+            invitee: view.invitee,
+            status: view.status.into(),
+            created_at: view.created_at,
+            responded_at: view.responded_at,
+        }
     }
 }
 
-fn invitations(rows: Vec<InvitationRow>) -> Result<Vec<Invitation>, ApiError> {
-    rows.into_iter().map(Invitation::try_from).collect()
+/// Where an invitation stands.
+#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[oai(
+    remote = "crate::domain::invitations::InvitationStatus",
+    rename = "InvitationStatus",
+    rename_all = "lowercase"
+)]
+pub enum InvitationStatusObject {
+    Pending,
+    Accepted,
+    Declined,
+}
+
+fn invitations(views: Vec<views::Invitation>) -> Vec<Invitation> {
+    views.into_iter().map(Invitation::from).collect()
 }
 
 numbered_page!(
@@ -165,8 +173,8 @@ impl RoomInvitationsApi {
         id: Path<i64>,
         body: JsonBody<InvitationRequest>,
     ) -> Result<InvitationCreated, Errors<{ BODY | E401 | E404 | E429 }>> {
-        let invitation = invite(&state, auth.0.id, id.0, || body.fields()).await?;
-        Ok(InvitationCreated::Created(SerdeJson(invitation)))
+        let invitation = service::invite(&state, auth.0.id, id.0, || body.fields()).await?;
+        Ok(InvitationCreated::Created(SerdeJson(invitation.into())))
     }
 
     /// List a room's pending invitations
@@ -189,14 +197,19 @@ impl RoomInvitationsApi {
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
     ) -> Result<SerdeJson<InvitationPage>, Errors<{ E400 | E401 | E404 }>> {
-        member_room(&state.store, id.0, auth.0.id).await?;
-        let pages = page_request(page, page_size, limit, offset)?;
-        let count = state.store.count_room_invitations(id.0).await?;
-        let (limit, offset) = pages.window(count)?;
-        let rows = state.store.room_invitations(id.0, limit, offset).await?;
+        // Membership is judged before the query parameters: an outsider's bad page is a 404.
+        let pages = match page_request(page, page_size, limit, offset) {
+            Ok(pages) => pages,
+            Err(err) => {
+                member_room(&state.store, id.0, auth.0.id).await?;
+                return Err(err.into());
+            }
+        };
+        let (count, rows) =
+            service::of_room(&state.store, auth.0.id, id.0, &|count| pages.window(count)).await?;
         Ok(SerdeJson(InvitationPage::new(
             pages.links(count, &RequestUrl::of(req)),
-            invitations(rows)?,
+            invitations(rows),
         )))
     }
 
@@ -216,21 +229,7 @@ impl RoomInvitationsApi {
         id: Path<i64>,
         invitation_id: Path<i64>,
     ) -> Result<InvitationRevoked, Errors<{ E401 | E403 | E404 }>> {
-        let caller = auth.0.id;
-        let room = member_room(&state.store, id.0, caller).await?;
-        let invitation = state
-            .store
-            .find_invitation(invitation_id.0)
-            .await?
-            .filter(|i| i.room_id == room.id && i.status == "pending")
-            .ok_or(ApiError::NotFound)?;
-        if caller != invitation.inviter_id && caller != room.created_by {
-            return Err(ApiError::Forbidden.into());
-        }
-        if !state.store.revoke_invitation(invitation.id).await? {
-            // Answered or revoked meanwhile.
-            return Err(ApiError::NotFound.into());
-        }
+        service::revoke(&state.store, auth.0.id, id.0, invitation_id.0).await?;
         Ok(InvitationRevoked::NoContent)
     }
 }
@@ -255,15 +254,11 @@ impl InvitationsApi {
         offset: Query<Option<i64>>,
     ) -> Result<SerdeJson<InvitationPage>, Errors<{ E400 | E401 | E404 }>> {
         let pages = page_request(page, page_size, limit, offset)?;
-        let count = state.store.count_user_invitations(auth.0.id).await?;
-        let (limit, offset) = pages.window(count)?;
-        let rows = state
-            .store
-            .user_invitations(auth.0.id, limit, offset)
-            .await?;
+        let (count, rows) =
+            service::of_user(&state.store, auth.0.id, &|count| pages.window(count)).await?;
         Ok(SerdeJson(InvitationPage::new(
             pages.links(count, &RequestUrl::of(req)),
-            invitations(rows)?,
+            invitations(rows),
         )))
     }
 
@@ -284,7 +279,9 @@ impl InvitationsApi {
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
     ) -> Result<SerdeJson<Room>, Errors<{ E400 | E401 | E404 }>> {
-        Ok(SerdeJson(accept(&state, auth.0.id, id.0).await?))
+        Ok(SerdeJson(
+            service::accept(&state, auth.0.id, id.0).await?.into(),
+        ))
     }
 
     /// Decline an invitation
@@ -302,103 +299,10 @@ impl InvitationsApi {
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
     ) -> Result<SerdeJson<Invitation>, Errors<{ E400 | E401 | E404 }>> {
-        let caller = auth.0.id;
-        let invitation = own_invitation(&state.store, id.0, caller).await?;
-        check_answerable(invitation.status).map_err(rule_error)?;
-        if !state.store.decline_invitation(id.0).await? {
-            return Err(answered_meanwhile(&state.store, id.0, caller).await.into());
-        }
-        Ok(SerdeJson(own_invitation(&state.store, id.0, caller).await?))
-    }
-}
-
-/// The invitation if the caller is its invitee; 404 otherwise.
-async fn own_invitation(store: &Store, id: i64, caller: i64) -> Result<Invitation, ApiError> {
-    store
-        .find_invitation(id)
-        .await?
-        .filter(|i| i.invitee_id == caller)
-        .ok_or(ApiError::NotFound)
-        .and_then(Invitation::try_from)
-}
-
-/// The error for an invitation that stopped being pending between reading and answering it:
-/// answered (400) or revoked (404).
-async fn answered_meanwhile(store: &Store, id: i64, caller: i64) -> ApiError {
-    match own_invitation(store, id, caller).await {
-        Ok(now) => check_answerable(now.status).map_or_else(rule_error, |()| ApiError::NotFound),
-        Err(err) => err,
-    }
-}
-
-/// Invites the user the body names to `room_id` as `caller`, and tells the invitee's sockets.
-async fn invite(
-    state: &AppState,
-    caller: i64,
-    room_id: i64,
-    body: impl FnOnce() -> Result<Fields, ApiError>,
-) -> Result<Invitation, ApiError> {
-    // Membership first: an outsider's malformed body is a 404, not a 400.
-    let room = member_room(&state.store, room_id, caller).await?;
-    // Invitations share the sender's message budget. As DRF: after permissions, before the
-    // body is read.
-    state
-        .throttles
-        .message(caller)
-        .await?
-        .map_err(ApiError::Throttled)?;
-    let mut fields = body()?;
-    let invitee = fields.required("user_id", primary_key);
-    if let Some(id) = invitee
-        && state.store.find_user(id).await?.is_none()
-    {
-        fields.error(
-            "user_id",
-            format!("Invalid pk \"{id}\" - object does not exist."),
-        );
-    }
-    let invitee = fields.finish(invitee)?;
-    let members = state.store.room_members(room_id).await?;
-    check_invite(&InviteFacts {
-        room_type: RoomType::parse(&room.room_type).map_err(ApiError::internal)?,
-        inviter: caller,
-        invitee,
-        invitee_is_participant: members.contains(&invitee),
-        participants: members.len(),
-    })
-    .map_err(rule_error)?;
-    let id = match state
-        .store
-        .create_invitation(room_id, caller, invitee)
-        .await?
-    {
-        Ok(id) => id,
-        Err(NotInvited::AlreadyInvited) => return Err(ApiError::field("user_id", ALREADY_INVITED)),
-        Err(NotInvited::Gone) => return Err(ApiError::NotFound),
-    };
-    let invitation = state
-        .store
-        .find_invitation(id)
-        .await?
-        .ok_or(ApiError::NotFound)
-        .and_then(Invitation::try_from)?;
-    events::created(state, &invitation);
-    Ok(invitation)
-}
-
-/// Accepts the caller's invitation `id`: they join its room (one transaction with the
-/// answer), and their sockets start hearing it.
-async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, ApiError> {
-    let invitation = own_invitation(&state.store, id, caller).await?;
-    check_answerable(invitation.status).map_err(rule_error)?;
-    match state.store.accept_invitation(id, MAX_PARTICIPANTS).await? {
-        Accepted::Done { room_id, joined } => {
-            if joined {
-                events::joined(state, room_id, caller);
-            }
-            load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT, caller).await
-        }
-        Accepted::RoomFull => Err(rule_error(room_full())),
-        Accepted::NotPending => Err(answered_meanwhile(&state.store, id, caller).await),
+        Ok(SerdeJson(
+            service::decline(&state.store, auth.0.id, id.0)
+                .await?
+                .into(),
+        ))
     }
 }

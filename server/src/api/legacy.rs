@@ -11,15 +11,17 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
-use super::body::{Fields, JsonOrFormBody, primary_key, string};
+use super::body::JsonOrFormBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E429, Errors, LegacyError};
-use super::messages::Message;
+use super::messages::{Message, messages};
 use super::pagination::seed_window;
 use super::rooms::{self, DEFAULT_MESSAGES_LIMIT, Room, load_room};
 use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
+use crate::domain::fields::{Fields, primary_key, string};
 use crate::domain::text::Content;
 use crate::service::messages as service;
+use crate::service::rooms as room_service;
 use crate::service::rooms::direct_room;
 use crate::startup::AppState;
 
@@ -164,7 +166,7 @@ impl LegacyApi {
             .await?;
         Ok(Json(LegacyRoomList {
             message: "Chat rooms retrieved successfully.".into(),
-            chat_rooms: Room::build(&state.store, auth.0.id, details).await?,
+            chat_rooms: rooms::rooms(room_service::views(&state.store, auth.0.id, details).await?),
         }))
     }
 
@@ -249,7 +251,7 @@ impl LegacyApi {
         };
         require_participant(&state, room_id, auth.0.id).await?;
         let message = match service::send(&state, &auth.0, room_id, || Ok(fields)).await? {
-            service::Sent::Created(message) | service::Sent::Replayed(message) => message,
+            service::Sent::Created(message) | service::Sent::Replayed(message) => message.into(),
         };
         Ok(Json(LegacyMessageReply {
             detail: "Message sent successfully.".into(),
@@ -285,7 +287,7 @@ impl LegacyApi {
             .await?;
         Ok(Json(LegacyMessageList {
             detail: "Messages retrieved successfully.".into(),
-            messages: service::render(&state.store, Some(auth.0.id), rows).await?,
+            messages: messages(service::render(&state.store, Some(auth.0.id), rows).await?),
         }))
     }
 
@@ -319,7 +321,7 @@ impl LegacyApi {
         let message = service::edit(&state, auth.0.id, room_id, id.0, body, false).await?;
         Ok(Json(LegacyMessageReply {
             detail: "Message updated successfully.".into(),
-            message,
+            message: message.into(),
         }))
     }
 

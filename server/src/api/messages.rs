@@ -21,10 +21,9 @@ use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
 use crate::domain::text::Content;
-use crate::domain::time::rfc3339;
+use crate::domain::views;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
-use crate::store::{Extras, MessageRow, ParentPreview};
 
 #[derive(Object, Serialize, Debug, Clone)]
 #[oai(example)]
@@ -79,17 +78,6 @@ pub struct ReplyPreview {
     pub content: String,
 }
 
-impl From<ParentPreview> for ReplyPreview {
-    fn from(parent: ParentPreview) -> Self {
-        Self {
-            id: parent.id,
-            sender: parent.sender,
-            sender_id: parent.sender_id,
-            content: parent.content,
-        }
-    }
-}
-
 impl Example for Message {
     /// Seed 004's example message.
     fn example() -> Self {
@@ -120,60 +108,42 @@ impl Example for Message {
     }
 }
 
-impl Message {
-    /// The row with what `extras` (fetched for a listing holding it) says of it.
-    pub fn decorated(row: MessageRow, extras: &Extras) -> Self {
-        let is_read = row.is_read || extras.read_by_others(&row);
-        let reactions = extras
-            .reactions
-            .get(&row.id)
-            .map(|counts| {
-                counts
-                    .iter()
-                    .map(|c| Reaction {
-                        emoji: c.emoji.clone(),
-                        count: c.count,
-                        me: c.me,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mentions = extras.mentions.get(&row.id).cloned().unwrap_or_default();
-        let reply_preview = row
-            .reply_to
-            .and_then(|parent| extras.parents.get(&parent))
-            .cloned()
-            .map(ReplyPreview::from);
+impl From<views::Message> for Message {
+    fn from(view: views::Message) -> Self {
         Self {
-            is_read,
-            reactions,
-            mentions,
-            reply_preview,
-            ..Self::from(row)
+            id: view.id,
+            chat_room: view.chat_room,
+            sender: view.sender,
+            sender_id: view.sender_id,
+            content: view.content,
+            created_at: view.created_at,
+            updated_at: view.updated_at,
+            is_read: view.is_read,
+            client_id: view.client_id,
+            reply_to: view.reply_to,
+            reply_preview: view.reply_preview.map(|quote| ReplyPreview {
+                id: quote.id,
+                sender: quote.sender,
+                sender_id: quote.sender_id,
+                content: quote.content,
+            }),
+            reactions: view
+                .reactions
+                .into_iter()
+                .map(|reaction| Reaction {
+                    emoji: reaction.emoji,
+                    count: reaction.count,
+                    me: reaction.me,
+                })
+                .collect(),
+            mentions: view.mentions,
         }
     }
 }
 
-/// The row alone: no reactions, mentions or quote (a message just stored has no reactions;
-/// its sender fills in the rest).
-impl From<MessageRow> for Message {
-    fn from(row: MessageRow) -> Self {
-        Self {
-            id: row.id,
-            chat_room: row.room_id,
-            sender: row.sender,
-            sender_id: row.sender_id,
-            content: row.content,
-            created_at: rfc3339(row.created_at),
-            updated_at: row.updated_at.map(rfc3339),
-            is_read: row.is_read,
-            client_id: row.client_id.and_then(|id| Uuid::parse_str(&id).ok()),
-            reply_to: row.reply_to,
-            reply_preview: None,
-            reactions: Vec::new(),
-            mentions: Vec::new(),
-        }
-    }
+/// Messages in the order given.
+pub fn messages(views: Vec<views::Message>) -> Vec<Message> {
+    views.into_iter().map(Message::from).collect()
 }
 
 /// A page of messages (seed 004's cursor envelope).
@@ -292,11 +262,7 @@ impl MessagesApi {
                 return Err(err.into());
             }
         };
-        let (rows, extras) = state
-            .store
-            .member_window(auth.0.id, &plan.window)
-            .await?
-            .ok_or(ApiError::Forbidden)?;
+        let (rows, extras) = service::window(&state.store, auth.0.id, &plan.window).await?;
         let page = plan.finish(rows);
         let url = RequestUrl::of(req);
         let link = |c: Cursor| url.with(&[("cursor", Some(state.cursors.seal(room_id.0, &c)))]);
@@ -306,7 +272,7 @@ impl MessagesApi {
             results: page
                 .messages
                 .into_iter()
-                .map(|row| Message::decorated(row, &extras))
+                .map(|row| Message::from(service::decorated(row, &extras)))
                 .collect(),
         }))
     }
@@ -329,8 +295,8 @@ impl MessagesApi {
         body: JsonBody<MessageCreate>,
     ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 | E429 }>> {
         match service::send(&state, &auth.0, room_id.0, || body.fields()).await? {
-            Sent::Created(message) => Ok(MessageCreated::Created(SerdeJson(message))),
-            Sent::Replayed(message) => Ok(MessageCreated::Existing(SerdeJson(message))),
+            Sent::Created(message) => Ok(MessageCreated::Created(SerdeJson(message.into()))),
+            Sent::Replayed(message) => Ok(MessageCreated::Existing(SerdeJson(message.into()))),
         }
     }
 
@@ -350,7 +316,9 @@ impl MessagesApi {
         service::require_member(&state.store, room_id.0, auth.0.id).await?;
         let row = service::find(&state.store, room_id.0, id.0).await?;
         Ok(SerdeJson(
-            service::render_one(&state.store, Some(auth.0.id), row).await?,
+            service::render_one(&state.store, Some(auth.0.id), row)
+                .await?
+                .into(),
         ))
     }
 
@@ -372,7 +340,7 @@ impl MessagesApi {
     ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 | E429 }>> {
         let message =
             service::edit(&state, auth.0.id, room_id.0, id.0, || body.fields(), false).await?;
-        Ok(SerdeJson(message))
+        Ok(SerdeJson(message.into()))
     }
 
     /// Edit a message partially
@@ -393,7 +361,7 @@ impl MessagesApi {
     ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 | E429 }>> {
         let message =
             service::edit(&state, auth.0.id, room_id.0, id.0, || body.fields(), true).await?;
-        Ok(SerdeJson(message))
+        Ok(SerdeJson(message.into()))
     }
 
     /// Delete a message

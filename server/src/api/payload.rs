@@ -114,4 +114,91 @@ mod tests {
             vec![invitation, Invitation::example()],
         ));
     }
+
+    /// Sockets send the views as serde writes them; REST sends their API objects. Both must
+    /// be the same JSON.
+    #[test]
+    fn views_serialise_as_their_api_objects() {
+        use crate::domain::invitations::InvitationStatus;
+        use crate::domain::rooms::RoomType;
+        use crate::domain::views;
+
+        fn alike<V: Serialize + Clone, A: From<V> + ToJSON>(view: &V) {
+            let serde = serde_json::to_value(view).expect("serializes");
+            assert_eq!(Some(serde), A::from(view.clone()).to_json());
+        }
+        let message = views::Message {
+            id: 15,
+            chat_room: 1,
+            sender: "edulite".into(),
+            sender_id: 2,
+            content: "Hello".into(),
+            created_at: "2023-10-01T14:30:00.000000Z".into(),
+            updated_at: Some("2023-10-01T14:31:00.000000Z".into()),
+            is_read: true,
+            client_id: Some(uuid::Uuid::nil()),
+            reply_to: Some(14),
+            reply_preview: Some(views::ReplyPreview {
+                id: 14,
+                sender: "tutor".into(),
+                sender_id: 1,
+                content: "Hi".into(),
+            }),
+            reactions: vec![views::Reaction {
+                emoji: "👍".into(),
+                count: 2,
+                me: true,
+            }],
+            mentions: vec![1],
+        };
+        alike::<_, Message>(&message);
+        alike::<_, Message>(&views::Message {
+            updated_at: None,
+            client_id: None,
+            reply_to: None,
+            reply_preview: None,
+            reactions: vec![],
+            mentions: vec![],
+            ..message.clone()
+        });
+        for room_type in [RoomType::OneToOne, RoomType::Group, RoomType::Course] {
+            alike::<_, Room>(&views::Room {
+                id: 1,
+                name: "General".into(),
+                room_type,
+                participants: vec![1, 2],
+                created_by: 1,
+                messages: vec![message.clone()],
+                unread_count: 3,
+                mention_count: 1,
+                created_at: "2025-07-05T16:44:51.889737Z".into(),
+                updated_at: "2025-07-05T16:44:51.889737Z".into(),
+            });
+        }
+        for (status, responded_at) in [
+            (InvitationStatus::Pending, None),
+            (
+                InvitationStatus::Accepted,
+                Some("2025-07-05T16:45:00.000000Z".into()),
+            ),
+            (
+                InvitationStatus::Declined,
+                Some("2025-07-05T16:45:00.000000Z".into()),
+            ),
+        ] {
+            alike::<_, Invitation>(&views::Invitation {
+                id: 3,
+                chat_room: 1,
+                room_name: "General".into(),
+                room_type: RoomType::Group,
+                inviter_id: 1,
+                inviter: "edulite".into(),
+                invitee_id: 2,
+                invitee: "student".into(),
+                status,
+                created_at: "2025-07-05T16:44:51.889737Z".into(),
+                responded_at,
+            });
+        }
+    }
 }

@@ -10,12 +10,13 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::body::{JsonBody, string};
+use super::body::JsonBody;
 use super::error::{ApiError, BODY, E401, E403, E404, E429, Errors};
 use super::messages::Message;
 use super::payload::SerdeJson;
 use crate::auth::{BearerAuth, CurrentUser};
 use crate::domain::emoji;
+use crate::domain::fields::string;
 use crate::realtime::{Broadcast, Event};
 use crate::service::messages::{find, render_one, require_member};
 use crate::startup::AppState;
@@ -99,7 +100,7 @@ impl ReactionsApi {
         if added {
             publish(&state, caller, room_id.0, message.id, emoji, count, true);
         }
-        let message = render_one(&state.store, Some(caller.id), message).await?;
+        let message = Message::from(render_one(&state.store, Some(caller.id), message).await?);
         Ok(if added {
             ReactionAdded::Created(SerdeJson(message))
         } else {

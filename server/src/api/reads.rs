@@ -9,10 +9,11 @@ use poem_openapi::{Object, OpenApi};
 use serde::Serialize;
 
 use super::ApiTags;
-use super::body::{JsonBody, primary_key};
+use super::body::JsonBody;
 use super::error::{ApiError, BODY, E401, E404, Errors};
 use super::payload::SerdeJson;
 use crate::auth::BearerAuth;
+use crate::domain::fields::primary_key;
 use crate::realtime::{Broadcast, Event};
 use crate::startup::AppState;
 use crate::store::{MarkRead, ReadState};

@@ -13,7 +13,7 @@ use super::messages::{Message, MessagePage, plan_page};
 use super::pagination::{Cursor, RequestUrl};
 use super::payload::SerdeJson;
 use crate::auth::BearerAuth;
-use crate::service::messages::{find, require_member};
+use crate::service::messages::{decorated, find, require_member};
 use crate::startup::AppState;
 
 /// What a thread's cursors are sealed to: negative, so no room's listing (positive ids)
@@ -75,7 +75,7 @@ impl RepliesApi {
             results: page
                 .messages
                 .into_iter()
-                .map(|row| Message::decorated(row, &extras))
+                .map(|row| Message::from(decorated(row, &extras)))
                 .collect(),
         }))
     }

@@ -7,32 +7,33 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::types::Example;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::Serialize;
 
 use super::ApiTags;
-use super::body::{Fields, JsonBody, nullable_primary_keys, string};
+use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors};
-use super::messages::Message;
+use super::messages::{Message, messages};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
-use crate::domain::rooms::{self, RoomChange, RoomFacts, RoomType, RuleError};
+use crate::domain::fields::{Fields, nullable_primary_keys, string};
+use crate::domain::rooms::{self, RoomChange, RoomFacts, RoomType};
 use crate::domain::text::RoomName;
-use crate::domain::time::rfc3339;
-use crate::service::messages::render;
+use crate::domain::views;
 use crate::service::rooms as room_events;
+use crate::service::rooms::{self as room_service, member_room, room_type_of};
 use crate::startup::AppState;
-use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
+use crate::store::{NewRoom, RoomUpdate, Store};
 
 #[derive(Object, Serialize)]
 #[oai(example)]
 pub struct Room {
     pub id: i64,
     pub name: String,
-    pub room_type: RoomType,
+    pub room_type: RoomTypeObject,
     /// User ids; the creator is always one.
     pub participants: Vec<i64>,
     pub created_by: i64,
@@ -54,7 +55,7 @@ impl Example for Room {
         Self {
             id: 1,
             name: "General".into(),
-            room_type: RoomType::Group,
+            room_type: RoomTypeObject::Group,
             participants: vec![1, 2],
             created_by: 1,
             messages: vec![Message::example()],
@@ -66,45 +67,40 @@ impl Example for Room {
     }
 }
 
-impl Room {
-    /// Room objects of `details` as `viewer` sees them, the preview messages of all of them
-    /// rendered together.
-    pub(super) async fn build(
-        store: &Store,
-        viewer: i64,
-        mut details: Vec<RoomDetail>,
-    ) -> Result<Vec<Self>, ApiError> {
-        let lengths: Vec<usize> = details.iter().map(|d| d.messages.len()).collect();
-        let rows = details
-            .iter_mut()
-            .flat_map(|d| std::mem::take(&mut d.messages))
-            .collect();
-        let mut messages = render(store, Some(viewer), rows).await?.into_iter();
-        details
-            .into_iter()
-            .zip(lengths)
-            .map(|(detail, n)| Self::from_detail(detail, messages.by_ref().take(n).collect()))
-            .collect()
-    }
-
-    fn from_detail(detail: RoomDetail, messages: Vec<Message>) -> Result<Self, ApiError> {
-        Ok(Self {
-            id: detail.room.id,
-            room_type: room_type_of(&detail.room)?,
-            name: detail.room.name,
-            participants: detail.participants,
-            created_by: detail.room.created_by,
-            messages,
-            unread_count: detail.unread_count,
-            mention_count: detail.mention_count,
-            created_at: rfc3339(detail.room.created_at),
-            updated_at: rfc3339(detail.room.updated_at),
-        })
+impl From<views::Room> for Room {
+    fn from(view: views::Room) -> Self {
+        Self {
+            id: view.id,
+            name: view.name,
+            room_type: view.room_type.into(),
+            participants: view.participants,
+            created_by: view.created_by,
+            messages: messages(view.messages),
+            unread_count: view.unread_count,
+            mention_count: view.mention_count,
+            created_at: view.created_at,
+            updated_at: view.updated_at,
+        }
     }
 }
 
-fn room_type_of(room: &RoomRow) -> Result<RoomType, ApiError> {
-    RoomType::parse(&room.room_type).map_err(ApiError::internal)
+/// Rooms in the order given.
+pub fn rooms(views: Vec<views::Room>) -> Vec<Room> {
+    views.into_iter().map(Room::from).collect()
+}
+
+/// The kind of a room (seed 003).
+#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[oai(
+    remote = "crate::domain::rooms::RoomType",
+    rename = "RoomType",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum RoomTypeObject {
+    OneToOne,
+    Group,
+    Course,
 }
 
 numbered_page!(
@@ -118,7 +114,7 @@ numbered_page!(
 #[oai(example)]
 pub struct RoomWrite {
     pub name: TrimmedText<{ RoomName::MAX }>,
-    pub room_type: RoomType,
+    pub room_type: RoomTypeObject,
     /// User ids to have in the room; the creator is added (and kept) anyway. At most 500.
     /// `null` is the same as leaving it out.
     #[oai(nullable, validator(max_items = 500))]
@@ -129,7 +125,7 @@ impl Example for RoomWrite {
     fn example() -> Self {
         Self {
             name: "General".into(),
-            room_type: RoomType::Group,
+            room_type: RoomTypeObject::Group,
             participants: Some(vec![1, 2]),
         }
     }
@@ -139,7 +135,7 @@ impl Example for RoomWrite {
 #[derive(Object)]
 pub struct RoomPatch {
     pub name: Option<TrimmedText<{ RoomName::MAX }>>,
-    pub room_type: Option<RoomType>,
+    pub room_type: Option<RoomTypeObject>,
     /// The new participant list (replaces the old one; the creator stays). `null` is the same
     /// as leaving it out; `[]` leaves only the creator.
     #[oai(nullable, validator(max_items = 500))]
@@ -165,7 +161,7 @@ pub enum RoomDeleted {
 
 /// `messages_limit`: how many of the newest messages each room object carries.
 type MessagesLimit = Query<Option<i64>>;
-pub(super) const DEFAULT_MESSAGES_LIMIT: i64 = 1;
+pub(super) use crate::service::rooms::DEFAULT_MESSAGES_LIMIT;
 
 fn room_name(value: &serde_json::Value) -> Result<RoomName, String> {
     string(value).and_then(|s| RoomName::parse(&s))
@@ -173,13 +169,6 @@ fn room_name(value: &serde_json::Value) -> Result<RoomName, String> {
 
 fn room_type(value: &serde_json::Value) -> Result<RoomType, String> {
     string(value).and_then(|s| RoomType::parse(&s))
-}
-
-pub(super) fn rule_error(err: RuleError) -> ApiError {
-    match err {
-        RuleError::Invalid { field, message } => ApiError::field(field, message),
-        RuleError::Forbidden => ApiError::Forbidden,
-    }
 }
 
 /// Adds DRF's "Invalid pk" error for the first id that names no user.
@@ -205,23 +194,9 @@ pub(super) async fn load_room(
     messages_limit: i64,
     viewer: i64,
 ) -> Result<Room, ApiError> {
-    let details = store.room_details(&[id], messages_limit, viewer).await?;
-    Room::build(store, viewer, details)
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound)
-}
-
-/// The room if the caller is in it; 404 otherwise, as if it did not exist (seed 001).
-pub(super) async fn member_room(
-    store: &Store,
-    room_id: i64,
-    user_id: i64,
-) -> Result<RoomRow, ApiError> {
-    store
-        .room_for_member(room_id, user_id)
-        .await?
-        .ok_or(ApiError::NotFound)
+    room_service::room(store, id, messages_limit, viewer)
+        .await
+        .map(Room::from)
 }
 
 pub struct RoomsApi;
@@ -266,7 +241,7 @@ impl RoomsApi {
             )
             .await?;
         pages.window(count)?;
-        let rooms = Room::build(&state.store, auth.0.id, details).await?;
+        let rooms = rooms(room_service::views(&state.store, auth.0.id, details).await?);
         Ok(SerdeJson(RoomPage::new(
             pages.links(count, &RequestUrl::of(req)),
             rooms,
@@ -295,7 +270,7 @@ impl RoomsApi {
         let (name, room_type) = fields.finish(name.zip(room_type))?;
 
         let members =
-            rooms::new_room_members(auth.0.id, &requested, room_type).map_err(rule_error)?;
+            rooms::new_room_members(auth.0.id, &requested, room_type).map_err(ApiError::from)?;
         let direct_key = (room_type == RoomType::OneToOne)
             .then(|| rooms::direct_key(&members))
             .flatten();
@@ -444,7 +419,7 @@ pub(super) async fn update(
         room_type: new_type,
         participants: requested,
     };
-    let members = rooms::plan_update(&facts, caller, &change).map_err(rule_error)?;
+    let members = rooms::plan_update(&facts, caller, &change).map_err(ApiError::from)?;
     state
         .store
         .update_room(

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::ApiTags;
 use super::error::{ApiError, E400, E401, E404, Errors, FieldErrors};
-use super::messages::Message;
+use super::messages::{Message, messages};
 use super::pagination::{CursorCipher, RequestUrl, positive_capped};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
@@ -111,7 +111,7 @@ impl SearchApi {
         Ok(SerdeJson(SearchPage {
             next,
             previous: None,
-            results: render(&state.store, Some(user_id), rows).await?,
+            results: messages(render(&state.store, Some(user_id), rows).await?),
         }))
     }
 }

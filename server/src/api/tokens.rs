@@ -9,12 +9,13 @@ use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
-use super::body::{JsonBody, string};
+use super::body::JsonBody;
 use super::client_address::client_address;
 use super::error::{ApiError, BODY, E401, E429, Errors};
 use super::trimmed::TrimmedText;
 use crate::auth::jwt::{TokenError, TokenPair, TokenType};
 use crate::auth::password;
+use crate::domain::fields::string;
 use crate::domain::text;
 use crate::startup::AppState;
 

@@ -10,12 +10,13 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::body::{JsonBody, string};
+use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E404, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::trimmed::TrimmedText;
 use crate::auth::{BearerAuth, password};
+use crate::domain::fields::string;
 use crate::domain::text::{Email, Password, Username};
 use crate::domain::time::rfc3339;
 use crate::startup::AppState;

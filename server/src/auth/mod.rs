@@ -10,7 +10,7 @@ use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
-use crate::api::error::ApiError;
+use crate::error::Error as ApiError;
 use crate::startup::AppState;
 
 /// The authenticated user of a request.

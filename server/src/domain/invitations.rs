@@ -3,14 +3,12 @@
 //! Any participant may invite: API.md lets every participant add people to a room, so
 //! its "editors" are its participants.
 
-use poem_openapi::Enum;
 use serde::Serialize;
 
 use super::rooms::{MAX_PARTICIPANTS, RoomType, RuleError};
 
 /// Where an invitation stands.
-#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "lowercase")]
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum InvitationStatus {
     Pending,
@@ -72,6 +70,11 @@ pub fn check_invite(facts: &InviteFacts) -> Result<(), RuleError> {
         return Err(room_full());
     }
     Ok(())
+}
+
+/// A pending invitation may be revoked by whoever sent it and by the room's creator.
+pub fn may_revoke(caller: i64, inviter: i64, room_creator: i64) -> bool {
+    caller == inviter || caller == room_creator
 }
 
 /// An invitation can be answered once.
@@ -162,5 +165,12 @@ mod tests {
             Ok(InvitationStatus::Declined)
         );
         assert!(InvitationStatus::parse("maybe").is_err());
+    }
+
+    #[test]
+    fn the_inviter_and_the_creator_may_revoke() {
+        assert!(may_revoke(1, 1, 2));
+        assert!(may_revoke(2, 1, 2));
+        assert!(!may_revoke(3, 1, 2));
     }
 }

@@ -1,9 +1,11 @@
 //! Rules with no HTTP and no SQL in them: validated values, permission and membership rules.
 
 pub mod emoji;
+pub mod fields;
 pub mod invitations;
 pub mod mentions;
 pub mod rooms;
 pub mod search;
 pub mod text;
 pub mod time;
+pub mod views;

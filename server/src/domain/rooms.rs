@@ -2,12 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use poem_openapi::Enum;
 use serde::Serialize;
 
 /// The kind of a room (seed 003).
-#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RoomType {
     OneToOne,

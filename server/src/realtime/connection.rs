@@ -12,9 +12,9 @@ use tokio::time::{Instant, MissedTickBehavior, timeout};
 
 use super::hub::{Closing, Registration};
 use super::{Action, Broadcast, Event, Scope};
-use crate::api::body::Fields;
-use crate::api::error::ApiError;
 use crate::auth::CurrentUser;
+use crate::domain::fields::Fields;
+use crate::error::Error as ApiError;
 use crate::service::messages::{self, Sent};
 use crate::startup::AppState;
 

@@ -1,12 +1,11 @@
 //! The frames of the WebSocket protocol (`asyncapi.yaml` documents them): events the server
 //! sends, and the actions clients send.
 
-use poem_openapi::types::ToJSON;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::api::error::{ApiError, FieldErrors};
-use crate::api::messages::Message;
+use crate::domain::views::Message;
+use crate::error::{Error as ApiError, FieldErrors};
 
 /// Server → client. Events about a change are built once and sent as the same text to every
 /// subscriber, whether the change came through REST or a socket.
@@ -86,13 +85,13 @@ pub const RESYNC_DETAIL: &str = "Some events may have been missed. Fetch each ro
 impl Event<'_> {
     pub fn created(message: &Message) -> Event<'static> {
         Event::MessageCreated {
-            message: message.to_json().unwrap_or_default(),
+            message: serde_json::to_value(message).unwrap_or_default(),
         }
     }
 
     pub fn updated(message: &Message) -> Event<'static> {
         Event::MessageUpdated {
-            message: message.to_json().unwrap_or_default(),
+            message: serde_json::to_value(message).unwrap_or_default(),
         }
     }
 
@@ -125,11 +124,9 @@ impl Event<'_> {
             ),
             ApiError::NotFound => Event::error("not_found", "Not found."),
             ApiError::Conflict(detail) => Event::error("conflict", *detail),
-            ApiError::Throttled(_) => {
-                Event::error("throttled", err.body().detail.unwrap_or_default())
-            }
+            ApiError::Throttled(_) => Event::error("throttled", err.detail().unwrap_or_default()),
             ApiError::Unavailable(_) => {
-                Event::error("unavailable", err.body().detail.unwrap_or_default())
+                Event::error("unavailable", err.detail().unwrap_or_default())
             }
             _ => Event::error("error", "A server error occurred."),
         }

@@ -1,29 +1,197 @@
-//! What sockets hear about invitations: the invitee is told at once, and joins the room's
-//! events when they accept.
+//! Invitations to GROUP/COURSE rooms: participants invite, the invitee answers. The room's
+//! outsiders get 404 (as on the other room routes), and an invitation that is not the
+//! caller's is a 404 to them too, so ids reveal nothing.
 
 use std::collections::BTreeSet;
 
-use poem_openapi::types::ToJSON;
-
-use crate::api::invitations::Invitation;
+use super::rooms::{self, member_room, room_type_of};
+use crate::domain::fields::{Fields, primary_key};
+use crate::domain::invitations::{
+    ALREADY_INVITED, InvitationStatus, InviteFacts, check_answerable, check_invite, may_revoke,
+    room_full,
+};
+use crate::domain::rooms::{MAX_PARTICIPANTS, RoomType};
+use crate::domain::time::rfc3339;
+use crate::domain::views::{Invitation, Room};
+use crate::error::Error;
 use crate::realtime::{Broadcast, Event};
 use crate::startup::AppState;
+use crate::store::{Accepted, InvitationRow, NotInvited, Store};
 
-/// After an invitation was stored: the invitee's every-room sockets hear of it (they are not
-/// in the room, so no room event would reach them).
-pub fn created(state: &AppState, invitation: &Invitation) {
-    let json = Event::InvitationCreated {
-        invitation: invitation.to_json().unwrap_or_default(),
+/// How a listing picks its page once it knows how many items there are: `(limit, offset)`.
+pub type PageWindow<'a> = &'a (dyn Fn(i64) -> Result<(i64, i64), Error> + Sync);
+
+/// Invites the user the body names to `room_id` as `caller`, and tells the invitee's sockets.
+pub async fn invite(
+    state: &AppState,
+    caller: i64,
+    room_id: i64,
+    body: impl FnOnce() -> Result<Fields, Error>,
+) -> Result<Invitation, Error> {
+    // Membership first: an outsider's malformed body is a 404, not a 400.
+    let room = member_room(&state.store, room_id, caller).await?;
+    // Invitations share the sender's message budget. As DRF: after permissions, before the
+    // body is read.
+    state
+        .throttles
+        .message(caller)
+        .await?
+        .map_err(Error::Throttled)?;
+    let mut fields = body()?;
+    let invitee = fields.required("user_id", primary_key);
+    if let Some(id) = invitee
+        && state.store.find_user(id).await?.is_none()
+    {
+        fields.error(
+            "user_id",
+            format!("Invalid pk \"{id}\" - object does not exist."),
+        );
     }
-    .to_text();
+    let invitee = fields.finish(invitee)?;
+    let members = state.store.room_members(room_id).await?;
+    check_invite(&InviteFacts {
+        room_type: room_type_of(&room)?,
+        inviter: caller,
+        invitee,
+        invitee_is_participant: members.contains(&invitee),
+        participants: members.len(),
+    })?;
+    let id = match state
+        .store
+        .create_invitation(room_id, caller, invitee)
+        .await?
+    {
+        Ok(id) => id,
+        Err(NotInvited::AlreadyInvited) => return Err(Error::field("user_id", ALREADY_INVITED)),
+        Err(NotInvited::Gone) => return Err(Error::NotFound),
+    };
+    let invitation = state
+        .store
+        .find_invitation(id)
+        .await?
+        .ok_or(Error::NotFound)
+        .and_then(view)?;
+    // The invitee's every-room sockets hear of it: they are not in the room, so no room
+    // event would reach them.
     state.realtime.bus.publish(Broadcast::Users {
         users: vec![invitation.invitee_id],
-        json,
+        json: Event::InvitationCreated {
+            invitation: serde_json::to_value(&invitation).unwrap_or_default(),
+        }
+        .to_text(),
     });
+    Ok(invitation)
 }
 
-/// After `user_id` accepted an invitation into `room_id`: the same membership change as
-/// adding them by PATCH.
-pub fn joined(state: &AppState, room_id: i64, user_id: i64) {
-    super::rooms::members_changed(state, room_id, &BTreeSet::new(), &BTreeSet::from([user_id]));
+/// The pending invitations of a room the caller is in (404 otherwise), oldest first, and how
+/// many there are.
+pub async fn of_room(
+    store: &Store,
+    caller: i64,
+    room_id: i64,
+    page: PageWindow<'_>,
+) -> Result<(i64, Vec<Invitation>), Error> {
+    member_room(store, room_id, caller).await?;
+    let count = store.count_room_invitations(room_id).await?;
+    let (limit, offset) = page(count)?;
+    let rows = store.room_invitations(room_id, limit, offset).await?;
+    Ok((count, views(rows)?))
+}
+
+/// The caller's pending invitations, newest first, and how many there are.
+pub async fn of_user(
+    store: &Store,
+    caller: i64,
+    page: PageWindow<'_>,
+) -> Result<(i64, Vec<Invitation>), Error> {
+    let count = store.count_user_invitations(caller).await?;
+    let (limit, offset) = page(count)?;
+    let rows = store.user_invitations(caller, limit, offset).await?;
+    Ok((count, views(rows)?))
+}
+
+/// Revokes a pending invitation of a room the caller is in, as its inviter or the room's
+/// creator.
+pub async fn revoke(store: &Store, caller: i64, room_id: i64, id: i64) -> Result<(), Error> {
+    let room = member_room(store, room_id, caller).await?;
+    let invitation = store
+        .find_invitation(id)
+        .await?
+        .filter(|i| i.room_id == room.id && i.status == "pending")
+        .ok_or(Error::NotFound)?;
+    if !may_revoke(caller, invitation.inviter_id, room.created_by) {
+        return Err(Error::Forbidden);
+    }
+    if !store.revoke_invitation(invitation.id).await? {
+        // Answered or revoked meanwhile.
+        return Err(Error::NotFound);
+    }
+    Ok(())
+}
+
+/// Accepts the caller's invitation `id`: they join its room (one transaction with the
+/// answer), and their sockets start hearing it.
+pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Error> {
+    let invitation = own(&state.store, id, caller).await?;
+    check_answerable(invitation.status)?;
+    match state.store.accept_invitation(id, MAX_PARTICIPANTS).await? {
+        Accepted::Done { room_id, joined } => {
+            if joined {
+                // The same membership change as adding them by PATCH.
+                rooms::members_changed(state, room_id, &BTreeSet::new(), &BTreeSet::from([caller]));
+            }
+            rooms::room(&state.store, room_id, rooms::DEFAULT_MESSAGES_LIMIT, caller).await
+        }
+        Accepted::RoomFull => Err(room_full().into()),
+        Accepted::NotPending => Err(answered_meanwhile(&state.store, id, caller).await),
+    }
+}
+
+/// Declines the caller's invitation `id`.
+pub async fn decline(store: &Store, caller: i64, id: i64) -> Result<Invitation, Error> {
+    let invitation = own(store, id, caller).await?;
+    check_answerable(invitation.status)?;
+    if !store.decline_invitation(id).await? {
+        return Err(answered_meanwhile(store, id, caller).await);
+    }
+    own(store, id, caller).await
+}
+
+/// The invitation if the caller is its invitee; 404 otherwise.
+async fn own(store: &Store, id: i64, caller: i64) -> Result<Invitation, Error> {
+    store
+        .find_invitation(id)
+        .await?
+        .filter(|i| i.invitee_id == caller)
+        .ok_or(Error::NotFound)
+        .and_then(view)
+}
+
+/// The error for an invitation that stopped being pending between reading and answering it:
+/// answered (400) or revoked (404).
+async fn answered_meanwhile(store: &Store, id: i64, caller: i64) -> Error {
+    match own(store, id, caller).await {
+        Ok(now) => check_answerable(now.status).map_or_else(Error::from, |()| Error::NotFound),
+        Err(err) => err,
+    }
+}
+
+fn view(row: InvitationRow) -> Result<Invitation, Error> {
+    Ok(Invitation {
+        id: row.id,
+        chat_room: row.room_id,
+        room_name: row.room_name,
+        room_type: RoomType::parse(&row.room_type).map_err(Error::internal)?,
+        inviter_id: row.inviter_id,
+        inviter: row.inviter,
+        invitee_id: row.invitee_id,
+        invitee: row.invitee,
+        status: InvitationStatus::parse(&row.status).map_err(Error::internal)?,
+        created_at: rfc3339(row.created_at),
+        responded_at: row.responded_at.map(rfc3339),
+    })
+}
+
+fn views(rows: Vec<InvitationRow>) -> Result<Vec<Invitation>, Error> {
+    rows.into_iter().map(view).collect()
 }

@@ -4,15 +4,20 @@
 
 use std::sync::Arc;
 
-use crate::api::body::{Fields, boolean, nullable_primary_key, nullable_uuid, primary_key, string};
-use crate::api::error::ApiError;
-use crate::api::messages::{Message, ReplyPreview};
 use crate::auth::CurrentUser;
+use crate::domain::fields::{
+    Fields, boolean, nullable_primary_key, nullable_uuid, primary_key, string,
+};
 use crate::domain::mentions;
 use crate::domain::text::Content;
+use crate::domain::time::rfc3339;
+use crate::domain::views::{Message, Reaction, ReplyPreview};
+use crate::error::Error as ApiError;
 use crate::realtime::{Broadcast, Event};
 use crate::startup::AppState;
-use crate::store::{Announce, CreateOutcome, MessageRow, NewMessage, ParentPreview, Store};
+use crate::store::{
+    Announce, CreateOutcome, Extras, MessageRow, MessageWindow, NewMessage, ParentPreview, Store,
+};
 
 /// The outcome of a send.
 pub enum Sent {
@@ -33,8 +38,82 @@ pub async fn render(
     let extras = store.message_extras(viewer, &rows).await?;
     Ok(rows
         .into_iter()
-        .map(|row| Message::decorated(row, &extras))
+        .map(|row| decorated(row, &extras))
         .collect())
+}
+
+/// The row with what `extras` (fetched for a listing holding it) says of it.
+pub fn decorated(row: MessageRow, extras: &Extras) -> Message {
+    let is_read = row.is_read || extras.read_by_others(&row);
+    let reactions = extras
+        .reactions
+        .get(&row.id)
+        .map(|counts| {
+            counts
+                .iter()
+                .map(|c| Reaction {
+                    emoji: c.emoji.clone(),
+                    count: c.count,
+                    me: c.me,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mentions = extras.mentions.get(&row.id).cloned().unwrap_or_default();
+    let reply_preview = row
+        .reply_to
+        .and_then(|parent| extras.parents.get(&parent))
+        .cloned()
+        .map(quote);
+    Message {
+        is_read,
+        reactions,
+        mentions,
+        reply_preview,
+        ..bare(row)
+    }
+}
+
+/// The row alone: no reactions, mentions or quote (a message just stored has no reactions;
+/// its sender fills in the rest).
+fn bare(row: MessageRow) -> Message {
+    Message {
+        id: row.id,
+        chat_room: row.room_id,
+        sender: row.sender,
+        sender_id: row.sender_id,
+        content: row.content,
+        created_at: rfc3339(row.created_at),
+        updated_at: row.updated_at.map(rfc3339),
+        is_read: row.is_read,
+        client_id: row.client_id.and_then(|id| uuid::Uuid::parse_str(&id).ok()),
+        reply_to: row.reply_to,
+        reply_preview: None,
+        reactions: Vec::new(),
+        mentions: Vec::new(),
+    }
+}
+
+fn quote(parent: ParentPreview) -> ReplyPreview {
+    ReplyPreview {
+        id: parent.id,
+        sender: parent.sender,
+        sender_id: parent.sender_id,
+        content: parent.content,
+    }
+}
+
+/// A window of a room's messages with their extras, if `caller` is in the room (403
+/// otherwise); membership is checked in the same statement as the page.
+pub async fn window(
+    store: &Store,
+    caller: i64,
+    window: &MessageWindow,
+) -> Result<(Vec<MessageRow>, Extras), ApiError> {
+    store
+        .member_window(caller, window)
+        .await?
+        .ok_or(ApiError::Forbidden)
 }
 
 /// [`render`] of one row.
@@ -239,9 +318,9 @@ fn publish(state: &AppState, room_id: i64, event: &Event<'_>) {
 /// A message just stored: nobody has reacted or read past it yet.
 fn just_stored(row: MessageRow, parent: Option<ParentPreview>, mentions: Vec<i64>) -> Message {
     Message {
-        reply_preview: row.reply_to.and(parent).map(ReplyPreview::from),
+        reply_preview: row.reply_to.and(parent).map(quote),
         mentions,
-        ..Message::from(row)
+        ..bare(row)
     }
 }
 
