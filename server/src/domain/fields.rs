@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::error::{Error, FieldErrors};
 
 /// The fields of a request body and the errors found in them so far.
+#[derive(Debug)]
 pub struct Fields {
     map: Map<String, Value>,
     errors: FieldErrors,
@@ -78,6 +79,41 @@ impl Fields {
 
     fn parsed<T>(&mut self, key: &str, result: Result<T, String>) -> Option<T> {
         result.map_err(|message| self.error(key, message)).ok()
+    }
+}
+
+/// A body read by its own rules (types, lengths, choices), before the store is asked about
+/// the ids it names. The operation's pure parser makes it (`SendMessage::parse`...); the
+/// service, or a fuzz target with its own answers, adds what the store says with
+/// [`Draft::reject_missing`]; [`Draft::finish`] gives the 400 with every error, or the body.
+#[derive(Debug)]
+pub struct Draft<T> {
+    pub body: T,
+    fields: Fields,
+}
+
+impl<T> Draft<T> {
+    pub fn new(body: T, fields: Fields) -> Self {
+        Self { body, fields }
+    }
+
+    /// DRF's error for an id of `field` that names nothing: `missing` are the ids the store
+    /// does not know (the first is reported).
+    pub fn reject_missing(&mut self, field: &str, missing: &[i64]) {
+        if let Some(id) = missing.first() {
+            self.reject(field, format!("Invalid pk \"{id}\" - object does not exist."));
+        }
+    }
+
+    pub fn reject(&mut self, field: &str, message: impl Into<String>) {
+        self.fields.error(field, message);
+    }
+
+    /// The body, once nothing was rejected; `build` turns the draft into the parsed value
+    /// (it gives `None` only where a field already reported an error).
+    pub fn finish<U>(self, build: impl FnOnce(T) -> Option<U>) -> Result<U, Error> {
+        let value = build(self.body);
+        self.fields.finish(value)
     }
 }
 
