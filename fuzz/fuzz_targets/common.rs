@@ -3,7 +3,7 @@
 // Each target includes this file and uses only part of it.
 #![allow(dead_code)]
 
-use chat_server::fuzzing::ApiError;
+use chat_server::api::error::ApiError;
 
 /// The caller of every request.
 pub const CALLER: i64 = 1;
@@ -11,6 +11,11 @@ pub const CALLER: i64 = 1;
 /// The users the store knows, as `missing_user_ids` would answer.
 pub fn user_exists(id: i64) -> bool {
     (1..=3).contains(&id)
+}
+
+/// The messages of the room, as `parent_preview` would answer.
+pub fn message_exists(id: i64) -> bool {
+    (1..=100).contains(&id)
 }
 
 /// Media types a client may send; `None` is no `Content-Type` header at all.

@@ -18,7 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use chat_server::fuzzing::{Cursor, CursorCipher, Order};
+use chat_server::api::pagination::{Cursor, CursorCipher, Order};
 use hkdf::Hkdf;
 use libfuzzer_sys::fuzz_target;
 use sha2::Sha256;

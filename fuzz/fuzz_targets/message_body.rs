@@ -8,8 +8,14 @@
 
 mod common;
 
-use chat_server::fuzzing::{self, Content};
-use common::{CALLER, CONTENT_TYPES, assert_clean_text, assert_client_error, user_exists};
+use chat_server::api::body;
+use chat_server::api::error::ApiError;
+use chat_server::domain::fields::Draft;
+use chat_server::domain::messages::{EditMessage, SendDraft, SendMessage};
+use chat_server::domain::text::Content;
+use common::{
+    CALLER, CONTENT_TYPES, assert_clean_text, assert_client_error, message_exists, user_exists,
+};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     let form = matches!(route, Route::LegacyCreate);
     let integers: &[&str] = if form { &["chat_room"] } else { &[] };
 
-    let fields = match fuzzing::body_fields(content_type, body, form, integers) {
+    let fields = match body::decode(content_type, body, form, integers) {
         Ok(fields) => fields,
         Err(err) => {
             assert_client_error(&err);
@@ -49,13 +55,17 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let outcome = match route {
-        Route::Create => fuzzing::message_create(fields, CALLER, user_exists)
+        Route::Create => {
+            send(SendMessage::parse(fields)).map(|message| assert_clean(&message.content))
+        }
+        Route::LegacyCreate => SendMessage::parse_legacy(fields)
+            .and_then(|(_, draft)| send(draft))
             .map(|message| assert_clean(&message.content)),
-        Route::LegacyCreate => fuzzing::legacy_message_create(fields, CALLER, user_exists)
-            .map(|(_, message)| assert_clean(&message.content)),
         Route::Update | Route::PartialUpdate => {
             let partial = matches!(route, Route::PartialUpdate);
-            fuzzing::message_edit(fields, partial, CALLER, user_exists).map(|edit| {
+            let draft = EditMessage::parse(fields, partial);
+            let sender_known = draft.body.sender_id.is_none_or(user_exists);
+            draft.check(CALLER, sender_known).map(|edit| {
                 assert!(partial || edit.content.is_some(), "PUT without content");
                 edit.content.iter().for_each(assert_clean);
             })
@@ -65,6 +75,13 @@ fuzz_target!(|data: &[u8]| {
         assert_client_error(&err);
     }
 });
+
+/// What `service::messages::send` does with a parsed body, the store's answers aside.
+fn send(draft: Draft<SendDraft>) -> Result<SendMessage, ApiError> {
+    let sender_known = draft.body.sender_id.is_none_or(user_exists);
+    let parent_found = draft.body.reply_to.is_none_or(message_exists);
+    draft.check(CALLER, sender_known, parent_found)
+}
 
 fn assert_clean(content: &Content) {
     assert_clean_text(content.as_str(), Content::MAX);

@@ -9,8 +9,11 @@
 
 mod common;
 
-use chat_server::fuzzing::{self, Action, Content, Event};
-use common::{CALLER, assert_clean_text, assert_client_error, user_exists};
+use chat_server::domain::messages::SendMessage;
+use chat_server::domain::text::Content;
+use chat_server::realtime::connection::{message_body, refusal};
+use chat_server::realtime::{Action, Event};
+use common::{CALLER, assert_clean_text, assert_client_error, message_exists, user_exists};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -23,12 +26,14 @@ fuzz_target!(|data: &[u8]| {
         }
         Ok(Action::NewMessage(fields)) => {
             assert_eq!(fields.get("action"), Some(&Value::from("new_message")));
-            let body = fuzzing::socket_message_fields(&fields);
-            match fuzzing::message_create(body, CALLER, user_exists) {
+            let draft = SendMessage::parse(message_body(&fields));
+            let sender_known = draft.body.sender_id.is_none_or(user_exists);
+            let parent_found = draft.body.reply_to.is_none_or(message_exists);
+            match draft.check(CALLER, sender_known, parent_found) {
                 Ok(message) => assert_clean_text(message.content.as_str(), Content::MAX),
                 Err(err) => {
                     assert_client_error(&err);
-                    let event = fuzzing::socket_error(err);
+                    let event = refusal(err);
                     if let Event::Error {
                         errors: Some(errors),
                         ..

@@ -9,8 +9,6 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod files;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod realtime;
 pub mod serve;
 pub mod service;

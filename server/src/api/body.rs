@@ -22,9 +22,9 @@ use crate::startup::AppState;
 /// body as optional: PATCH accepts no body at all (an empty update), as DRF does. `FORM = true`
 /// also takes `application/x-www-form-urlencoded` (seed 000's legacy routes).
 pub struct JsonBody<T, const REQUIRED: bool = true, const FORM: bool = false> {
-    pub(crate) content_type: Option<String>,
-    pub(crate) bytes: Result<Vec<u8>, ApiError>,
-    pub(crate) documented_as: PhantomData<T>,
+    content_type: Option<String>,
+    bytes: Result<Vec<u8>, ApiError>,
+    documented_as: PhantomData<T>,
 }
 
 /// A body seed 000's routes take as JSON or as a form.
@@ -124,35 +124,43 @@ impl<T, const REQUIRED: bool, const FORM: bool> JsonBody<T, REQUIRED, FORM> {
     /// [`Self::fields`], where a form's `integers` fields that hold a whole number become JSON
     /// numbers (a form has only text; JSON bodies are taken as they are).
     pub fn fields_with_integers(self, integers: &[&str]) -> Result<Fields, ApiError> {
-        let bytes = self.bytes?;
-        // DRF: no body at all is empty data, whatever the content type says.
-        if bytes.is_empty() {
-            return Ok(Fields::new(Map::new()));
-        }
-        let content_type = self.content_type.unwrap_or_default();
-        if FORM && media_type(&content_type).eq_ignore_ascii_case(FORM_MEDIA_TYPE) {
-            return Ok(Fields::new(form_fields(&bytes, integers)));
-        }
-        if !is_json(&content_type) {
-            let media = content_type
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_owned();
-            return Err(ApiError::UnsupportedMediaType(media));
-        }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(Fields::new(map)),
-            Ok(other) => Err(ApiError::field(
-                "non_field_errors",
-                format!(
-                    "Invalid data. Expected a dictionary, but got {}.",
-                    python_type(&other)
-                ),
-            )),
-            Err(err) => Err(ApiError::JsonParse(err.to_string())),
-        }
+        decode(self.content_type.as_deref(), &self.bytes?, FORM, integers)
+    }
+}
+
+/// The fields of a buffered body, as DRF's parsers read it: JSON (or, with `form`, also
+/// `application/x-www-form-urlencoded`, where the `integers` fields that hold a whole number
+/// become JSON numbers — a form has only text). The 415/400 otherwise. Pure: the fuzz targets
+/// call it with arbitrary bytes.
+pub fn decode(
+    content_type: Option<&str>,
+    bytes: &[u8],
+    form: bool,
+    integers: &[&str],
+) -> Result<Fields, ApiError> {
+    // DRF: no body at all is empty data, whatever the content type says.
+    if bytes.is_empty() {
+        return Ok(Fields::new(Map::new()));
+    }
+    let content_type = content_type.unwrap_or_default();
+    if form && media_type(content_type).eq_ignore_ascii_case(FORM_MEDIA_TYPE) {
+        return Ok(Fields::new(form_fields(bytes, integers)));
+    }
+    if !is_json(content_type) {
+        return Err(ApiError::UnsupportedMediaType(
+            media_type(content_type).to_owned(),
+        ));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(Fields::new(map)),
+        Ok(other) => Err(ApiError::field(
+            "non_field_errors",
+            format!(
+                "Invalid data. Expected a dictionary, but got {}.",
+                python_type(&other)
+            ),
+        )),
+        Err(err) => Err(ApiError::JsonParse(err.to_string())),
     }
 }
 

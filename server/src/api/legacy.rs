@@ -18,7 +18,8 @@ use super::pagination::seed_window;
 use super::rooms::{self, DEFAULT_MESSAGES_LIMIT, Room, load_room};
 use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
-use crate::domain::fields::{Fields, primary_key, string};
+use crate::domain::fields::{Fields, primary_key};
+use crate::domain::messages::SendMessage;
 use crate::domain::text::Content;
 use crate::service::messages as service;
 use crate::service::rooms as room_service;
@@ -243,14 +244,10 @@ impl LegacyApi {
         state: Data<&Arc<AppState>>,
         body: JsonOrFormBody<LegacyMessageCreate>,
     ) -> Result<Json<LegacyMessageReply>, LegacyErrors<{ BODY | E401 | E403 | E404 | E429 }>> {
-        let mut fields = body.fields_with_integers(&["chat_room"])?;
-        let Some(room_id) = fields.required("chat_room", primary_key) else {
-            // One 400 with the content's errors beside the room's.
-            let _ = fields.required("content", string);
-            return Err(fields.into_error().into());
-        };
+        let fields = body.fields_with_integers(&["chat_room"])?;
+        let (room_id, draft) = SendMessage::parse_legacy(fields)?;
         require_participant(&state, room_id, auth.0.id).await?;
-        let message = match service::send(&state, &auth.0, room_id, || Ok(fields)).await? {
+        let message = match service::send_parsed(&state, &auth.0, room_id, || Ok(draft)).await? {
             service::Sent::Created(message) | service::Sent::Replayed(message) => message.into(),
         };
         Ok(Json(LegacyMessageReply {

@@ -101,7 +101,10 @@ impl<T> Draft<T> {
     /// does not know (the first is reported).
     pub fn reject_missing(&mut self, field: &str, missing: &[i64]) {
         if let Some(id) = missing.first() {
-            self.reject(field, format!("Invalid pk \"{id}\" - object does not exist."));
+            self.reject(
+                field,
+                format!("Invalid pk \"{id}\" - object does not exist."),
+            );
         }
     }
 

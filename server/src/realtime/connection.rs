@@ -11,10 +11,11 @@ use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
 use super::hub::{Closing, Registration};
-use super::{Action, Broadcast, Event, Scope};
+use super::{Action, Event, Scope};
 use crate::auth::CurrentUser;
 use crate::domain::fields::Fields;
-use crate::error::Error as ApiError;
+use crate::domain::messages::may_send_as;
+use crate::error::Error;
 use crate::service::messages::{self, Sent};
 use crate::startup::AppState;
 
@@ -172,25 +173,14 @@ impl Connection {
         if let Err(event) = self.check_pair_fields(action) {
             return Some(event);
         }
-        if !self
+        let listening = self
             .state
             .realtime
             .registry
-            .hears(&self.registration, room_id)
-        {
-            return Some(Event::from_api_error(&ApiError::Forbidden));
-        }
-        let event = Event::Typing {
-            chat_room: room_id,
-            user_id: self.user.id,
-            username: &self.user.username,
-        };
-        self.state.realtime.bus.publish(Broadcast::Event {
-            room_id,
-            json: event.to_text(),
-            except_user: Some(self.user.id),
-        });
-        None
+            .hears(&self.registration, room_id);
+        messages::typing(&self.state, &self.user, room_id, listening)
+            .err()
+            .map(|err| Event::from_api_error(&err))
     }
 
     /// The room an action is for: this socket's room (`chat_room`, if sent, must be it), or
@@ -211,9 +201,11 @@ impl Connection {
     /// Seed 002's fields: `sender`, if sent, must be the caller; `other_user` the pair's other.
     fn check_pair_fields(&self, action: &Map<String, Value>) -> Result<(), Event<'static>> {
         if let Some(sender) = action.get("sender").filter(|v| !v.is_null())
-            && sender.as_i64() != Some(self.user.id)
+            && !sender
+                .as_i64()
+                .is_some_and(|id| may_send_as(self.user.id, Some(id)))
         {
-            return Err(Event::from_api_error(&ApiError::Forbidden));
+            return Err(Event::from_api_error(&Error::Forbidden));
         }
         if let (Some(other), Some(named)) = (
             self.other_user,
@@ -230,7 +222,7 @@ impl Connection {
 }
 
 fn invalid(field: &str, message: &str) -> Event<'static> {
-    Event::from_api_error(&ApiError::field(field, message))
+    Event::from_api_error(&Error::field(field, message))
 }
 
 /// The REST body a `new_message` action stands for.
@@ -249,14 +241,14 @@ pub fn message_body(action: &Map<String, Value>) -> Fields {
 }
 
 /// The `error` event answering a refused `new_message`.
-pub fn refusal(err: ApiError) -> Event<'static> {
+pub fn refusal(err: Error) -> Event<'static> {
     match err {
-        ApiError::Validation(mut errors) => {
+        Error::Validation(mut errors) => {
             // The action calls the text `message`; the REST body calls it `content`.
             if let Some(messages) = errors.remove("content") {
                 errors.insert("message".into(), messages);
             }
-            Event::from_api_error(&ApiError::Validation(errors))
+            Event::from_api_error(&Error::Validation(errors))
         }
         err => Event::from_api_error(&err),
     }

@@ -5,14 +5,13 @@
 use std::sync::Arc;
 
 use crate::auth::CurrentUser;
-use crate::domain::fields::{
-    Fields, boolean, nullable_primary_key, nullable_uuid, primary_key, string,
-};
+use crate::domain::fields::{Draft, Fields};
 use crate::domain::mentions;
+use crate::domain::messages::{EditMessage, SendDraft, SendMessage, may_change};
 use crate::domain::text::Content;
 use crate::domain::time::rfc3339;
 use crate::domain::views::{Message, Reaction, ReplyPreview};
-use crate::error::Error as ApiError;
+use crate::error::Error;
 use crate::realtime::{Broadcast, Event};
 use crate::startup::AppState;
 use crate::store::{
@@ -34,7 +33,7 @@ pub async fn render(
     store: &Store,
     viewer: Option<i64>,
     rows: Vec<MessageRow>,
-) -> Result<Vec<Message>, ApiError> {
+) -> Result<Vec<Message>, Error> {
     let extras = store.message_extras(viewer, &rows).await?;
     Ok(rows
         .into_iter()
@@ -109,11 +108,11 @@ pub async fn window(
     store: &Store,
     caller: i64,
     window: &MessageWindow,
-) -> Result<(Vec<MessageRow>, Extras), ApiError> {
+) -> Result<(Vec<MessageRow>, Extras), Error> {
     store
         .member_window(caller, window)
         .await?
-        .ok_or(ApiError::Forbidden)
+        .ok_or(Error::Forbidden)
 }
 
 /// [`render`] of one row.
@@ -121,11 +120,11 @@ pub async fn render_one(
     store: &Store,
     viewer: Option<i64>,
     row: MessageRow,
-) -> Result<Message, ApiError> {
+) -> Result<Message, Error> {
     render(store, viewer, vec![row])
         .await?
         .pop()
-        .ok_or_else(|| ApiError::internal("a rendered message went missing"))
+        .ok_or_else(|| Error::internal("a rendered message went missing"))
 }
 
 /// The message as every subscriber may see it: nobody's own reactions marked.
@@ -137,31 +136,41 @@ pub fn for_everyone(mut message: Message) -> Message {
 }
 
 /// 403 unless the room exists and the caller is in it (seed 004).
-pub async fn require_member(store: &Store, room_id: i64, user_id: i64) -> Result<(), ApiError> {
+pub async fn require_member(store: &Store, room_id: i64, user_id: i64) -> Result<(), Error> {
     if store.is_member(room_id, user_id).await? {
         Ok(())
     } else {
-        Err(ApiError::Forbidden)
+        Err(Error::Forbidden)
     }
 }
 
 /// A message of that room, or 404.
-pub async fn find(store: &Store, room_id: i64, id: i64) -> Result<MessageRow, ApiError> {
+pub async fn find(store: &Store, room_id: i64, id: i64) -> Result<MessageRow, Error> {
     store
         .find_message(room_id, id)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
-/// Sends `content` (+ `is_read`, `sender_id`, `client_id`) as `caller` into `room_id`. The
-/// body is read only once the caller is known to be in the room: an outsider's malformed body
-/// is a 403, not a 400, as DRF checks permissions first.
+/// Sends the message of `body` as `sender` into `room_id`. The body is read only once the
+/// caller is known to be in the room: an outsider's malformed body is a 403, not a 400, as DRF
+/// checks permissions first.
 pub async fn send(
     state: &AppState,
     sender: &CurrentUser,
     room_id: i64,
-    body: impl FnOnce() -> Result<Fields, ApiError>,
-) -> Result<Sent, ApiError> {
+    body: impl FnOnce() -> Result<Fields, Error>,
+) -> Result<Sent, Error> {
+    send_parsed(state, sender, room_id, || body().map(SendMessage::parse)).await
+}
+
+/// [`send`] of a body its route has already begun to read (seed 000's names the room).
+pub async fn send_parsed(
+    state: &AppState,
+    sender: &CurrentUser,
+    room_id: i64,
+    body: impl FnOnce() -> Result<Draft<SendDraft>, Error>,
+) -> Result<Sent, Error> {
     let caller = sender.id;
     require_member(&state.store, room_id, caller).await?;
     // As DRF: throttles after permissions, before the body is read.
@@ -169,31 +178,19 @@ pub async fn send(
         .throttles
         .message(caller)
         .await?
-        .map_err(ApiError::Throttled)?;
-    let mut fields = body()?;
-    let content = fields.required("content", content);
-    let is_read = fields.optional("is_read", boolean).unwrap_or(false);
-    let client_id = fields.optional("client_id", nullable_uuid).flatten();
-    let reply_to = fields.optional("reply_to", nullable_primary_key).flatten();
-    let impersonated = check_sender(&state.store, &mut fields, caller).await?;
-    let parent = match reply_to {
-        Some(parent) => {
-            let preview = state.store.parent_preview(room_id, parent).await?;
-            if preview.is_none() {
-                fields.error(
-                    "reply_to",
-                    format!("Invalid pk \"{parent}\" - object does not exist."),
-                );
-            }
-            preview
-        }
+        .map_err(Error::Throttled)?;
+    let draft = body()?;
+    let sender_known = match draft.body.sender_id {
+        Some(id) => state.store.missing_user_ids(&[id]).await?.is_empty(),
+        None => true,
+    };
+    let parent = match draft.body.reply_to {
+        Some(parent) => state.store.parent_preview(room_id, parent).await?,
         None => None,
     };
-    let content = fields.finish(content)?;
-    if impersonated.is_some() {
-        return Err(ApiError::Forbidden);
-    }
-    let mentions = mentioned(&state.store, room_id, content.as_str()).await?;
+    let parent_found = draft.body.reply_to.is_none() || parent.is_some();
+    let message = draft.check(caller, sender_known, parent_found)?;
+    let mentions = mentioned(&state.store, room_id, message.content.as_str()).await?;
     let bus = Arc::clone(&state.realtime.bus);
     let (event_parent, event_mentions) = (parent.clone(), mentions.clone());
     // Runs in the writer, in commit order: events leave in the order messages were stored.
@@ -207,26 +204,26 @@ pub async fn send(
             });
         }
     });
-    let message = NewMessage {
+    let new = NewMessage {
         room_id,
         sender_id: caller,
         sender: sender.username.clone(),
-        content: content.as_str().to_owned(),
-        is_read,
-        client_id: client_id.map(|id| id.to_string()),
-        reply_to,
+        content: message.content.as_str().to_owned(),
+        is_read: message.is_read,
+        client_id: message.client_id.map(|id| id.to_string()),
+        reply_to: message.reply_to,
         mentions: mentions.clone(),
     };
-    match state.store.create_message(message, announce).await? {
+    match state.store.create_message(new, announce).await? {
         CreateOutcome::Created(row) => Ok(Sent::Created(just_stored(row, parent, mentions))),
         CreateOutcome::Replayed(row) => Ok(Sent::Replayed(
             render_one(&state.store, Some(caller), row).await?,
         )),
-        CreateOutcome::ClientIdConflict => Err(ApiError::Conflict(
+        CreateOutcome::ClientIdConflict => Err(Error::Conflict(
             "client_id was already used for a different message.",
         )),
         // Deleted between the membership check and the insert: as if it was gone before.
-        CreateOutcome::RoomGone => Err(ApiError::NotFound),
+        CreateOutcome::RoomGone => Err(Error::NotFound),
     }
 }
 
@@ -237,9 +234,9 @@ pub async fn edit(
     caller: i64,
     room_id: i64,
     id: i64,
-    body: impl FnOnce() -> Result<Fields, ApiError>,
+    body: impl FnOnce() -> Result<Fields, Error>,
     partial: bool,
-) -> Result<Message, ApiError> {
+) -> Result<Message, Error> {
     require_member(&state.store, room_id, caller).await?;
     // An edit is an event to every socket of the room, like a message: it spends the
     // sender's message budget. As DRF: after permissions, before the object is looked up.
@@ -247,24 +244,18 @@ pub async fn edit(
         .throttles
         .message(caller)
         .await?
-        .map_err(ApiError::Throttled)?;
+        .map_err(Error::Throttled)?;
     let message = find(&state.store, room_id, id).await?;
-    if message.sender_id != caller {
-        return Err(ApiError::Forbidden);
+    if !may_change(caller, message.sender_id) {
+        return Err(Error::Forbidden);
     }
-    let mut fields = body()?;
-    let content = if partial {
-        fields.optional("content", content)
-    } else {
-        fields.required("content", content)
+    let draft = EditMessage::parse(body()?, partial);
+    let sender_known = match draft.body.sender_id {
+        Some(id) => state.store.missing_user_ids(&[id]).await?.is_empty(),
+        None => true,
     };
-    let is_read = fields.optional("is_read", boolean);
-    let impersonated = check_sender(&state.store, &mut fields, caller).await?;
-    fields.finish(Some(()))?;
-    if impersonated.is_some() {
-        return Err(ApiError::Forbidden);
-    }
-    let mentions = match &content {
+    let edit = draft.check(caller, sender_known)?;
+    let mentions = match &edit.content {
         Some(content) => Some(mentioned(&state.store, room_id, content.as_str()).await?),
         None => None,
     };
@@ -273,8 +264,8 @@ pub async fn edit(
         .store
         .update_message(
             message.id,
-            content.as_ref().map(Content::as_str),
-            is_read,
+            edit.content.as_ref().map(Content::as_str),
+            edit.is_read,
             mentions.as_deref(),
         )
         .await?;
@@ -288,11 +279,11 @@ pub async fn edit(
 }
 
 /// Deletes a message, by its sender only.
-pub async fn delete(state: &AppState, caller: i64, room_id: i64, id: i64) -> Result<(), ApiError> {
+pub async fn delete(state: &AppState, caller: i64, room_id: i64, id: i64) -> Result<(), Error> {
     require_member(&state.store, room_id, caller).await?;
     let message = find(&state.store, room_id, id).await?;
-    if message.sender_id != caller {
-        return Err(ApiError::Forbidden);
+    if !may_change(caller, message.sender_id) {
+        return Err(Error::Forbidden);
     }
     let _in_order = state.realtime.write_order.lock().await;
     state.store.delete_message(room_id, message.id).await?;
@@ -304,6 +295,30 @@ pub async fn delete(state: &AppState, caller: i64, room_id: i64, id: i64) -> Res
             message_id: message.id,
         },
     );
+    Ok(())
+}
+
+/// `user` is typing in `room_id`, on a socket that `listening` says hears the room (the hub
+/// follows membership): the room's other users' sockets are told.
+pub fn typing(
+    state: &AppState,
+    user: &CurrentUser,
+    room_id: i64,
+    listening: bool,
+) -> Result<(), Error> {
+    if !listening {
+        return Err(Error::Forbidden);
+    }
+    let event = Event::Typing {
+        chat_room: room_id,
+        user_id: user.id,
+        username: &user.username,
+    };
+    state.realtime.bus.publish(Broadcast::Event {
+        room_id,
+        json: event.to_text(),
+        except_user: Some(user.id),
+    });
     Ok(())
 }
 
@@ -325,29 +340,7 @@ fn just_stored(row: MessageRow, parent: Option<ParentPreview>, mentions: Vec<i64
 }
 
 /// The participants of the room that `content` names.
-async fn mentioned(store: &Store, room_id: i64, content: &str) -> Result<Vec<i64>, ApiError> {
+async fn mentioned(store: &Store, room_id: i64, content: &str) -> Result<Vec<i64>, Error> {
     let names = mentions::mentioned_names(content);
     Ok(store.participants_named(room_id, &names).await?)
-}
-
-fn content(value: &serde_json::Value) -> Result<Content, String> {
-    string(value).and_then(|s| Content::parse(&s))
-}
-
-/// `sender_id`, if sent, must name a user (400) and be the caller (403).
-async fn check_sender(
-    store: &Store,
-    fields: &mut Fields,
-    caller: i64,
-) -> Result<Option<i64>, ApiError> {
-    let sender_id = fields.optional("sender_id", primary_key);
-    if let Some(id) = sender_id
-        && !store.missing_user_ids(&[id]).await?.is_empty()
-    {
-        fields.error(
-            "sender_id",
-            format!("Invalid pk \"{id}\" - object does not exist."),
-        );
-    }
-    Ok(sender_id.filter(|id| *id != caller))
 }
