@@ -1,6 +1,7 @@
 //! The bodies of the room routes, from bytes to a room (or a change to one) or a 4xx:
-//! `JsonBody::fields`, the field parsers, `RoomName`/`RoomType`, and the membership rules of
-//! `domain::rooms` against a room whose facts the input picks.
+//! `JsonBody::fields`, the pure parsers `CreateRoom::parse`/`UpdateRoom::parse` with the
+//! store's answers from `common`, and the membership rules of `domain::rooms` against a room
+//! whose facts the input picks, in the order `service::rooms` calls them.
 //!
 //! Input: one selector byte, then the body. `selector % 3` is the route (`ROUTES`),
 //! `selector / 3 % 5` the Content-Type (`common::CONTENT_TYPES`), `selector / 15 % 3` the type
@@ -12,7 +13,14 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use chat_server::fuzzing::{self, MAX_PARTICIPANTS, RoomFacts, RoomName, RoomType};
+use chat_server::domain::fields::{Draft, Fields};
+use chat_server::domain::rooms::{
+    CreateRoom, CreateRoomDraft, MAX_PARTICIPANTS, NewRoomPlan, RoomFacts, RoomType, UpdateRoom,
+    plan_update,
+};
+use chat_server::domain::text::RoomName;
+use chat_server::error::Error;
+use chat_server::fuzzing;
 use common::{CALLER, CONTENT_TYPES, assert_clean_text, assert_client_error, user_exists};
 use libfuzzer_sys::fuzz_target;
 
@@ -48,14 +56,14 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let outcome = if route == Route::Create {
-        fuzzing::room_create(fields, CALLER, user_exists).map(|room| {
+        create(fields).map(|(room, plan)| {
             assert_clean(&room.name);
-            assert!(room.members.contains(&CALLER), "creator left out");
-            assert!(room.members.len() <= MAX_PARTICIPANTS);
-            assert!(room.members.iter().copied().all(user_exists));
+            assert!(plan.members.contains(&CALLER), "creator left out");
+            assert!(plan.members.len() <= MAX_PARTICIPANTS);
+            assert!(plan.members.iter().copied().all(user_exists));
             let direct = room.room_type == RoomType::OneToOne;
-            assert_eq!(direct, room.direct_key.is_some());
-            assert!(!direct || room.members.len() == 2);
+            assert_eq!(direct, plan.direct_key.is_some());
+            assert!(!direct || plan.members.len() == 2);
         })
     } else {
         let participants: BTreeSet<i64> = if room_type == RoomType::OneToOne {
@@ -69,21 +77,21 @@ fuzz_target!(|data: &[u8]| {
             participants: &participants,
         };
         let partial = route == Route::PartialUpdate;
-        fuzzing::room_update(fields, partial, &room, CALLER, user_exists).map(|edit| {
-            assert!(partial || (edit.name.is_some() && edit.room_type.is_some()));
+        update(fields, partial, &room).map(|(edit, members)| {
+            let new_type = edit.change.room_type;
+            assert!(partial || (edit.name.is_some() && new_type.is_some()));
             edit.name.iter().for_each(assert_clean);
-            let changes_type = edit.room_type.is_some_and(|t| t != room_type);
+            let changes_type = new_type.is_some_and(|t| t != room_type);
             assert!(
                 !changes_type || CALLER == created_by,
                 "a member changed the type"
             );
             assert!(
                 !changes_type
-                    || (room_type != RoomType::OneToOne
-                        && edit.room_type != Some(RoomType::OneToOne)),
+                    || (room_type != RoomType::OneToOne && new_type != Some(RoomType::OneToOne)),
                 "a ONE_TO_ONE type change was accepted"
             );
-            let Some(members) = edit.members else {
+            let Some(members) = edit.change.participants.is_some().then_some(members) else {
                 return;
             };
             assert!(members.contains(&created_by), "creator removed");
@@ -101,6 +109,39 @@ fuzz_target!(|data: &[u8]| {
         assert_client_error(&err);
     }
 });
+
+/// `service::rooms::create_from_body` from the body on, up to what it stores.
+fn create(fields: Fields) -> Result<(CreateRoom, NewRoomPlan), Error> {
+    let mut draft = CreateRoom::parse(fields);
+    reject_missing_users(&mut draft, CreateRoomDraft::user_ids);
+    let room = draft.finish(CreateRoomDraft::build)?;
+    let plan = room.plan(CALLER)?;
+    Ok((room, plan))
+}
+
+/// `service::rooms::update` (PUT and PATCH) from the body on, by a participant: the update
+/// and the participants after it.
+fn update(
+    fields: Fields,
+    partial: bool,
+    room: &RoomFacts<'_>,
+) -> Result<(UpdateRoom, BTreeSet<i64>), Error> {
+    let mut draft = UpdateRoom::parse(fields, partial);
+    reject_missing_users(&mut draft, UpdateRoom::user_ids);
+    let edit = draft.finish(Some)?;
+    let members = plan_update(room, CALLER, &edit.change)?;
+    Ok((edit, members))
+}
+
+/// What `missing_user_ids` would answer about the `participants` the draft names.
+fn reject_missing_users<T>(draft: &mut Draft<T>, ids: impl Fn(&T) -> &[i64]) {
+    let missing: Vec<i64> = ids(&draft.body)
+        .iter()
+        .copied()
+        .filter(|id| !user_exists(*id))
+        .collect();
+    draft.reject_missing("participants", &missing);
+}
 
 fn assert_clean(name: &RoomName) {
     assert_clean_text(name.as_str(), RoomName::MAX);

@@ -2,7 +2,6 @@
 //! API's rooms and messages code, with seed 000's envelopes. JSON or form bodies; errors in its
 //! `{"error": ..., "status": ...}` shape (the `DrfErrors` middleware reshapes them by path).
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use poem::web::Data;
@@ -15,15 +14,15 @@ use super::body::JsonOrFormBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E429, Errors, LegacyError};
 use super::messages::{Message, messages};
 use super::pagination::seed_window;
-use super::rooms::{self, DEFAULT_MESSAGES_LIMIT, Room, load_room};
+use super::rooms::{self, Room};
 use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
-use crate::domain::fields::{Fields, primary_key};
+use crate::domain::fields::primary_key;
 use crate::domain::messages::SendMessage;
 use crate::domain::text::Content;
+use crate::service::members::require_participant;
 use crate::service::messages as service;
 use crate::service::rooms as room_service;
-use crate::service::rooms::direct_room;
 use crate::startup::AppState;
 
 /// The errors of a legacy operation, documented with seed 000's body.
@@ -127,17 +126,10 @@ impl LegacyApi {
         body: JsonOrFormBody<LegacyRoomCreate>,
     ) -> Result<Json<LegacyRoomReply>, LegacyErrors<{ BODY | E401 | E403 }>> {
         let fields = body.fields_with_integers(&["participant1", "participant2"])?;
-        let pair = participants(&state, fields).await?;
-        let caller = auth.0.id;
-        let other = match pair {
-            (a, b) if a == caller => b,
-            (a, b) if b == caller => a,
-            _ => return Err(ApiError::Forbidden.into()),
-        };
-        let room_id = direct_room(&state, caller, other).await?;
+        let room = room_service::create_pair(&state, auth.0.id, fields).await?;
         Ok(Json(LegacyRoomReply {
             message: "Chat room created successfully.".into(),
-            chat_room: load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT, caller).await?,
+            chat_room: room.into(),
         }))
     }
 
@@ -157,17 +149,10 @@ impl LegacyApi {
         state: Data<&Arc<AppState>>,
         participant: Query<Option<i64>>,
     ) -> Result<Json<LegacyRoomList>, LegacyErrors<{ E400 | E401 }>> {
-        let ids = state
-            .store
-            .shared_room_ids(auth.0.id, participant.0)
-            .await?;
-        let details = state
-            .store
-            .room_details(&ids, DEFAULT_MESSAGES_LIMIT, auth.0.id)
-            .await?;
+        let views = room_service::shared_with(&state.store, auth.0.id, participant.0).await?;
         Ok(Json(LegacyRoomList {
             message: "Chat rooms retrieved successfully.".into(),
-            chat_rooms: rooms::rooms(room_service::views(&state.store, auth.0.id, details).await?),
+            chat_rooms: rooms::rooms(views),
         }))
     }
 
@@ -189,19 +174,11 @@ impl LegacyApi {
         id: Path<i64>,
         body: JsonOrFormBody<LegacyRoomUpdate>,
     ) -> Result<Json<LegacyRoomReply>, LegacyErrors<{ BODY | E401 | E403 | E404 }>> {
-        require_participant(&state, id.0, auth.0.id).await?;
-        let fields = body.fields_with_integers(&["participant1", "participant2"])?;
-        let (first, second) = participants(&state, fields).await?;
-        let body = || {
-            let participants: BTreeSet<i64> = [first, second].into();
-            let mut map = serde_json::Map::new();
-            map.insert("participants".into(), serde_json::json!(participants));
-            Ok(Fields::new(map))
-        };
-        let room = rooms::update(&state, auth.0.id, id.0, body, true).await?;
+        let body = || body.fields_with_integers(&["participant1", "participant2"]);
+        let room = room_service::set_pair(&state, auth.0.id, id.0, body).await?;
         Ok(Json(LegacyRoomReply {
             message: "Chat room updated successfully.".into(),
-            chat_room: room,
+            chat_room: room.into(),
         }))
     }
 
@@ -222,7 +199,7 @@ impl LegacyApi {
         id: Path<i64>,
     ) -> Result<Json<LegacyRoomDone>, LegacyErrors<{ E401 | E403 | E404 }>> {
         require_participant(&state, id.0, auth.0.id).await?;
-        rooms::delete(&state, auth.0.id, id.0).await?;
+        room_service::delete(&state, auth.0.id, id.0).await?;
         Ok(Json(LegacyRoomDone {
             message: "Chat room deleted successfully.".into(),
         }))
@@ -345,14 +322,6 @@ impl LegacyApi {
     }
 }
 
-/// Seed 000 tells a missing room (404) from one the caller is not in (403).
-async fn require_participant(state: &AppState, room_id: i64, user: i64) -> Result<(), ApiError> {
-    if !state.store.room_exists(room_id).await? {
-        return Err(ApiError::NotFound);
-    }
-    service::require_member(&state.store, room_id, user).await
-}
-
 /// The room of a message, or 404.
 async fn room_of_message(state: &AppState, id: i64) -> Result<i64, ApiError> {
     state
@@ -361,25 +330,4 @@ async fn room_of_message(state: &AppState, id: i64) -> Result<i64, ApiError> {
         .await?
         .map(|row| row.room_id)
         .ok_or(ApiError::NotFound)
-}
-
-/// `participant1` and `participant2`: both required, both existing users.
-async fn participants(state: &AppState, mut fields: Fields) -> Result<(i64, i64), ApiError> {
-    let first = fields.required("participant1", primary_key);
-    let second = fields.required("participant2", primary_key);
-    for (key, id) in [("participant1", first), ("participant2", second)] {
-        if let Some(id) = id
-            && state.store.find_user(id).await?.is_none()
-        {
-            fields.error(key, format!("Invalid pk \"{id}\" - object does not exist."));
-        }
-    }
-    let pair = fields.finish(first.zip(second))?;
-    if pair.0 == pair.1 {
-        return Err(ApiError::field(
-            "non_field_errors",
-            "A chat room needs two different participants.",
-        ));
-    }
-    Ok(pair)
 }

@@ -16,7 +16,8 @@ use crate::auth::{BearerAuth, CurrentUser};
 use crate::realtime::Scope;
 use crate::realtime::connection::{self, Connection};
 use crate::realtime::hub::{Registration, TooManyConnections};
-use crate::service::rooms::direct_room;
+use crate::service::messages::require_member;
+use crate::service::{members, rooms};
 use crate::startup::AppState;
 
 /// `?token=<access token>`: browsers cannot set headers on a WebSocket handshake.
@@ -119,9 +120,7 @@ impl RealtimeApi {
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<ROOM_ERRORS> {
         let user = auth.user();
-        if !state.store.is_member(room_id.0, user.id).await? {
-            return Err(ApiError::Forbidden.into());
-        }
+        require_member(&state.store, room_id.0, user.id).await?;
         let registration =
             register(&state, &user, Scope::Room(room_id.0), &[room_id.0], &ws).await?;
         accept(&state, ws, user, registration, None)
@@ -141,7 +140,7 @@ impl RealtimeApi {
         let user = auth.user();
         // Registered before the rooms are read: a room joined meanwhile is not missed.
         let registration = register(&state, &user, Scope::AllRooms, &[], &ws).await?;
-        for room in state.store.member_room_ids(user.id).await? {
+        for room in members::rooms_of(&state.store, user.id).await? {
             state.realtime.registry.listen(&registration, room);
         }
         accept(&state, ws, user, registration, None)
@@ -166,14 +165,12 @@ impl RealtimeApi {
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<ROOM_ERRORS> {
         let user = auth.user();
-        if user.id != user_id.0 {
-            return Err(ApiError::Forbidden.into());
-        }
+        members::act_as(user.id, user_id.0)?;
         if ws.is_err() {
             // Nothing to create for a request that cannot become a socket.
             return Err(ApiError::NotWebSocket.into());
         }
-        let room = direct_room(&state, user.id, other_user_id.0).await?;
+        let room = rooms::direct(&state, user.id, other_user_id.0).await?;
         let registration = register(&state, &user, Scope::Room(room), &[room], &ws).await?;
         accept(&state, ws, user, registration, Some(other_user_id.0))
     }

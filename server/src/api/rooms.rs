@@ -1,6 +1,5 @@
 //! `/api/chat/rooms/`: the rooms the caller participates in (seeds 001 and 003).
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use poem::Request;
@@ -12,21 +11,17 @@ use serde::Serialize;
 
 use super::ApiTags;
 use super::body::JsonBody;
-use super::error::{ApiError, BODY, E400, E401, E403, E404, Errors};
+use super::error::{BODY, E400, E401, E403, E404, Errors};
 use super::messages::{Message, messages};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
-use crate::domain::fields::{Fields, nullable_primary_keys, string};
-use crate::domain::rooms::{self, RoomChange, RoomFacts, RoomType};
 use crate::domain::text::RoomName;
 use crate::domain::views;
-use crate::service::rooms as room_events;
-use crate::service::rooms::{self as room_service, member_room, room_type_of};
+use crate::service::rooms::{self as service, Created};
 use crate::startup::AppState;
-use crate::store::{NewRoom, RoomUpdate, Store};
 
 #[derive(Object, Serialize)]
 #[oai(example)]
@@ -161,43 +156,6 @@ pub enum RoomDeleted {
 
 /// `messages_limit`: how many of the newest messages each room object carries.
 type MessagesLimit = Query<Option<i64>>;
-pub(super) use crate::service::rooms::DEFAULT_MESSAGES_LIMIT;
-
-fn room_name(value: &serde_json::Value) -> Result<RoomName, String> {
-    string(value).and_then(|s| RoomName::parse(&s))
-}
-
-fn room_type(value: &serde_json::Value) -> Result<RoomType, String> {
-    string(value).and_then(|s| RoomType::parse(&s))
-}
-
-/// Adds DRF's "Invalid pk" error for the first id that names no user.
-async fn check_users_exist(
-    store: &Store,
-    fields: &mut Fields,
-    field: &str,
-    ids: &[i64],
-) -> Result<(), ApiError> {
-    if let Some(missing) = store.missing_user_ids(ids).await?.first() {
-        fields.error(
-            field,
-            format!("Invalid pk \"{missing}\" - object does not exist."),
-        );
-    }
-    Ok(())
-}
-
-/// The room object of `id` as `viewer` sees it.
-pub(super) async fn load_room(
-    store: &Store,
-    id: i64,
-    messages_limit: i64,
-    viewer: i64,
-) -> Result<Room, ApiError> {
-    room_service::room(store, id, messages_limit, viewer)
-        .await
-        .map(Room::from)
-}
 
 pub struct RoomsApi;
 
@@ -227,24 +185,17 @@ impl RoomsApi {
             limit: limit.0,
             offset: offset.0,
         })?;
-        let (limit, offset) = match pages.window_before_count() {
-            Some(window) => window,
-            None => pages.window(state.store.count_rooms(auth.0.id).await?)?,
-        };
-        let (count, details) = state
-            .store
-            .rooms_page(
-                auth.0.id,
-                limit,
-                offset,
-                messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT),
-            )
-            .await?;
-        pages.window(count)?;
-        let rooms = rooms(room_service::views(&state.store, auth.0.id, details).await?);
+        let (count, views) = service::list(
+            &state.store,
+            auth.0.id,
+            pages.window_before_count(),
+            &|count| pages.window(count),
+            messages_limit.0,
+        )
+        .await?;
         Ok(SerdeJson(RoomPage::new(
             pages.links(count, &RequestUrl::of(req)),
-            rooms,
+            rooms(views),
         )))
     }
 
@@ -259,40 +210,12 @@ impl RoomsApi {
         state: Data<&Arc<AppState>>,
         body: JsonBody<RoomWrite>,
     ) -> Result<RoomCreated, Errors<{ BODY | E401 }>> {
-        let mut fields = body.fields()?;
-        let name = fields.required("name", room_name);
-        let room_type = fields.required("room_type", room_type);
-        let requested = fields
-            .optional("participants", nullable_primary_keys)
-            .flatten()
-            .unwrap_or_default();
-        check_users_exist(&state.store, &mut fields, "participants", &requested).await?;
-        let (name, room_type) = fields.finish(name.zip(room_type))?;
-
-        let members =
-            rooms::new_room_members(auth.0.id, &requested, room_type).map_err(ApiError::from)?;
-        let direct_key = (room_type == RoomType::OneToOne)
-            .then(|| rooms::direct_key(&members))
-            .flatten();
-        let (id, existed) = state
-            .store
-            .create_room(NewRoom {
-                name: name.as_str(),
-                room_type: room_type.as_str(),
-                created_by: auth.0.id,
-                members: &members,
-                direct_key,
-            })
-            .await?;
-        if !existed {
-            room_events::created(&state, id, &members);
-        }
-        let room = load_room(&state.store, id, DEFAULT_MESSAGES_LIMIT, auth.0.id).await?;
-        Ok(if existed {
-            RoomCreated::Existing(SerdeJson(room))
-        } else {
-            RoomCreated::Created(SerdeJson(room))
-        })
+        Ok(
+            match service::create_from_body(&state, auth.0.id, body.fields()?).await? {
+                Created::New(room) => RoomCreated::Created(SerdeJson(room.into())),
+                Created::Existing(room) => RoomCreated::Existing(SerdeJson(room.into())),
+            },
+        )
     }
 
     /// Get a room
@@ -307,11 +230,8 @@ impl RoomsApi {
         #[oai(validator(minimum(value = "0"), maximum(value = "50")))]
         messages_limit: MessagesLimit,
     ) -> Result<SerdeJson<Room>, Errors<{ E400 | E401 | E404 }>> {
-        member_room(&state.store, id.0, auth.0.id).await?;
-        let limit = messages_limit.0.unwrap_or(DEFAULT_MESSAGES_LIMIT);
-        Ok(SerdeJson(
-            load_room(&state.store, id.0, limit, auth.0.id).await?,
-        ))
+        let room = service::retrieve(&state.store, auth.0.id, id.0, messages_limit.0).await?;
+        Ok(SerdeJson(room.into()))
     }
 
     /// Replace a room
@@ -327,9 +247,8 @@ impl RoomsApi {
         id: Path<i64>,
         body: JsonBody<RoomWrite>,
     ) -> Result<SerdeJson<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(SerdeJson(
-            update(&state, auth.0.id, id.0, || body.fields(), false).await?,
-        ))
+        let room = service::update(&state, auth.0.id, id.0, || body.fields(), false).await?;
+        Ok(SerdeJson(room.into()))
     }
 
     /// Update a room partially
@@ -347,9 +266,8 @@ impl RoomsApi {
         id: Path<i64>,
         body: JsonBody<RoomPatch, false>,
     ) -> Result<SerdeJson<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
-        Ok(SerdeJson(
-            update(&state, auth.0.id, id.0, || body.fields(), true).await?,
-        ))
+        let room = service::update(&state, auth.0.id, id.0, || body.fields(), true).await?;
+        Ok(SerdeJson(room.into()))
     }
 
     /// Delete a room
@@ -363,76 +281,7 @@ impl RoomsApi {
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
     ) -> Result<RoomDeleted, Errors<{ E401 | E403 | E404 }>> {
-        delete(&state, auth.0.id, id.0).await?;
+        service::delete(&state, auth.0.id, id.0).await?;
         Ok(RoomDeleted::NoContent)
     }
-}
-
-/// Deletes a room the caller is in (404 otherwise), if they may (403 otherwise).
-pub(super) async fn delete(state: &AppState, caller: i64, room_id: i64) -> Result<(), ApiError> {
-    let room = member_room(&state.store, room_id, caller).await?;
-    if !rooms::may_delete(room_type_of(&room)?, room.created_by, caller) {
-        return Err(ApiError::Forbidden);
-    }
-    state.store.delete_room(room.id).await?;
-    room_events::deleted(state, room.id);
-    Ok(())
-}
-
-/// PUT (`partial = false`: name and type required) and PATCH.
-pub(super) async fn update(
-    state: &AppState,
-    caller: i64,
-    room_id: i64,
-    body: impl FnOnce() -> Result<Fields, ApiError>,
-    partial: bool,
-) -> Result<Room, ApiError> {
-    // Membership first: an outsider's malformed body is a 404, not a 400.
-    let room = member_room(&state.store, room_id, caller).await?;
-    let mut fields = body()?;
-    let (name, new_type) = if partial {
-        (
-            fields.optional("name", room_name),
-            fields.optional("room_type", room_type),
-        )
-    } else {
-        (
-            fields.required("name", room_name),
-            fields.required("room_type", room_type),
-        )
-    };
-    let requested = fields
-        .optional("participants", nullable_primary_keys)
-        .flatten();
-    if let Some(ids) = &requested {
-        check_users_exist(&state.store, &mut fields, "participants", ids).await?;
-    }
-    fields.finish(Some(()))?;
-
-    let current: BTreeSet<i64> = state.store.room_members(room_id).await?;
-    let facts = RoomFacts {
-        room_type: room_type_of(&room)?,
-        created_by: room.created_by,
-        participants: &current,
-    };
-    let change = RoomChange {
-        room_type: new_type,
-        participants: requested,
-    };
-    let members = rooms::plan_update(&facts, caller, &change).map_err(ApiError::from)?;
-    state
-        .store
-        .update_room(
-            room_id,
-            RoomUpdate {
-                name: name.as_ref().map(RoomName::as_str),
-                room_type: new_type.map(RoomType::as_str),
-                members: change.participants.is_some().then_some(&members),
-            },
-        )
-        .await?;
-    if change.participants.is_some() {
-        room_events::members_changed(state, room_id, &current, &members);
-    }
-    load_room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT, caller).await
 }

@@ -2,5 +2,6 @@
 //! handlers parse, these functions decide, store and tell the sockets.
 
 pub mod invitations;
+pub mod members;
 pub mod messages;
 pub mod rooms;

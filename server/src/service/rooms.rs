@@ -1,84 +1,254 @@
-//! Room changes that sockets must follow (who hears a room), and the ONE_TO_ONE room of a
-//! pair as the socket routes open it.
+//! A room's life: created (by every route that makes one, through [`create`]), read, changed,
+//! deleted; and the room objects the routes answer with.
 
 use std::collections::BTreeSet;
 
-use crate::domain::rooms::{self, RoomType};
+use super::invitations::PageWindow;
+use super::members::require_participant;
+use crate::domain::fields::{Draft, Fields};
+use crate::domain::rooms::{
+    self, CreateRoom, CreateRoomDraft, RoomFacts, RoomPair, RoomPairDraft, RoomType, UpdateRoom,
+    direct_room_name,
+};
+use crate::domain::text::RoomName;
 use crate::domain::time::rfc3339;
 use crate::domain::views::{Message, Room};
-use crate::error::Error as ApiError;
+use crate::error::Error;
 use crate::realtime::Broadcast;
 use crate::service::messages::render;
 use crate::startup::AppState;
-use crate::store::{NewRoom, RoomDetail, RoomRow, Store};
+use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
 
-/// After a room was created: its members' every-room sockets start hearing it.
-pub fn created(state: &AppState, room_id: i64, members: &BTreeSet<i64>) {
-    members_changed(state, room_id, &BTreeSet::new(), members);
+// `service::invitations` and `api::invitations` still find these here.
+pub use super::members::{member_room, members_changed};
+
+/// How many of the newest messages a room object carries unless the caller asks otherwise.
+pub const DEFAULT_MESSAGES_LIMIT: i64 = 1;
+
+/// A room as asked for: new, or the pair's ONE_TO_ONE room that already existed.
+pub enum Created {
+    New(Room),
+    Existing(Room),
 }
 
-/// After the participants of a room changed from `before` to `after`.
-pub fn members_changed(
-    state: &AppState,
-    room_id: i64,
-    before: &BTreeSet<i64>,
-    after: &BTreeSet<i64>,
-) {
-    let added: Vec<i64> = after.difference(before).copied().collect();
-    let removed: Vec<i64> = before.difference(after).copied().collect();
-    if added.is_empty() && removed.is_empty() {
-        return;
+/// Creates the room as `caller`, who is always one of its members, or finds the ONE_TO_ONE
+/// room of the pair: the one way every route makes a room. Returns its id and whether it
+/// existed already.
+pub async fn create(state: &AppState, caller: i64, room: CreateRoom) -> Result<(i64, bool), Error> {
+    let plan = room.plan(caller)?;
+    let (id, existed) = state
+        .store
+        .create_room(NewRoom {
+            name: room.name.as_str(),
+            room_type: room.room_type.as_str(),
+            created_by: caller,
+            members: &plan.members,
+            direct_key: plan.direct_key,
+        })
+        .await?;
+    if !existed {
+        // Its members' every-room sockets start hearing it.
+        members_changed(state, id, &BTreeSet::new(), &plan.members);
     }
-    state.realtime.bus.publish(Broadcast::Members {
-        room_id,
-        added,
-        removed,
-    });
+    Ok((id, existed))
 }
 
-/// After a room was deleted: its sockets close.
-pub fn deleted(state: &AppState, room_id: i64) {
-    state
-        .realtime
-        .bus
-        .publish(Broadcast::RoomDeleted { room_id });
+/// `POST /api/chat/rooms/`: the room the body describes.
+pub async fn create_from_body(
+    state: &AppState,
+    caller: i64,
+    fields: Fields,
+) -> Result<Created, Error> {
+    let mut draft = CreateRoom::parse(fields);
+    let missing = missing_users(&state.store, draft.body.user_ids()).await?;
+    draft.reject_missing("participants", &missing);
+    let room = draft.finish(CreateRoomDraft::build)?;
+    let (id, existed) = create(state, caller, room).await?;
+    let room = self::room(&state.store, id, DEFAULT_MESSAGES_LIMIT, caller).await?;
+    Ok(if existed {
+        Created::Existing(room)
+    } else {
+        Created::New(room)
+    })
 }
 
-/// The ONE_TO_ONE room of `caller` and `other`, created (named after both) if they have none,
-/// exactly as `POST /api/chat/rooms/` would.
-pub async fn direct_room(state: &AppState, caller: i64, other: i64) -> Result<i64, ApiError> {
+/// The ONE_TO_ONE room of `caller` and `other` (404 if either is no user), created (named
+/// after both) if they have none.
+pub async fn direct(state: &AppState, caller: i64, other: i64) -> Result<i64, Error> {
     let users = [
         state.store.find_user(caller).await?,
         state.store.find_user(other).await?,
     ];
     let [Some(me), Some(them)] = users else {
-        return Err(ApiError::NotFound);
+        return Err(Error::NotFound);
     };
-    let members = rooms::new_room_members(caller, &[other], RoomType::OneToOne)
-        .map_err(|_| ApiError::field("other_user_id", "A direct room needs another user."))?;
-    // Usernames are at most 150 characters; room names at most 255.
-    let name: String = format!("{} & {}", me.username, them.username)
-        .chars()
-        .take(255)
-        .collect();
-    let (room_id, existed) = state
-        .store
-        .create_room(NewRoom {
-            name: &name,
-            room_type: RoomType::OneToOne.as_str(),
-            created_by: caller,
-            members: &members,
-            direct_key: rooms::direct_key(&members),
-        })
-        .await?;
-    if !existed {
-        created(state, room_id, &members);
-    }
-    Ok(room_id)
+    // Usernames cannot make an invalid room name: a failure here is a broken invariant.
+    let name = RoomName::parse(&direct_room_name(&me.username, &them.username))
+        .map_err(Error::internal)?;
+    let room = CreateRoom::direct(caller, other, name)?;
+    create(state, caller, room).await.map(|(id, _)| id)
 }
 
-/// How many of the newest messages a room object carries unless the caller asks otherwise.
-pub const DEFAULT_MESSAGES_LIMIT: i64 = 1;
+/// Seed 000's `POST /chatrooms/create`: the ONE_TO_ONE room of the pair the body names, of
+/// which the caller must be one (403).
+pub async fn create_pair(state: &AppState, caller: i64, fields: Fields) -> Result<Room, Error> {
+    let pair = pair(&state.store, fields).await?;
+    let other = pair.other_than(caller).ok_or(Error::Forbidden)?;
+    let id = direct(state, caller, other).await?;
+    room(&state.store, id, DEFAULT_MESSAGES_LIMIT, caller).await
+}
+
+/// Seed 000's `PUT /chatrooms/{id}/`: the room's participants become the pair the body names,
+/// under the rules of a PATCH of `participants`.
+pub async fn set_pair(
+    state: &AppState,
+    caller: i64,
+    room_id: i64,
+    body: impl FnOnce() -> Result<Fields, Error>,
+) -> Result<Room, Error> {
+    require_participant(state, room_id, caller).await?;
+    let pair = pair(&state.store, body()?).await?;
+    update_parsed(state, caller, room_id, || {
+        Ok(UpdateRoom::participants(pair.ids()))
+    })
+    .await
+}
+
+/// Seed 000's two participants: both required, both existing users, two different ones.
+async fn pair(store: &Store, fields: Fields) -> Result<RoomPair, Error> {
+    let mut draft = RoomPair::parse(fields);
+    let named: Vec<(&str, i64)> = draft.body.users().collect();
+    let ids: Vec<i64> = named.iter().map(|(_, id)| *id).collect();
+    let missing = missing_users(store, &ids).await?;
+    for (field, id) in named {
+        if missing.contains(&id) {
+            draft.reject_missing(field, &[id]);
+        }
+    }
+    Ok(RoomPair::new(draft.finish(RoomPairDraft::build)?)?)
+}
+
+/// The ids of `ids` that name no user.
+async fn missing_users(store: &Store, ids: &[i64]) -> Result<Vec<i64>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(store.missing_user_ids(ids).await?)
+}
+
+/// The caller's rooms, most recent activity first, and how many there are. `known_window` is
+/// the page when the request names it without the count (`page(count)` checks it again).
+pub async fn list(
+    store: &Store,
+    caller: i64,
+    known_window: Option<(i64, i64)>,
+    page: PageWindow<'_>,
+    messages_limit: Option<i64>,
+) -> Result<(i64, Vec<Room>), Error> {
+    let (limit, offset) = match known_window {
+        Some(window) => window,
+        None => page(store.count_rooms(caller).await?)?,
+    };
+    let messages_limit = messages_limit.unwrap_or(DEFAULT_MESSAGES_LIMIT);
+    let (count, details) = store
+        .rooms_page(caller, limit, offset, messages_limit)
+        .await?;
+    page(count)?;
+    Ok((count, views(store, caller, details).await?))
+}
+
+/// Seed 000's room list: the caller's rooms, only those `participant` is in too if given.
+pub async fn shared_with(
+    store: &Store,
+    caller: i64,
+    participant: Option<i64>,
+) -> Result<Vec<Room>, Error> {
+    let ids = store.shared_room_ids(caller, participant).await?;
+    let details = store
+        .room_details(&ids, DEFAULT_MESSAGES_LIMIT, caller)
+        .await?;
+    views(store, caller, details).await
+}
+
+/// A room the caller is in (404 otherwise).
+pub async fn retrieve(
+    store: &Store,
+    caller: i64,
+    room_id: i64,
+    messages_limit: Option<i64>,
+) -> Result<Room, Error> {
+    member_room(store, room_id, caller).await?;
+    let limit = messages_limit.unwrap_or(DEFAULT_MESSAGES_LIMIT);
+    room(store, room_id, limit, caller).await
+}
+
+/// PUT (`partial = false`: name and type required) and PATCH.
+pub async fn update(
+    state: &AppState,
+    caller: i64,
+    room_id: i64,
+    body: impl FnOnce() -> Result<Fields, Error>,
+    partial: bool,
+) -> Result<Room, Error> {
+    update_parsed(state, caller, room_id, || {
+        body().map(|fields| UpdateRoom::parse(fields, partial))
+    })
+    .await
+}
+
+/// [`update`] of a body its route has read its own way (seed 000's pair).
+async fn update_parsed(
+    state: &AppState,
+    caller: i64,
+    room_id: i64,
+    body: impl FnOnce() -> Result<Draft<UpdateRoom>, Error>,
+) -> Result<Room, Error> {
+    // Membership first: an outsider's malformed body is a 404, not a 400.
+    let room = member_room(&state.store, room_id, caller).await?;
+    let mut draft = body()?;
+    let missing = missing_users(&state.store, draft.body.user_ids()).await?;
+    draft.reject_missing("participants", &missing);
+    let update = draft.finish(Some)?;
+
+    let current: BTreeSet<i64> = state.store.room_members(room_id).await?;
+    let facts = RoomFacts {
+        room_type: room_type_of(&room)?,
+        created_by: room.created_by,
+        participants: &current,
+    };
+    let members = rooms::plan_update(&facts, caller, &update.change)?;
+    let new_members = update.change.participants.is_some();
+    state
+        .store
+        .update_room(
+            room_id,
+            RoomUpdate {
+                name: update.name.as_ref().map(RoomName::as_str),
+                room_type: update.change.room_type.map(RoomType::as_str),
+                members: new_members.then_some(&members),
+            },
+        )
+        .await?;
+    if new_members {
+        members_changed(state, room_id, &current, &members);
+    }
+    self::room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT, caller).await
+}
+
+/// Deletes a room the caller is in (404 otherwise), if they may (403 otherwise); its sockets
+/// close.
+pub async fn delete(state: &AppState, caller: i64, room_id: i64) -> Result<(), Error> {
+    let room = member_room(&state.store, room_id, caller).await?;
+    if !rooms::may_delete(room_type_of(&room)?, room.created_by, caller) {
+        return Err(Error::Forbidden);
+    }
+    state.store.delete_room(room.id).await?;
+    state
+        .realtime
+        .bus
+        .publish(Broadcast::RoomDeleted { room_id: room.id });
+    Ok(())
+}
 
 /// Room objects of `details` as `viewer` sees them, the preview messages of all of them
 /// rendered together.
@@ -86,7 +256,7 @@ pub async fn views(
     store: &Store,
     viewer: i64,
     mut details: Vec<RoomDetail>,
-) -> Result<Vec<Room>, ApiError> {
+) -> Result<Vec<Room>, Error> {
     let lengths: Vec<usize> = details.iter().map(|d| d.messages.len()).collect();
     let rows = details
         .iter_mut()
@@ -100,7 +270,7 @@ pub async fn views(
         .collect()
 }
 
-fn view(detail: RoomDetail, messages: Vec<Message>) -> Result<Room, ApiError> {
+fn view(detail: RoomDetail, messages: Vec<Message>) -> Result<Room, Error> {
     Ok(Room {
         id: detail.room.id,
         room_type: room_type_of(&detail.room)?,
@@ -116,27 +286,14 @@ fn view(detail: RoomDetail, messages: Vec<Message>) -> Result<Room, ApiError> {
 }
 
 /// The room object of `id` as `viewer` sees it.
-pub async fn room(
-    store: &Store,
-    id: i64,
-    messages_limit: i64,
-    viewer: i64,
-) -> Result<Room, ApiError> {
+pub async fn room(store: &Store, id: i64, messages_limit: i64, viewer: i64) -> Result<Room, Error> {
     let details = store.room_details(&[id], messages_limit, viewer).await?;
     views(store, viewer, details)
         .await?
         .pop()
-        .ok_or(ApiError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
-/// The room if the caller is in it; 404 otherwise, as if it did not exist (seed 001).
-pub async fn member_room(store: &Store, room_id: i64, user_id: i64) -> Result<RoomRow, ApiError> {
-    store
-        .room_for_member(room_id, user_id)
-        .await?
-        .ok_or(ApiError::NotFound)
-}
-
-pub fn room_type_of(room: &RoomRow) -> Result<RoomType, ApiError> {
-    RoomType::parse(&room.room_type).map_err(ApiError::internal)
+pub fn room_type_of(room: &RoomRow) -> Result<RoomType, Error> {
+    RoomType::parse(&room.room_type).map_err(Error::internal)
 }

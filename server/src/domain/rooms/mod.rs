@@ -1,8 +1,14 @@
 //! Who is in a room and who may change it.
 
+mod bodies;
+
 use std::collections::BTreeSet;
 
 use serde::Serialize;
+
+pub use bodies::{
+    CreateRoom, CreateRoomDraft, RoomPair, RoomPairDraft, UpdateRoom, direct_room_name,
+};
 
 /// The kind of a room (seed 003).
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +99,14 @@ fn check_size(members: &BTreeSet<i64>, room_type: RoomType) -> Result<(), RuleEr
     Ok(())
 }
 
+/// A new room as the store takes it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NewRoomPlan {
+    pub members: BTreeSet<i64>,
+    /// Set for a ONE_TO_ONE room: its pair may have only this one.
+    pub direct_key: Option<String>,
+}
+
 /// The key that makes one ONE_TO_ONE room per pair of users.
 pub fn direct_key(members: &BTreeSet<i64>) -> Option<String> {
     let mut ids = members.iter();
@@ -110,6 +124,7 @@ pub struct RoomFacts<'a> {
 }
 
 /// An update as asked for: `None` leaves that part as it is.
+#[derive(Debug)]
 pub struct RoomChange {
     pub room_type: Option<RoomType>,
     pub participants: Option<Vec<i64>>,
@@ -170,6 +185,12 @@ pub fn plan_update(
 /// The creator may delete a room; so may either member of a ONE_TO_ONE room.
 pub fn may_delete(room_type: RoomType, created_by: i64, caller: i64) -> bool {
     caller == created_by || room_type == RoomType::OneToOne
+}
+
+/// Seed 002's pair routes act as the user their URL names (`/ws/chat/{user_id}/...`): only
+/// that user may use them.
+pub fn may_act_as(caller: i64, user_in_url: i64) -> bool {
+    caller == user_in_url
 }
 
 #[cfg(test)]
@@ -283,5 +304,11 @@ mod tests {
         assert!(may_delete(RoomType::Group, 1, 1));
         assert!(!may_delete(RoomType::Group, 1, 2));
         assert!(may_delete(RoomType::OneToOne, 1, 2));
+    }
+
+    #[test]
+    fn a_pair_route_acts_only_as_its_user() {
+        assert!(may_act_as(4, 4));
+        assert!(!may_act_as(4, 5));
     }
 }
