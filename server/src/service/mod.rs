@@ -4,3 +4,4 @@
 pub mod invitations;
 pub mod messages;
 pub mod rooms;
+pub mod reactions;
