@@ -4,6 +4,7 @@ pub mod emoji;
 pub mod fields;
 pub mod invitations;
 pub mod mentions;
+pub mod reads;
 pub mod rooms;
 pub mod search;
 pub mod text;

@@ -3,5 +3,6 @@
 
 pub mod invitations;
 pub mod messages;
-pub mod rooms;
 pub mod reactions;
+pub mod reads;
+pub mod rooms;
