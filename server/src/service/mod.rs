@@ -1,8 +1,10 @@
 //! What the API does, shared by every way in (REST, WebSocket actions, the seed routes):
 //! handlers parse, these functions decide, store and tell the sockets.
 
+pub mod history;
 pub mod invitations;
 pub mod messages;
 pub mod reactions;
+pub mod readable;
 pub mod reads;
 pub mod rooms;
