@@ -8,3 +8,4 @@ pub mod reactions;
 pub mod readable;
 pub mod reads;
 pub mod rooms;
+pub mod search;
