@@ -4,6 +4,7 @@
 pub mod history;
 pub mod invitations;
 pub mod messages;
+pub mod presence;
 pub mod reactions;
 pub mod readable;
 pub mod reads;
