@@ -13,6 +13,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use chat_server::api::body;
 use chat_server::domain::fields::{Draft, Fields};
 use chat_server::domain::rooms::{
     CreateRoom, CreateRoomDraft, MAX_PARTICIPANTS, NewRoomPlan, RoomFacts, RoomType, UpdateRoom,
@@ -20,7 +21,6 @@ use chat_server::domain::rooms::{
 };
 use chat_server::domain::text::RoomName;
 use chat_server::error::Error;
-use chat_server::fuzzing;
 use common::{CALLER, CONTENT_TYPES, assert_clean_text, assert_client_error, user_exists};
 use libfuzzer_sys::fuzz_target;
 
@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     let room_type = ROOM_TYPES[selector / 15 % 3];
     let created_by = if selector / 45 % 2 == 0 { CALLER } else { 2 };
 
-    let fields = match fuzzing::body_fields(content_type, body, false, &[]) {
+    let fields = match body::decode(content_type, body, false, &[]) {
         Ok(fields) => fields,
         Err(err) => {
             assert_client_error(&err);

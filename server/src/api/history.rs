@@ -17,10 +17,8 @@ use super::error::{E400, E401, E403, E404, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use crate::auth::BearerAuth;
-use crate::domain::time::rfc3339;
-use crate::service::messages as service;
+use crate::service::{history, readable};
 use crate::startup::AppState;
-use crate::store::VersionRow;
 
 /// One content of a message.
 #[derive(Object, serde::Serialize)]
@@ -31,6 +29,16 @@ pub struct MessageVersion {
     /// When this content was written (sent, or the edit that wrote it): RFC 3339 UTC with
     /// microseconds.
     pub created_at: String,
+}
+
+impl From<history::MessageVersion> for MessageVersion {
+    fn from(view: history::MessageVersion) -> Self {
+        Self {
+            version: view.version,
+            content: view.content,
+            created_at: view.created_at,
+        }
+    }
 }
 
 numbered_page!(
@@ -68,36 +76,18 @@ impl HistoryApi {
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
     ) -> Result<Json<MessageVersionPage>, Errors<{ E400 | E401 | E403 | E404 }>> {
-        service::require_member(&state.store, room_id.0, auth.0.id).await?;
-        let message = service::find(&state.store, room_id.0, id.0).await?;
+        let message = readable::message(&state.store, auth.0.id, room_id.0, id.0).await?;
         let pages = PageRequest::parse(&PageParams {
             page: raw(page.0),
             page_size: page_size.0,
             limit: limit.0,
             offset: offset.0,
         })?;
-        let count = state.store.count_versions(message.id).await?;
-        let (limit, offset) = pages.window(count)?;
-        let rows = state.store.versions(message.id, limit, offset).await?;
-        let versions = (offset + 1..)
-            .zip(rows)
-            .map(
-                |(
-                    version,
-                    VersionRow {
-                        content,
-                        created_at,
-                    },
-                )| MessageVersion {
-                    version,
-                    content,
-                    created_at: rfc3339(created_at),
-                },
-            )
-            .collect();
+        let (count, versions) =
+            history::versions(&state.store, &message, &|count| pages.window(count)).await?;
         Ok(Json(MessageVersionPage::new(
             pages.links(count, &RequestUrl::of(req)),
-            versions,
+            versions.into_iter().map(MessageVersion::from).collect(),
         )))
     }
 }

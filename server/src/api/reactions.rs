@@ -11,16 +11,12 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::body::JsonBody;
-use super::error::{ApiError, BODY, E401, E403, E404, E429, Errors};
+use super::error::{BODY, E401, E403, E404, E429, Errors};
 use super::messages::Message;
 use super::payload::SerdeJson;
-use crate::auth::{BearerAuth, CurrentUser};
-use crate::domain::emoji;
-use crate::domain::fields::string;
-use crate::realtime::{Broadcast, Event};
-use crate::service::messages::{find, render_one, require_member};
+use crate::auth::BearerAuth;
+use crate::service::reactions::{self as service, Added};
 use crate::startup::AppState;
-use crate::store::Reacted;
 
 #[derive(Object)]
 #[oai(example)]
@@ -75,36 +71,10 @@ impl ReactionsApi {
         id: Path<i64>,
         body: JsonBody<ReactionWrite>,
     ) -> Result<ReactionAdded, Errors<{ BODY | E401 | E403 | E404 | E429 }>> {
-        let caller = &auth.0;
-        require_member(&state.store, room_id.0, caller.id).await?;
-        // As DRF: throttles after permissions, before the object is looked up.
-        state
-            .throttles
-            .message(caller.id)
-            .await?
-            .map_err(ApiError::Throttled)?;
-        let message = find(&state.store, room_id.0, id.0).await?;
-        let mut fields = body.fields()?;
-        let emoji = fields.required("emoji", |value| {
-            string(value).and_then(|s| emoji::parse(&s))
-        });
-        let emoji = fields.finish(emoji)?;
-        let (added, count) = match state
-            .store
-            .add_reaction(message.id, caller.id, emoji)
-            .await?
-        {
-            Reacted::Done { added, count } => (added, count),
-            Reacted::MessageGone => return Err(ApiError::NotFound.into()),
-        };
-        if added {
-            publish(&state, caller, room_id.0, message.id, emoji, count, true);
-        }
-        let message = Message::from(render_one(&state.store, Some(caller.id), message).await?);
-        Ok(if added {
-            ReactionAdded::Created(SerdeJson(message))
-        } else {
-            ReactionAdded::Existing(SerdeJson(message))
+        let added = service::add(&state, &auth.0, room_id.0, id.0, || body.fields()).await?;
+        Ok(match added {
+            Added::Created(message) => ReactionAdded::Created(SerdeJson(message.into())),
+            Added::Existing(message) => ReactionAdded::Existing(SerdeJson(message.into())),
         })
     }
 
@@ -125,51 +95,7 @@ impl ReactionsApi {
         id: Path<i64>,
         emoji: Path<String>,
     ) -> Result<ReactionRemoved, Errors<{ E401 | E403 | E404 }>> {
-        let caller = &auth.0;
-        require_member(&state.store, room_id.0, caller.id).await?;
-        let message = find(&state.store, room_id.0, id.0).await?;
-        let emoji = emoji::parse(&emoji.0).map_err(|_| ApiError::NotFound)?;
-        let count = state
-            .store
-            .remove_reaction(message.id, caller.id, emoji)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        publish(&state, caller, room_id.0, message.id, emoji, count, false);
+        service::remove(&state, &auth.0, room_id.0, id.0, &emoji.0).await?;
         Ok(ReactionRemoved::NoContent)
     }
-}
-
-fn publish(
-    state: &AppState,
-    caller: &CurrentUser,
-    room_id: i64,
-    message_id: i64,
-    emoji: &str,
-    count: i64,
-    added: bool,
-) {
-    let event = if added {
-        Event::ReactionAdded {
-            chat_room: room_id,
-            message_id,
-            emoji,
-            user_id: caller.id,
-            username: &caller.username,
-            count,
-        }
-    } else {
-        Event::ReactionRemoved {
-            chat_room: room_id,
-            message_id,
-            emoji,
-            user_id: caller.id,
-            username: &caller.username,
-            count,
-        }
-    };
-    state.realtime.bus.publish(Broadcast::Event {
-        room_id,
-        json: event.to_text(),
-        except_user: None,
-    });
 }

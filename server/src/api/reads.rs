@@ -10,13 +10,11 @@ use serde::Serialize;
 
 use super::ApiTags;
 use super::body::JsonBody;
-use super::error::{ApiError, BODY, E401, E404, Errors};
+use super::error::{BODY, E401, E404, Errors};
 use super::payload::SerdeJson;
 use crate::auth::BearerAuth;
-use crate::domain::fields::primary_key;
-use crate::realtime::{Broadcast, Event};
+use crate::service::reads;
 use crate::startup::AppState;
-use crate::store::{MarkRead, ReadState};
 
 #[derive(Object)]
 #[oai(example)]
@@ -55,13 +53,13 @@ impl Example for ReadMarker {
     }
 }
 
-impl ReadMarker {
-    fn new(chat_room: i64, state: ReadState) -> Self {
+impl From<reads::ReadMarker> for ReadMarker {
+    fn from(view: reads::ReadMarker) -> Self {
         Self {
-            chat_room,
-            last_read_id: state.last_read_id,
-            unread_count: state.unread_count,
-            mention_count: state.mention_count,
+            chat_room: view.chat_room,
+            last_read_id: view.last_read_id,
+            unread_count: view.unread_count,
+            mention_count: view.mention_count,
         }
     }
 }
@@ -89,39 +87,7 @@ impl ReadsApi {
         id: Path<i64>,
         body: JsonBody<ReadMarkerWrite>,
     ) -> Result<SerdeJson<ReadMarker>, Errors<{ BODY | E401 | E404 }>> {
-        let caller = auth.0.id;
-        if !state.store.is_member(id.0, caller).await? {
-            return Err(ApiError::NotFound.into());
-        }
-        let mut fields = body.fields()?;
-        let message_id = fields.required("message_id", primary_key);
-        let message_id = fields.finish(message_id)?;
-        match state.store.mark_read(id.0, caller, message_id).await? {
-            MarkRead::Marked { moved, state: read } => {
-                if moved {
-                    state.realtime.bus.publish(Broadcast::Event {
-                        room_id: id.0,
-                        json: Event::Read {
-                            chat_room: id.0,
-                            user_id: caller,
-                            message_id: read.last_read_id,
-                        }
-                        .to_text(),
-                        except_user: None,
-                    });
-                }
-                Ok(SerdeJson(ReadMarker::new(id.0, read)))
-            }
-            MarkRead::NoSuchMessage => Err(ApiError::Validation(
-                [(
-                    "message_id".to_owned(),
-                    vec![format!(
-                        "Invalid pk \"{message_id}\" - object does not exist."
-                    )],
-                )]
-                .into(),
-            )
-            .into()),
-        }
+        let marker = reads::mark(&state, auth.0.id, id.0, || body.fields()).await?;
+        Ok(SerdeJson(marker.into()))
     }
 }

@@ -8,12 +8,13 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 
 use super::ApiTags;
-use super::error::{ApiError, E400, E401, E403, E404, Errors};
+use super::error::{E400, E401, E403, E404, Errors};
 use super::messages::{Message, MessagePage, plan_page};
 use super::pagination::{Cursor, RequestUrl};
 use super::payload::SerdeJson;
 use crate::auth::BearerAuth;
-use crate::service::messages::{decorated, find, require_member};
+use crate::service::messages::{decorated, window};
+use crate::service::readable;
 use crate::startup::AppState;
 
 /// What a thread's cursors are sealed to: negative, so no room's listing (positive ids)
@@ -49,9 +50,8 @@ impl RepliesApi {
         after: Query<Option<i64>>,
     ) -> Result<SerdeJson<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
         let caller = auth.0.id;
-        require_member(&state.store, room_id.0, caller).await?;
-        let parent = find(&state.store, room_id.0, id.0).await?;
-        let context = thread_context(parent.id);
+        let parent = readable::message(&state.store, caller, room_id.0, id.0).await?;
+        let context = thread_context(parent.id());
         let mut plan = plan_page(
             &state,
             room_id.0,
@@ -60,12 +60,8 @@ impl RepliesApi {
             page_size.0,
             after.0,
         )?;
-        plan.window.thread = Some(parent.id);
-        let (rows, extras) = state
-            .store
-            .member_window(caller, &plan.window)
-            .await?
-            .ok_or(ApiError::Forbidden)?;
+        plan.window.thread = Some(parent.id());
+        let (rows, extras) = window(&state.store, caller, &plan.window).await?;
         let page = plan.finish(rows);
         let url = RequestUrl::of(req);
         let link = |c: Cursor| url.with(&[("cursor", Some(state.cursors.seal(context, &c)))]);

@@ -15,7 +15,7 @@ use poem_openapi::{Object, OpenApi};
 use serde::Serialize;
 
 use super::ApiTags;
-use super::error::{ApiError, E400, E401, E404, Errors, FieldErrors};
+use super::error::{ApiError, E400, E401, E404, Errors};
 use super::messages::{Message, messages};
 use super::pagination::{CursorCipher, RequestUrl, positive_capped};
 use super::params::{LenientInt, raw};
@@ -23,9 +23,9 @@ use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
 use crate::domain::search::{MAX_QUERY_CHARS, SearchTerms};
-use crate::service::messages::render;
+use crate::service::search;
 use crate::startup::AppState;
-use crate::store::{SearchAfter, SearchRequest};
+use crate::store::SearchAfter;
 
 /// A page of search results (the cursor envelope of `messages_list`).
 #[derive(Object, Serialize)]
@@ -42,10 +42,6 @@ pub struct SearchPage {
 
 const DEFAULT_PAGE_SIZE: i64 = 50;
 const MAX_PAGE_SIZE: i64 = 100;
-
-/// django-filter's message for a choice outside the queryset (here: the caller's rooms).
-const INVALID_ROOM: &str =
-    "Select a valid choice. That choice is not one of the available choices.";
 
 pub struct SearchApi;
 
@@ -79,8 +75,9 @@ impl SearchApi {
     ) -> Result<SerdeJson<SearchPage>, Errors<{ E400 | E401 | E404 }>> {
         let user_id = auth.0.id;
         let q = q.0.map(|q| q.0);
-        let (terms, room) = parse_filters(&state, user_id, q.as_deref(), raw(room.0)).await?;
-        let context = cursor_context(user_id, room, &terms);
+        let room = raw(room.0);
+        let filters = search::filters(&state.store, user_id, q.as_deref(), room.as_deref()).await?;
+        let context = cursor_context(user_id, filters.room, &filters.terms);
         let after = match cursor.0.as_deref() {
             None => None,
             Some(token) => {
@@ -88,65 +85,15 @@ impl SearchApi {
             }
         };
         let size = positive_capped(page_size.0, MAX_PAGE_SIZE).unwrap_or(DEFAULT_PAGE_SIZE);
-        let mut hits = state
-            .store
-            .search_messages(&SearchRequest {
-                user_id,
-                terms: &terms,
-                room,
-                after,
-                limit: size + 1,
-            })
-            .await?;
-        let more = hits.len() as i64 > size;
-        hits.truncate(usize::try_from(size).unwrap_or(0));
-        let next = hits.last().filter(|_| more).map(|last| {
-            let position = SearchAfter {
-                score: last.score,
-                id: last.row.id,
-            };
+        let hits = search::page(&state.store, user_id, &filters, after, size).await?;
+        let next = hits.next.map(|position| {
             RequestUrl::of(req).with(&[("cursor", Some(seal(&state.cursors, &context, position)))])
         });
-        let rows = hits.into_iter().map(|hit| hit.row).collect();
         Ok(SerdeJson(SearchPage {
             next,
             previous: None,
-            results: messages(render(&state.store, Some(user_id), rows).await?),
+            results: messages(hits.messages),
         }))
-    }
-}
-
-/// `q` and `room`, both judged before answering, as a django-filter form reports its fields.
-async fn parse_filters(
-    state: &AppState,
-    user_id: i64,
-    q: Option<&str>,
-    room: Option<String>,
-) -> Result<(SearchTerms, Option<i64>), ApiError> {
-    let mut errors = FieldErrors::new();
-    let terms = match q.map(SearchTerms::parse) {
-        None => Err("This field is required.".to_owned()),
-        Some(parsed) => parsed,
-    }
-    .map_err(|message| errors.insert("q".into(), vec![message]))
-    .ok();
-    let room = match room.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => {
-            let id = text.parse::<i64>().ok();
-            let mine = match id {
-                Some(id) => state.store.is_member(id, user_id).await?,
-                None => false,
-            };
-            if !mine {
-                errors.insert("room".into(), vec![INVALID_ROOM.into()]);
-            }
-            id
-        }
-    };
-    match terms {
-        Some(terms) if errors.is_empty() => Ok((terms, room)),
-        _ => Err(ApiError::Validation(errors)),
     }
 }
 

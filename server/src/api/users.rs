@@ -18,7 +18,7 @@ use super::trimmed::TrimmedText;
 use crate::auth::{BearerAuth, password};
 use crate::domain::fields::string;
 use crate::domain::text::{Email, Password, Username};
-use crate::domain::time::rfc3339;
+use crate::service::presence;
 use crate::startup::AppState;
 use crate::store::UserRow;
 
@@ -98,6 +98,16 @@ impl Example for UserPresence {
     }
 }
 
+impl From<presence::Presence> for UserPresence {
+    fn from(view: presence::Presence) -> Self {
+        Self {
+            user_id: view.user_id,
+            online: view.online,
+            last_seen_at: view.last_seen_at,
+        }
+    }
+}
+
 #[derive(ApiResponse)]
 pub enum Registered {
     #[oai(status = 201)]
@@ -171,20 +181,9 @@ impl UsersApi {
         state: Data<&Arc<AppState>>,
         id: Path<i64>,
     ) -> Result<Json<UserPresence>, Errors<{ E401 | E404 }>> {
-        let user_id = id.0;
-        if user_id != auth.0.id && !state.store.share_a_room(auth.0.id, user_id).await? {
-            return Err(ApiError::NotFound.into());
-        }
-        let status = state
-            .presence
-            .status(user_id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        Ok(Json(UserPresence {
-            user_id,
-            online: status.online,
-            last_seen_at: status.last_seen_at.map(rfc3339),
-        }))
+        Ok(Json(
+            presence::of_user(&state, auth.0.id, id.0).await?.into(),
+        ))
     }
 
     /// Search users

@@ -1,5 +1,8 @@
 //! Reaction emoji: one emoji as Unicode defines it, stored in one spelling.
 
+use crate::domain::fields::{Fields, string};
+use crate::error::Error;
+
 /// The longest input looked up (the longest emoji, a family with skin tones, is 35 bytes).
 const MAX_BYTES: usize = 64;
 
@@ -11,6 +14,12 @@ pub fn parse(raw: &str) -> Result<&'static str, String> {
         .flatten()
         .ok_or_else(|| format!("\"{}\" is not a valid emoji.", shorten(raw)))?;
     Ok(emoji.as_str())
+}
+
+/// A reaction's body (`{"emoji": "👍"}`): the emoji it names, or the 400 DRF would give.
+pub fn reaction(mut fields: Fields) -> Result<&'static str, Error> {
+    let emoji = fields.required("emoji", |value| string(value).and_then(|s| parse(&s)));
+    fields.finish(emoji)
 }
 
 /// Echoes at most 20 characters of bad input back.
@@ -26,7 +35,13 @@ fn shorten(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    fn body(value: serde_json::Value) -> Fields {
+        Fields::new(value.as_object().cloned().unwrap_or_default())
+    }
 
     #[test]
     fn emoji_are_accepted_in_one_spelling() {
@@ -45,5 +60,21 @@ mod tests {
             parse(&"x".repeat(100)),
             Err(format!("\"{}…\" is not a valid emoji.", "x".repeat(20)))
         );
+    }
+
+    #[test]
+    fn a_reaction_body_names_one_emoji() {
+        assert_eq!(reaction(body(json!({"emoji": "❤"}))).ok(), parse("❤️").ok());
+        for (sent, message) in [
+            (json!({}), "This field is required."),
+            (json!({"emoji": null}), "This field may not be null."),
+            (json!({"emoji": 1}), "Not a valid string."),
+            (json!({"emoji": "no"}), "\"no\" is not a valid emoji."),
+        ] {
+            let Err(Error::Validation(errors)) = reaction(body(sent.clone())) else {
+                panic!("{sent} was accepted");
+            };
+            assert_eq!(errors["emoji"], [message], "{sent}");
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod fields;
 pub mod invitations;
 pub mod mentions;
 pub mod messages;
+pub mod reads;
 pub mod rooms;
 pub mod search;
 pub mod text;

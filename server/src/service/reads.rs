@@ -1,0 +1,62 @@
+//! Read markers: a participant's place in a room, moved forward only; the room hears each move.
+
+use crate::domain::fields::Fields;
+use crate::domain::reads::{marked_message, no_such_message};
+use crate::error::Error;
+use crate::realtime::{Broadcast, Event};
+use crate::startup::AppState;
+use crate::store::{MarkRead, ReadState};
+
+/// The caller's read state in a room.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadMarker {
+    pub chat_room: i64,
+    /// The newest message the caller has read; 0 before the first.
+    pub last_read_id: i64,
+    /// Messages after it.
+    pub unread_count: i64,
+    /// Of those, the ones that mention the caller.
+    pub mention_count: i64,
+}
+
+/// Moves the caller's marker in `room_id` forward to the message the body names, and tells
+/// the room's sockets when it moved.
+pub async fn mark(
+    state: &AppState,
+    caller: i64,
+    room_id: i64,
+    body: impl FnOnce() -> Result<Fields, Error>,
+) -> Result<ReadMarker, Error> {
+    // Membership first: an outsider's malformed body is a 404, not a 400.
+    if !state.store.is_member(room_id, caller).await? {
+        return Err(Error::NotFound);
+    }
+    let message_id = marked_message(body()?)?;
+    match state.store.mark_read(room_id, caller, message_id).await? {
+        MarkRead::Marked { moved, state: read } => {
+            if moved {
+                state.realtime.bus.publish(Broadcast::Event {
+                    room_id,
+                    json: Event::Read {
+                        chat_room: room_id,
+                        user_id: caller,
+                        message_id: read.last_read_id,
+                    }
+                    .to_text(),
+                    except_user: None,
+                });
+            }
+            Ok(marker(room_id, read))
+        }
+        MarkRead::NoSuchMessage => Err(no_such_message(message_id)),
+    }
+}
+
+fn marker(chat_room: i64, read: ReadState) -> ReadMarker {
+    ReadMarker {
+        chat_room,
+        last_read_id: read.last_read_id,
+        unread_count: read.unread_count,
+        mention_count: read.mention_count,
+    }
+}
