@@ -40,6 +40,7 @@ mod mentions;
 mod message_pagination;
 #[path = "../api/messages.rs"]
 mod messages;
+mod migration_history;
 #[path = "../api/observability.rs"]
 mod observability;
 #[path = "../api/operability.rs"]
