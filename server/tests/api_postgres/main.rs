@@ -63,6 +63,7 @@ mod replies;
 mod room_pagination;
 #[path = "../api/rooms/mod.rs"]
 mod rooms;
+mod schema;
 #[path = "../api/search.rs"]
 mod search;
 #[path = "../api/spec.rs"]
