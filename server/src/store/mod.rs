@@ -12,6 +12,7 @@ pub mod location;
 mod message_extras;
 mod message_writer;
 mod messages;
+mod migrate;
 mod open;
 pub mod presence;
 mod reactions;

@@ -10,6 +10,7 @@ use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::location::{DatabaseLocation, LocationError};
+use super::migrate;
 use super::{Db, POSTGRES_MIGRATOR, SQLITE_MIGRATOR, StoreSettings};
 use crate::files;
 
@@ -69,14 +70,18 @@ pub(super) async fn open(
         DatabaseLocation::Postgres { options } => {
             let server = DatabaseLocation::postgres_server(options);
             let pool = open_postgres(options, settings, &server).await?;
+            let migrate_error = |cause: String| OpenError::Migrate {
+                location: location.to_string(),
+                cause,
+            };
+            migrate::renumber_postgres_history(&pool)
+                .await
+                .map_err(|err| migrate_error(err.to_string()))?;
             // Instances starting together migrate one at a time: sqlx holds an advisory lock.
             POSTGRES_MIGRATOR
                 .run(&pool)
                 .await
-                .map_err(|err| OpenError::Migrate {
-                    location: location.to_string(),
-                    cause: err.to_string(),
-                })?;
+                .map_err(|err| migrate_error(err.to_string()))?;
             Ok(Db::Postgres(pool))
         }
     }

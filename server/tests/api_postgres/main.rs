@@ -40,6 +40,7 @@ mod mentions;
 mod message_pagination;
 #[path = "../api/messages.rs"]
 mod messages;
+mod migration_history;
 #[path = "../api/observability.rs"]
 mod observability;
 #[path = "../api/operability.rs"]
@@ -62,6 +63,7 @@ mod replies;
 mod room_pagination;
 #[path = "../api/rooms/mod.rs"]
 mod rooms;
+mod schema;
 #[path = "../api/search.rs"]
 mod search;
 #[path = "../api/spec.rs"]
