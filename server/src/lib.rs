@@ -1,7 +1,10 @@
-//! The chat API server: poem + poem-openapi handlers over an sqlx (SQLite) store.
+//! The chat API server: poem + poem-openapi handlers over an sqlx (SQLite or PostgreSQL) store.
 //!
-//! A request flows one way: `api` parses it, `domain` validates and decides, `store` reads and
-//! writes, and `api` maps the result to the documented response.
+//! A request flows one way and dependencies point down: `api` (and `realtime`'s socket
+//! actions) decode it and call a `service`; the service authorizes with `domain`'s pure rules,
+//! parses the body with `domain`'s parsers, checks it against `store`, writes, and publishes
+//! to `realtime`; it returns a `domain::views` value or a `crate::error::Error`, which `api`
+//! turns into the documented response. Nothing below `api` imports it or poem.
 
 pub mod api;
 pub mod auth;
