@@ -17,6 +17,7 @@ use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
 use crate::domain::fields::primary_key;
 use crate::domain::text::Content;
+use crate::service::members;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
 
@@ -55,7 +56,7 @@ impl DirectMessagesApi {
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
     ) -> Result<Json<Vec<Message>>, Errors<{ E400 | E401 | E403 | E404 }>> {
-        service::require_member(&state.store, chat_room_id.0, auth.0.id).await?;
+        members::require_member(&state.store, chat_room_id.0, auth.0.id).await?;
         let (limit, offset) = seed_window(limit.0, offset.0);
         let rows = state
             .store

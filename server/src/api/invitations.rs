@@ -23,7 +23,7 @@ use super::rooms::{Room, RoomTypeObject};
 use crate::auth::BearerAuth;
 use crate::domain::views;
 use crate::service::invitations as service;
-use crate::service::rooms::member_room;
+use crate::service::members::member_room;
 use crate::startup::AppState;
 
 #[derive(Object, Serialize)]

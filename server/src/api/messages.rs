@@ -22,6 +22,7 @@ use super::trimmed::TrimmedText;
 use crate::auth::BearerAuth;
 use crate::domain::text::Content;
 use crate::domain::views;
+use crate::service::members;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
 
@@ -258,7 +259,7 @@ impl MessagesApi {
         ) {
             Ok(plan) => plan,
             Err(err) => {
-                service::require_member(&state.store, room_id.0, auth.0.id).await?;
+                members::require_member(&state.store, room_id.0, auth.0.id).await?;
                 return Err(err.into());
             }
         };
@@ -313,7 +314,7 @@ impl MessagesApi {
         room_id: Path<i64>,
         id: Path<i64>,
     ) -> Result<SerdeJson<Message>, Errors<{ E401 | E403 | E404 }>> {
-        service::require_member(&state.store, room_id.0, auth.0.id).await?;
+        members::require_member(&state.store, room_id.0, auth.0.id).await?;
         let row = service::find(&state.store, room_id.0, id.0).await?;
         Ok(SerdeJson(
             service::render_one(&state.store, Some(auth.0.id), row)

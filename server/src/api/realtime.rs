@@ -16,7 +16,7 @@ use crate::auth::{BearerAuth, CurrentUser};
 use crate::realtime::Scope;
 use crate::realtime::connection::{self, Connection};
 use crate::realtime::hub::{Registration, TooManyConnections};
-use crate::service::messages::require_member;
+use crate::service::members::require_member;
 use crate::service::{members, rooms};
 use crate::startup::AppState;
 

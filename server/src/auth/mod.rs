@@ -10,7 +10,7 @@ use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
-use crate::error::Error as ApiError;
+use crate::error::Error;
 use crate::startup::AppState;
 
 /// The authenticated user of a request.
@@ -34,19 +34,19 @@ pub struct BearerAuth(pub CurrentUser);
 pub async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser> {
     let state = req
         .data::<Arc<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state missing"))?;
+        .ok_or_else(|| Error::internal("application state missing"))?;
     let claims = state
         .tokens
         .verify(&bearer.token, jwt::TokenType::Access)
-        .map_err(|_| ApiError::TokenNotValid)?;
+        .map_err(|_| Error::TokenNotValid)?;
     // Simple JWT looks the user up on every request, so a token of a user that does not exist
     // is refused; the name comes from memory after the first request.
     let username = state
         .store
         .username(claims.user_id)
         .await
-        .map_err(ApiError::from)?
-        .ok_or(ApiError::UserNotFound)?;
+        .map_err(Error::from)?
+        .ok_or(Error::UserNotFound)?;
     // Into the `request` span (api::observe), so the request's log line says who sent it.
     tracing::Span::current().record("user_id", claims.user_id);
     Ok(CurrentUser {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::domain::views::Message;
-use crate::error::{Error as ApiError, FieldErrors};
+use crate::error::{Error, FieldErrors};
 
 /// Server → client. Events about a change are built once and sent as the same text to every
 /// subscriber, whether the change came through REST or a socket.
@@ -111,23 +111,21 @@ impl Event<'_> {
 
     /// The socket's form of an API error: the REST body's `detail` (or a summary of the field
     /// errors) with a stable `code`.
-    pub fn from_api_error(err: &ApiError) -> Event<'static> {
+    pub fn from_api_error(err: &Error) -> Event<'static> {
         match err {
-            ApiError::Validation(fields) => Event::Error {
+            Error::Validation(fields) => Event::Error {
                 detail: "Invalid message.".into(),
                 code: "invalid",
                 errors: Some(fields.clone()),
             },
-            ApiError::Forbidden => Event::error(
+            Error::Forbidden => Event::error(
                 "permission_denied",
                 "You do not have permission to perform this action.",
             ),
-            ApiError::NotFound => Event::error("not_found", "Not found."),
-            ApiError::Conflict(detail) => Event::error("conflict", *detail),
-            ApiError::Throttled(_) => Event::error("throttled", err.detail().unwrap_or_default()),
-            ApiError::Unavailable(_) => {
-                Event::error("unavailable", err.detail().unwrap_or_default())
-            }
+            Error::NotFound => Event::error("not_found", "Not found."),
+            Error::Conflict(detail) => Event::error("conflict", *detail),
+            Error::Throttled(_) => Event::error("throttled", err.detail().unwrap_or_default()),
+            Error::Unavailable(_) => Event::error("unavailable", err.detail().unwrap_or_default()),
             _ => Event::error("error", "A server error occurred."),
         }
     }

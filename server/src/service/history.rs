@@ -1,7 +1,7 @@
 //! A message's versions: every content it has had, written by the database on each edit that
 //! changed it.
 
-use super::invitations::PageWindow;
+use super::PageWindow;
 use super::readable::Readable;
 use crate::domain::time::rfc3339;
 use crate::error::Error;

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use super::rooms::{self, member_room, room_type_of};
+use super::PageWindow;
+use super::members::{member_room, members_changed};
+use super::rooms::{self, room_type_of};
 use crate::domain::fields::{Fields, primary_key};
 use crate::domain::invitations::{
     ALREADY_INVITED, InvitationStatus, InviteFacts, check_answerable, check_invite, may_revoke,
@@ -17,9 +19,6 @@ use crate::error::Error;
 use crate::realtime::{Broadcast, Event};
 use crate::startup::AppState;
 use crate::store::{Accepted, InvitationRow, NotInvited, Store};
-
-/// How a listing picks its page once it knows how many items there are: `(limit, offset)`.
-pub type PageWindow<'a> = &'a (dyn Fn(i64) -> Result<(i64, i64), Error> + Sync);
 
 /// Invites the user the body names to `room_id` as `caller`, and tells the invitee's sockets.
 pub async fn invite(
@@ -138,7 +137,7 @@ pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Erro
         Accepted::Done { room_id, joined } => {
             if joined {
                 // The same membership change as adding them by PATCH.
-                rooms::members_changed(state, room_id, &BTreeSet::new(), &BTreeSet::from([caller]));
+                members_changed(state, room_id, &BTreeSet::new(), &BTreeSet::from([caller]));
             }
             rooms::room(&state.store, room_id, rooms::DEFAULT_MESSAGES_LIMIT, caller).await
         }

@@ -17,6 +17,15 @@ pub async fn member_room(store: &Store, room_id: i64, user_id: i64) -> Result<Ro
         .ok_or(Error::NotFound)
 }
 
+/// 403 unless the room exists and the caller is in it (seed 004).
+pub async fn require_member(store: &Store, room_id: i64, user_id: i64) -> Result<(), Error> {
+    if store.is_member(room_id, user_id).await? {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
 /// Seed 000 tells a missing room (404) from one the caller is not in (403).
 pub async fn require_participant(state: &AppState, room_id: i64, user: i64) -> Result<(), Error> {
     if !state.store.room_exists(room_id).await? {

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::members::require_member;
 use crate::auth::CurrentUser;
 use crate::domain::fields::{Draft, Fields};
 use crate::domain::mentions;
@@ -133,15 +134,6 @@ pub fn for_everyone(mut message: Message) -> Message {
         reaction.me = false;
     }
     message
-}
-
-/// 403 unless the room exists and the caller is in it (seed 004).
-pub async fn require_member(store: &Store, room_id: i64, user_id: i64) -> Result<(), Error> {
-    if store.is_member(room_id, user_id).await? {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
 }
 
 /// A message of that room, or 404.

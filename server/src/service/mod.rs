@@ -11,3 +11,9 @@ pub mod readable;
 pub mod reads;
 pub mod rooms;
 pub mod search;
+
+use crate::error::Error;
+
+/// How a numbered listing picks its page once it knows how many items there are:
+/// `(limit, offset)`, or the page error (out of range) the API answers.
+pub type PageWindow<'a> = &'a (dyn Fn(i64) -> Result<(i64, i64), Error> + Sync);

@@ -1,7 +1,8 @@
 //! Emoji reactions, one per user per emoji. The message routes' rules apply: 403 for a room
 //! the caller is not in, 404 for a message not in that room.
 
-use super::messages::{find, render_one, require_member};
+use super::members::require_member;
+use super::messages::{find, render_one};
 use crate::auth::CurrentUser;
 use crate::domain::emoji;
 use crate::domain::fields::Fields;

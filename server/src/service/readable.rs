@@ -1,7 +1,8 @@
 //! A message a caller may read: where the routes under one message (its replies, its
 //! versions) start.
 
-use super::messages::{find, require_member};
+use super::members::require_member;
+use super::messages::find;
 use crate::error::Error;
 use crate::store::Store;
 

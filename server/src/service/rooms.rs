@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::invitations::PageWindow;
+use super::PageWindow;
 use super::members::require_participant;
 use crate::domain::fields::{Draft, Fields};
 use crate::domain::rooms::{
@@ -20,7 +20,7 @@ use crate::startup::AppState;
 use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
 
 // `service::invitations` and `api::invitations` still find these here.
-pub use super::members::{member_room, members_changed};
+use super::members::{member_room, members_changed};
 
 /// How many of the newest messages a room object carries unless the caller asks otherwise.
 pub const DEFAULT_MESSAGES_LIMIT: i64 = 1;
