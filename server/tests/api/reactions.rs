@@ -7,31 +7,11 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::realtime::{ALL_ROOMS_WS, assert_silent, connect, expect_created, next_event, room_ws};
 
-/// A GROUP room of alice (creator) and bob with a message of alice's; carol outside it.
-struct Scene {
-    app: TestApp,
-    alice: User,
-    bob: User,
-    carol: User,
-    room: i64,
-    message: i64,
-}
-
-async fn scene() -> Option<Scene> {
-    let app = spawn_app().await?;
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-    let carol = app.user("carol").await;
-    let room = app.room(&alice, "GROUP", &[&bob]).await;
-    let message = app.message(&alice, room, "react to me").await;
-    Some(Scene {
-        app,
-        alice,
-        bob,
-        carol,
-        room,
-        message,
-    })
+/// The group scene with a message of alice's in its room.
+async fn scene() -> Option<(Scene, i64)> {
+    let s = group_scene().await?;
+    let message = s.app.message(&s.alice, s.room, "react to me").await;
+    Some((s, message))
 }
 
 fn reactions_url(room: i64, id: i64) -> String {
@@ -89,8 +69,10 @@ async fn next_fresh(socket: &mut crate::realtime::Socket, stale: &[i64]) -> Valu
 
 #[tokio::test]
 async fn reacting_adds_one_reaction_per_user_and_answers_the_message() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     let before = get_message(app, &s.bob, room, id).await;
     assert_eq!(before["reactions"], json!([]));
 
@@ -138,8 +120,10 @@ async fn reacting_adds_one_reaction_per_user_and_answers_the_message() {
 
 #[tokio::test]
 async fn reactions_are_listed_in_the_order_they_were_first_chosen() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     assert_eq!(react(app, &s.bob, room, id, "🎉").await.status, 201);
     assert_eq!(react(app, &s.alice, room, id, "👍").await.status, 201);
     assert_eq!(react(app, &s.alice, room, id, "🎉").await.status, 201);
@@ -176,8 +160,10 @@ async fn reactions_are_listed_in_the_order_they_were_first_chosen() {
 
 #[tokio::test]
 async fn listings_show_reactions_with_each_viewers_me() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     let plain = app.message(&s.bob, room, "no reactions here").await;
     assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
     assert_eq!(
@@ -237,8 +223,10 @@ async fn listings_show_reactions_with_each_viewers_me() {
 
 #[tokio::test]
 async fn a_heart_is_one_reaction_however_spelt_and_skin_tones_are_distinct() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     let bare = react(app, &s.bob, room, id, "\u{2764}").await;
     assert_eq!(bare.status, 201, "{bare:?}");
     assert_eq!(
@@ -300,8 +288,10 @@ async fn a_heart_is_one_reaction_however_spelt_and_skin_tones_are_distinct() {
 
 #[tokio::test]
 async fn anything_but_one_emoji_is_refused() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     let long = "x".repeat(100);
     for (emoji, echo) in [
         ("a", "a".to_owned()),
@@ -333,8 +323,10 @@ async fn anything_but_one_emoji_is_refused() {
 
 #[tokio::test]
 async fn removing_takes_only_the_callers_own_reaction() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
     // Alice has no 👍 of her own, though bob has.
     unreact(app, &s.alice, room, id, "👍")
@@ -366,61 +358,11 @@ async fn removing_takes_only_the_callers_own_reaction() {
 }
 
 #[tokio::test]
-async fn outsiders_are_forbidden_and_other_messages_not_found() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
-    assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
-
-    // Carol: 403 on both routes, whatever the body.
-    for body in [json!({"emoji": "👍"}), json!({}), json!({"emoji": "a"})] {
-        app.post(&reactions_url(room, id), Some(&s.carol.access), body)
-            .await
-            .expect(403, detail(FORBIDDEN));
-    }
-    unreact(app, &s.carol, room, id, "👍")
-        .await
-        .expect(403, detail(FORBIDDEN));
-    // A room that does not exist is as one the caller is not in (seed 004).
-    react(app, &s.bob, room + 1000, id, "👍")
-        .await
-        .expect(403, detail(FORBIDDEN));
-    unreact(app, &s.bob, room + 1000, id, "👍")
-        .await
-        .expect(403, detail(FORBIDDEN));
-
-    // A message of another room, or none: 404.
-    let other = app.room(&s.bob, "GROUP", &[&s.carol]).await;
-    let elsewhere = app.message(&s.carol, other, "elsewhere").await;
-    assert_eq!(react(app, &s.bob, other, elsewhere, "👍").await.status, 201);
-    for missing in [elsewhere, id + 1000] {
-        react(app, &s.bob, room, missing, "👍")
-            .await
-            .expect(404, detail(NOT_FOUND));
-        unreact(app, &s.bob, room, missing, "👍")
-            .await
-            .expect(404, detail(NOT_FOUND));
-    }
-    // The other room's reaction is untouched.
-    assert_eq!(
-        reactions_seen_by(app, &s.carol, other, elsewhere).await,
-        json!([{"emoji": "👍", "count": 1, "me": false}])
-    );
-
-    assert_no_credentials(
-        &app.post(&reactions_url(room, id), None, json!({"emoji": "👍"}))
-            .await,
-    );
-    assert_no_credentials(&app.delete(&reaction_url(room, id, "👍"), None).await);
-    assert_eq!(
-        reactions_seen_by(app, &s.alice, room, id).await,
-        json!([{"emoji": "👍", "count": 1, "me": false}])
-    );
-}
-
-#[tokio::test]
 async fn the_room_hears_reactions_come_and_go() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     let mut alices = connect(app, &room_ws(room), &s.alice.access).await;
     let mut bobs_all = connect(app, ALL_ROOMS_WS, &s.bob.access).await;
     let event = |kind: &str, user: &User, emoji: &str, count: i64| {
@@ -469,8 +411,10 @@ async fn the_room_hears_reactions_come_and_go() {
 
 #[tokio::test]
 async fn message_events_carry_reactions_without_anyones_me() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     let mut bobs = connect(app, &room_ws(room), &s.bob.access).await;
     assert_eq!(react(app, &s.alice, room, id, "👍").await.status, 201);
     assert_eq!(next_fresh(&mut bobs, &[id]).await["type"], "reaction.added");
@@ -506,8 +450,10 @@ async fn message_events_carry_reactions_without_anyones_me() {
 
 #[tokio::test]
 async fn reactions_go_with_their_message() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
     assert_eq!(react(app, &s.alice, room, id, "🎉").await.status, 201);
     let kept = app.message(&s.bob, room, "kept").await;
@@ -538,8 +484,10 @@ async fn reactions_go_with_their_message() {
 
 #[tokio::test]
 async fn reactions_go_with_their_room() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
     let deleted = app
         .delete(&format!("/api/chat/rooms/{room}/"), Some(&s.alice.access))
@@ -555,8 +503,10 @@ async fn reactions_go_with_their_room() {
 
 #[tokio::test]
 async fn simultaneous_identical_reactions_count_once() {
-    let Some(s) = scene().await else { return };
-    let (app, room, id) = (&s.app, s.room, s.message);
+    let Some((s, message)) = scene().await else {
+        return;
+    };
+    let (app, room, id) = (&s.app, s.room, message);
     let mut alices = connect(app, &room_ws(room), &s.alice.access).await;
     let attempts = (0..6).map(|_| react(app, &s.bob, room, id, "👍"));
     let replies = futures::future::join_all(attempts).await;
@@ -582,7 +532,7 @@ async fn simultaneous_identical_reactions_count_once() {
 
 #[tokio::test]
 async fn reacting_while_the_message_is_deleted_is_never_an_error_of_the_server() {
-    let Some(s) = scene().await else { return };
+    let Some((s, _)) = scene().await else { return };
     let (app, room) = (&s.app, s.room);
     for round in 0..5 {
         let id = app.message(&s.alice, room, &format!("round {round}")).await;

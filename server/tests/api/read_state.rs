@@ -222,42 +222,6 @@ async fn message_id_is_required_and_an_integer() {
 }
 
 #[tokio::test]
-async fn outsiders_and_missing_rooms_are_not_found_whatever_the_body() {
-    let Some(s) = group_scene().await else { return };
-    let m1 = s.app.message(&s.alice, s.room, "one").await;
-    for body in [
-        json!({ "message_id": m1 }),
-        json!({}),
-        json!({"message_id": "x"}),
-    ] {
-        s.app
-            .post(&read_url(s.room), Some(&s.dave.access), body.clone())
-            .await
-            .expect(404, detail(NOT_FOUND));
-        s.app
-            .post(&read_url(s.room + 1000), Some(&s.alice.access), body)
-            .await
-            .expect(404, detail(NOT_FOUND));
-    }
-    assert_no_credentials(
-        &s.app
-            .post(&read_url(s.room), None, json!({ "message_id": m1 }))
-            .await,
-    );
-    assert_no_credentials(&s.app.post(&read_url(s.room), None, json!({})).await);
-    let bad_token = s
-        .app
-        .post(
-            &read_url(s.room),
-            Some("not-a-token"),
-            json!({ "message_id": m1 }),
-        )
-        .await;
-    assert_eq!(bad_token.status, 401, "{bad_token:?}");
-    assert_eq!(counts(&s.app, &s.bob, s.room).await, (1, 0));
-}
-
-#[tokio::test]
 async fn other_methods_are_not_allowed() {
     let Some(s) = group_scene().await else { return };
     let reply = s.app.get(&read_url(s.room), Some(&s.bob.access)).await;

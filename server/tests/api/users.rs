@@ -287,13 +287,6 @@ async fn me_is_the_caller_not_another_user() {
     );
 }
 
-#[tokio::test]
-async fn me_requires_authentication() {
-    let Some(app) = spawn_app().await else { return };
-
-    assert_no_credentials(&app.get(ME, None).await);
-}
-
 // ---------------------------------------------------------------- search
 
 #[tokio::test]
@@ -494,14 +487,6 @@ async fn user_list_page_past_the_end_is_an_invalid_page() {
             .await
             .expect(404, detail("Invalid page."));
     }
-}
-
-#[tokio::test]
-async fn user_list_requires_authentication() {
-    let Some(app) = spawn_app().await else { return };
-
-    assert_no_credentials(&app.get(USERS, None).await);
-    assert_no_credentials(&app.get(&format!("{USERS}?search=a"), None).await);
 }
 
 #[tokio::test]

@@ -47,19 +47,6 @@ fn expect_legacy(reply: &Reply, status: u16, text: &str) {
     );
 }
 
-/// The 401 of a legacy route without credentials: seed 000's shape, `WWW-Authenticate` kept.
-fn expect_legacy_no_credentials(reply: &Reply) {
-    expect_legacy(reply, 401, NO_CREDENTIALS);
-    assert_eq!(
-        reply
-            .headers
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok()),
-        Some(r#"Bearer realm="api""#),
-        "WWW-Authenticate of {reply:?}"
-    );
-}
-
 /// A request with a form-encoded body (`reqwest` is built without its `form` feature).
 async fn form(
     app: &TestApp,

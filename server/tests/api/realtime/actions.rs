@@ -8,31 +8,12 @@ use super::*;
 const CLIENT_ID: &str = "6f1c2b2e-8d7a-4c1e-9a55-0b4e2d3fa1c7";
 const CONFLICT: &str = "client_id was already used for a different message.";
 
-/// A GROUP room of alice and bob, alice's socket for it and bob's every-room socket.
-struct Scene {
-    app: TestApp,
-    alice: User,
-    bob: User,
-    room: i64,
-    alices: Socket,
-    bobs: Socket,
-}
-
-async fn scene() -> Option<Scene> {
-    let app = spawn_app().await?;
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-    let room = app.room(&alice, "GROUP", &[&bob]).await;
-    let alices = connect(&app, &room_ws(room), &alice.access).await;
-    let bobs = connect(&app, ALL_ROOMS_WS, &bob.access).await;
-    Some(Scene {
-        app,
-        alice,
-        bob,
-        room,
-        alices,
-        bobs,
-    })
+/// The group scene with alice's socket for its room and bob's every-room socket.
+async fn scene() -> Option<(Scene, Socket, Socket)> {
+    let s = group_scene().await?;
+    let alices = connect(&s.app, &room_ws(s.room), &s.alice.access).await;
+    let bobs = connect(&s.app, ALL_ROOMS_WS, &s.bob.access).await;
+    Some((s, alices, bobs))
 }
 
 async fn stored_count(app: &TestApp, reader: &User, room: i64) -> usize {
@@ -52,7 +33,9 @@ fn as_socket_errors(rest: &Value) -> Value {
 
 #[tokio::test]
 async fn a_socket_message_equals_a_posted_one() {
-    let Some(mut s) = scene().await else { return };
+    let Some((s, mut alices, mut bobs)) = scene().await else {
+        return;
+    };
     let posted = s
         .app
         .post(
@@ -62,14 +45,14 @@ async fn a_socket_message_equals_a_posted_one() {
         )
         .await;
     assert_eq!(posted.status, 201, "{posted:?}");
-    expect_created(&mut s.alices, posted.body["id"].as_i64().expect("id")).await;
+    expect_created(&mut alices, posted.body["id"].as_i64().expect("id")).await;
 
     act(
-        &mut s.alices,
+        &mut alices,
         json!({"action": "new_message", "message": "  same  "}),
     )
     .await;
-    let ack = next_event(&mut s.alices).await;
+    let ack = next_event(&mut alices).await;
     assert_eq!(ack["type"], "message.created");
     let sent = &ack["message"];
     assert_eq!(keys(sent), keys(&posted.body));
@@ -90,13 +73,15 @@ async fn a_socket_message_equals_a_posted_one() {
     assert_eq!(*sent, rest_message(&s.app, &s.bob, s.room, id).await);
 
     // Bob heard both, the same events.
-    expect_created(&mut s.bobs, posted.body["id"].as_i64().expect("id")).await;
-    assert_eq!(next_event(&mut s.bobs).await, ack);
+    expect_created(&mut bobs, posted.body["id"].as_i64().expect("id")).await;
+    assert_eq!(next_event(&mut bobs).await, ack);
 }
 
 #[tokio::test]
 async fn validation_errors_are_the_posts_with_message_for_content() {
-    let Some(mut s) = scene().await else { return };
+    let Some((s, mut alices, mut bobs)) = scene().await else {
+        return;
+    };
     let too_long = "é".repeat(10_001);
     let cases = [
         (json!({"message": "   "}), json!({"content": "   "})),
@@ -117,8 +102,8 @@ async fn validation_errors_are_the_posts_with_message_for_content() {
 
         let mut frame = action.clone();
         frame["action"] = json!("new_message");
-        act(&mut s.alices, frame).await;
-        let error = expect_error(&mut s.alices, "invalid").await;
+        act(&mut alices, frame).await;
+        let error = expect_error(&mut alices, "invalid").await;
         assert_eq!(
             keys(&error),
             ["code", "detail", "errors", "type"],
@@ -132,13 +117,13 @@ async fn validation_errors_are_the_posts_with_message_for_content() {
     // The limit is 10,000 characters (not bytes), both ways.
     let longest = "é".repeat(10_000);
     let posted = s.app.message(&s.alice, s.room, &longest).await;
-    expect_created(&mut s.alices, posted).await;
+    expect_created(&mut alices, posted).await;
     act(
-        &mut s.alices,
+        &mut alices,
         json!({"action": "new_message", "message": longest}),
     )
     .await;
-    let ack = next_event(&mut s.alices).await;
+    let ack = next_event(&mut alices).await;
     assert_eq!(
         ack["message"]["content"],
         longest.as_str(),
@@ -147,22 +132,24 @@ async fn validation_errors_are_the_posts_with_message_for_content() {
     );
 
     // Bob heard only the two stored messages.
-    expect_created(&mut s.bobs, posted).await;
-    assert_eq!(next_event(&mut s.bobs).await, ack);
-    assert_silent(&mut s.bobs).await;
+    expect_created(&mut bobs, posted).await;
+    assert_eq!(next_event(&mut bobs).await, ack);
+    assert_silent(&mut bobs).await;
 }
 
 #[tokio::test]
 async fn a_retried_client_id_replays_the_first_message_to_the_sender_only() {
-    let Some(mut s) = scene().await else { return };
+    let Some((s, mut alices, mut bobs)) = scene().await else {
+        return;
+    };
     let send = json!({"action": "new_message", "message": "once", "client_id": CLIENT_ID});
-    act(&mut s.alices, send.clone()).await;
-    let first = next_event(&mut s.alices).await;
+    act(&mut alices, send.clone()).await;
+    let first = next_event(&mut alices).await;
     assert_eq!(first["message"]["client_id"], CLIENT_ID);
-    assert_eq!(next_event(&mut s.bobs).await, first);
+    assert_eq!(next_event(&mut bobs).await, first);
 
-    act(&mut s.alices, send.clone()).await;
-    assert_eq!(next_event(&mut s.alices).await, first, "the replay");
+    act(&mut alices, send.clone()).await;
+    assert_eq!(next_event(&mut alices).await, first, "the replay");
 
     // REST sees the same key: 200 and the first message, told to nobody.
     let again = s
@@ -176,14 +163,16 @@ async fn a_retried_client_id_replays_the_first_message_to_the_sender_only() {
     again.expect(200, first["message"].clone());
 
     let barrier = s.app.message(&s.alice, s.room, "barrier").await;
-    expect_created(&mut s.bobs, barrier).await;
-    expect_created(&mut s.alices, barrier).await;
+    expect_created(&mut bobs, barrier).await;
+    expect_created(&mut alices, barrier).await;
     assert_eq!(stored_count(&s.app, &s.alice, s.room).await, 2);
 }
 
 #[tokio::test]
 async fn a_posted_client_id_is_replayed_on_the_socket_too() {
-    let Some(mut s) = scene().await else { return };
+    let Some((s, mut alices, mut bobs)) = scene().await else {
+        return;
+    };
     let posted = s
         .app
         .post(
@@ -194,41 +183,43 @@ async fn a_posted_client_id_is_replayed_on_the_socket_too() {
         .await;
     assert_eq!(posted.status, 201, "{posted:?}");
     let id = posted.body["id"].as_i64().expect("id");
-    expect_created(&mut s.alices, id).await;
-    expect_created(&mut s.bobs, id).await;
+    expect_created(&mut alices, id).await;
+    expect_created(&mut bobs, id).await;
 
     act(
-        &mut s.alices,
+        &mut alices,
         json!({"action": "new_message", "message": "posted", "client_id": CLIENT_ID}),
     )
     .await;
     assert_eq!(
-        next_event(&mut s.alices).await,
+        next_event(&mut alices).await,
         json!({"type": "message.created", "message": posted.body})
     );
     // Bob was not told again.
     let barrier = s.app.message(&s.alice, s.room, "barrier").await;
-    expect_created(&mut s.bobs, barrier).await;
+    expect_created(&mut bobs, barrier).await;
 }
 
 #[tokio::test]
 async fn a_client_id_reused_for_other_content_is_a_conflict_both_ways() {
-    let Some(mut s) = scene().await else { return };
+    let Some((s, mut alices, mut bobs)) = scene().await else {
+        return;
+    };
     act(
-        &mut s.alices,
+        &mut alices,
         json!({"action": "new_message", "message": "one", "client_id": CLIENT_ID}),
     )
     .await;
-    let first = next_event(&mut s.alices).await;
+    let first = next_event(&mut alices).await;
     assert_eq!(first["type"], "message.created");
 
     act(
-        &mut s.alices,
+        &mut alices,
         json!({"action": "new_message", "message": "two", "client_id": CLIENT_ID}),
     )
     .await;
     assert_eq!(
-        next_event(&mut s.alices).await,
+        next_event(&mut alices).await,
         json!({"type": "error", "code": "conflict", "detail": CONFLICT})
     );
     s.app
@@ -247,21 +238,22 @@ async fn a_client_id_reused_for_other_content_is_a_conflict_both_ways() {
         json!({"action": "new_message", "message": "two", "client_id": CLIENT_ID}),
     )
     .await;
-    let bobs = next_event(&mut bobs_room).await;
-    assert_eq!(bobs["type"], "message.created", "{bobs}");
-    assert_ne!(bobs["message"]["id"], first["message"]["id"]);
+    let his = next_event(&mut bobs_room).await;
+    assert_eq!(his["type"], "message.created", "{his}");
+    assert_ne!(his["message"]["id"], first["message"]["id"]);
 
     // Alice heard bob's message, and nothing of the conflicts.
-    assert_eq!(next_event(&mut s.alices).await, bobs);
-    assert_eq!(next_event(&mut s.bobs).await, first);
-    assert_eq!(next_event(&mut s.bobs).await, bobs);
+    assert_eq!(next_event(&mut alices).await, his);
+    assert_eq!(next_event(&mut bobs).await, first);
+    assert_eq!(next_event(&mut bobs).await, his);
 }
 
 #[tokio::test]
 async fn every_room_socket_actions_must_name_one_of_the_users_rooms() {
-    let Some(mut s) = scene().await else { return };
-    let carol = s.app.user("carol").await;
-    let carols_room = s.app.room(&carol, "GROUP", &[]).await;
+    let Some((s, mut alices, mut bobs)) = scene().await else {
+        return;
+    };
+    let daves_room = s.app.room(&s.dave, "GROUP", &[]).await;
     let mut alices_all = connect(&s.app, ALL_ROOMS_WS, &s.alice.access).await;
 
     for action in ["new_message", "typing"] {
@@ -281,7 +273,7 @@ async fn every_room_socket_actions_must_name_one_of_the_users_rooms() {
             error["errors"],
             json!({"chat_room": ["A valid integer is required."]})
         );
-        for room in [carols_room, carols_room + 1000] {
+        for room in [daves_room, daves_room + 1000] {
             act(
                 &mut alices_all,
                 json!({"action": action, "message": "x", "chat_room": room}),
@@ -293,7 +285,7 @@ async fn every_room_socket_actions_must_name_one_of_the_users_rooms() {
             );
         }
     }
-    assert_eq!(stored_count(&s.app, &carol, carols_room).await, 0);
+    assert_eq!(stored_count(&s.app, &s.dave, daves_room).await, 0);
 
     act(
         &mut alices_all,
@@ -302,47 +294,51 @@ async fn every_room_socket_actions_must_name_one_of_the_users_rooms() {
     .await;
     let ack = next_event(&mut alices_all).await;
     assert_eq!(ack["message"]["chat_room"], json!(s.room), "{ack}");
-    assert_eq!(next_event(&mut s.alices).await, ack);
-    assert_eq!(next_event(&mut s.bobs).await, ack);
+    assert_eq!(next_event(&mut alices).await, ack);
+    assert_eq!(next_event(&mut bobs).await, ack);
 }
 
 #[tokio::test]
 async fn a_room_socket_refuses_actions_for_another_room() {
-    let Some(mut s) = scene().await else { return };
+    let Some((s, mut alices, mut bobs)) = scene().await else {
+        return;
+    };
     let other = s.app.room(&s.alice, "GROUP", &[&s.bob]).await;
 
     for action in ["new_message", "typing"] {
         act(
-            &mut s.alices,
+            &mut alices,
             json!({"action": action, "message": "x", "chat_room": other}),
         )
         .await;
-        let error = expect_error(&mut s.alices, "invalid").await;
+        let error = expect_error(&mut alices, "invalid").await;
         assert_eq!(
             error["errors"],
             json!({"chat_room": ["Must be this socket's room."]})
         );
     }
     act(
-        &mut s.alices,
+        &mut alices,
         json!({"action": "new_message", "message": "here", "chat_room": s.room}),
     )
     .await;
-    let ack = next_event(&mut s.alices).await;
+    let ack = next_event(&mut alices).await;
     assert_eq!(ack["message"]["chat_room"], json!(s.room), "{ack}");
-    assert_eq!(next_event(&mut s.bobs).await, ack, "bob heard only this");
+    assert_eq!(next_event(&mut bobs).await, ack, "bob heard only this");
 }
 
 #[tokio::test]
 async fn rest_edits_and_deletes_of_a_socket_message_reach_the_sockets() {
-    let Some(mut s) = scene().await else { return };
+    let Some((s, mut alices, mut bobs)) = scene().await else {
+        return;
+    };
     act(
-        &mut s.alices,
+        &mut alices,
         json!({"action": "new_message", "message": "draft"}),
     )
     .await;
-    let ack = next_event(&mut s.alices).await;
-    assert_eq!(next_event(&mut s.bobs).await, ack);
+    let ack = next_event(&mut alices).await;
+    assert_eq!(next_event(&mut bobs).await, ack);
     let id = ack["message"]["id"].as_i64().expect("id");
     let url = message_url(s.room, id);
 
@@ -369,14 +365,14 @@ async fn rest_edits_and_deletes_of_a_socket_message_reach_the_sockets() {
     assert_eq!(edited.status, 200, "{edited:?}");
     assert!(is_drf_timestamp(&edited.body["updated_at"]), "{edited:?}");
     let updated = json!({"type": "message.updated", "message": edited.body});
-    assert_eq!(next_event(&mut s.alices).await, updated);
-    assert_eq!(next_event(&mut s.bobs).await, updated);
+    assert_eq!(next_event(&mut alices).await, updated);
+    assert_eq!(next_event(&mut bobs).await, updated);
 
     s.app
         .delete(&url, Some(&s.alice.access))
         .await
         .expect(204, Value::Null);
     let deleted = json!({"type": "message.deleted", "chat_room": s.room, "message_id": id});
-    assert_eq!(next_event(&mut s.alices).await, deleted);
-    assert_eq!(next_event(&mut s.bobs).await, deleted);
+    assert_eq!(next_event(&mut alices).await, deleted);
+    assert_eq!(next_event(&mut bobs).await, deleted);
 }

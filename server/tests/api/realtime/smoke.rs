@@ -55,28 +55,6 @@ async fn a_socket_message_is_stored_and_acknowledged_to_its_sender() {
 }
 
 #[tokio::test]
-async fn handshakes_without_a_token_or_by_outsiders_are_refused_before_the_upgrade() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let carol = app.user("carol").await;
-    let room = app.room(&alice, "GROUP", &[]).await;
-    let path = format!("/ws/chat/rooms/{room}/");
-
-    let (status, body) = refusal(try_connect(&app, &path, None).await);
-    assert_eq!((status, body), (401, json!({"detail": NO_CREDENTIALS})));
-    let (status, _) = refusal(try_connect(&app, &path, Some("garbage")).await);
-    assert_eq!(status, 401);
-    let (status, body) = refusal(try_connect(&app, &path, Some(&carol.access)).await);
-    assert_eq!((status, body), (403, json!({"detail": FORBIDDEN})));
-
-    let query = format!("{path}?token={}", alice.access);
-    assert!(
-        try_connect(&app, &query, None).await.is_ok(),
-        "?token= works"
-    );
-}
-
-#[tokio::test]
 async fn bad_frames_get_error_events_and_the_socket_stays() {
     let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;

@@ -105,20 +105,6 @@ fn assert_participants_error(reply: &Reply) {
     );
 }
 
-/// A request with a raw body, for payloads that are not valid JSON.
-async fn raw(app: &TestApp, method: Method, path: &str, token: &str, body: &'static str) -> Reply {
-    let response = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("request sent");
-    Reply::from(response).await
-}
-
 /// Registers `count` users (no tokens: only their ids are needed), a few at a time so the
 /// password hashing does not exhaust memory.
 async fn register_many(app: &TestApp, prefix: &str, count: usize) -> Vec<i64> {

@@ -1,4 +1,5 @@
-//! PUT and PATCH: who may rename, add, remove, and change the type.
+//! PUT and PATCH: what a rename, a change of participants or of the type does (who may make
+//! which change is matrix.rs's), and how bodies are validated.
 
 use super::*;
 
@@ -15,6 +16,94 @@ async fn update(app: &TestApp, method: &Method, room: i64, user: &User, body: Va
         Some(body),
     )
     .await
+}
+
+/// Alice (the creator), bob and carol, by position in a [`MembershipChange`].
+const ALICE: usize = 0;
+const BOB: usize = 1;
+const CAROL: usize = 2;
+
+/// A change of participants that is allowed, and whom the room has after it.
+struct MembershipChange {
+    what: &'static str,
+    /// Who is in alice's GROUP room before, besides her.
+    others: &'static [usize],
+    by: usize,
+    sent: &'static [usize],
+    /// The room's participants after; whoever else was in it no longer sees it.
+    after: &'static [usize],
+}
+
+const MEMBERSHIP_CHANGES: &[MembershipChange] = &[
+    MembershipChange {
+        what: "any participant adds participants",
+        others: &[BOB],
+        by: BOB,
+        sent: &[ALICE, BOB, CAROL],
+        after: &[ALICE, BOB, CAROL],
+    },
+    MembershipChange {
+        what: "a participant who is not the creator removes themselves",
+        others: &[BOB, CAROL],
+        by: BOB,
+        sent: &[ALICE, CAROL],
+        after: &[ALICE, CAROL],
+    },
+    MembershipChange {
+        what: "the creator removes others",
+        others: &[BOB, CAROL],
+        by: ALICE,
+        sent: &[ALICE, CAROL],
+        after: &[ALICE, CAROL],
+    },
+    MembershipChange {
+        what: "the creator always stays a participant",
+        others: &[BOB],
+        by: ALICE,
+        sent: &[BOB],
+        after: &[ALICE, BOB],
+    },
+];
+
+#[tokio::test]
+async fn allowed_changes_of_participants_leave_the_room_with_exactly_those_sent() {
+    let Some(app) = spawn_app().await else { return };
+    let users = [
+        app.user("alice").await,
+        app.user("bob").await,
+        app.user("carol").await,
+    ];
+    let ids = |positions: &[usize]| -> Vec<i64> {
+        sorted(&positions.iter().map(|&at| users[at].id).collect::<Vec<_>>())
+    };
+
+    for change in MEMBERSHIP_CHANGES {
+        for method in UPDATES {
+            let others: Vec<&User> = change.others.iter().map(|&at| &users[at]).collect();
+            let room = group(&app, &users[ALICE], &others).await;
+            let reply = update(
+                &app,
+                &method,
+                room,
+                &users[change.by],
+                json!({"name": "Team", "room_type": "GROUP", "participants": ids(change.sent)}),
+            )
+            .await;
+
+            let what = format!("{} ({method})", change.what);
+            assert_eq!(reply.status, 200, "{what}: {reply:?}");
+            assert_eq!(participants(&reply.body), ids(change.after), "{what}");
+            for (at, user) in users.iter().enumerate() {
+                let seen = app.get(&room_url(room), Some(&user.access)).await;
+                if change.after.contains(&at) {
+                    assert_eq!(seen.status, 200, "{what}: {}: {seen:?}", user.username);
+                    assert_eq!(participants(&seen.body), ids(change.after), "{what}");
+                } else if change.others.contains(&at) {
+                    seen.expect(404, detail(NOT_FOUND));
+                }
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -72,194 +161,13 @@ async fn patch_changes_only_the_fields_it_names() {
 }
 
 #[tokio::test]
-async fn any_participant_can_add_participants() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-    let carol = app.user("carol").await;
-
-    for method in UPDATES {
-        let room = group(&app, &alice, &[&bob]).await;
-        let reply = update(
-            &app,
-            &method,
-            room,
-            &bob,
-            json!({"name": "Team", "room_type": "GROUP", "participants": [alice.id, bob.id, carol.id]}),
-        )
-        .await;
-
-        assert_eq!(reply.status, 200, "{method}: {reply:?}");
-        assert_eq!(
-            participants(&reply.body),
-            sorted(&[alice.id, bob.id, carol.id])
-        );
-        let for_carol = app.get(&room_url(room), Some(&carol.access)).await;
-        assert_eq!(
-            for_carol.status, 200,
-            "{method}: the added user sees the room: {for_carol:?}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_non_creator_cannot_remove_someone_else() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-    let carol = app.user("carol").await;
-
-    for method in UPDATES {
-        let room = group(&app, &alice, &[&bob, &carol]).await;
-        update(
-            &app,
-            &method,
-            room,
-            &bob,
-            json!({"name": "Team", "room_type": "GROUP", "participants": [alice.id, bob.id]}),
-        )
-        .await
-        .expect(403, detail(FORBIDDEN));
-
-        let after = app.get(&room_url(room), Some(&carol.access)).await;
-        assert_eq!(
-            after.status, 200,
-            "{method}: carol is still in the room: {after:?}"
-        );
-        assert_eq!(
-            participants(&after.body),
-            sorted(&[alice.id, bob.id, carol.id])
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_non_creator_can_remove_only_themselves() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-    let carol = app.user("carol").await;
-
-    for method in UPDATES {
-        let room = group(&app, &alice, &[&bob, &carol]).await;
-        let reply = update(
-            &app,
-            &method,
-            room,
-            &bob,
-            json!({"name": "Team", "room_type": "GROUP", "participants": [alice.id, carol.id]}),
-        )
-        .await;
-        assert_eq!(reply.status, 200, "{method}: {reply:?}");
-
-        app.get(&room_url(room), Some(&bob.access))
-            .await
-            .expect(404, detail(NOT_FOUND));
-        let for_alice = app.get(&room_url(room), Some(&alice.access)).await;
-        assert_eq!(
-            participants(&for_alice.body),
-            sorted(&[alice.id, carol.id]),
-            "{method}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn the_creator_can_remove_others() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-    let carol = app.user("carol").await;
-
-    for method in UPDATES {
-        let room = group(&app, &alice, &[&bob, &carol]).await;
-        let reply = update(
-            &app,
-            &method,
-            room,
-            &alice,
-            json!({"name": "Team", "room_type": "GROUP", "participants": [alice.id, carol.id]}),
-        )
-        .await;
-
-        assert_eq!(reply.status, 200, "{method}: {reply:?}");
-        assert_eq!(participants(&reply.body), sorted(&[alice.id, carol.id]));
-        app.get(&room_url(room), Some(&bob.access))
-            .await
-            .expect(404, detail(NOT_FOUND));
-    }
-}
-
-#[tokio::test]
-async fn the_creator_always_stays_a_participant() {
+async fn the_creator_changes_the_type_of_a_group_room() {
     let Some(app) = spawn_app().await else { return };
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
 
     for method in UPDATES {
         let room = group(&app, &alice, &[&bob]).await;
-        let reply = update(
-            &app,
-            &method,
-            room,
-            &alice,
-            json!({"name": "Team", "room_type": "GROUP", "participants": [bob.id]}),
-        )
-        .await;
-
-        assert_eq!(reply.status, 200, "{method}: {reply:?}");
-        assert_eq!(participants(&reply.body), sorted(&[alice.id, bob.id]));
-        let for_alice = app.get(&room_url(room), Some(&alice.access)).await;
-        assert_eq!(for_alice.status, 200, "{method}: {for_alice:?}");
-    }
-}
-
-#[tokio::test]
-async fn a_non_creator_cannot_drop_the_creator() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-
-    for method in UPDATES {
-        let room = group(&app, &alice, &[&bob]).await;
-        update(
-            &app,
-            &method,
-            room,
-            &bob,
-            json!({"name": "Team", "room_type": "GROUP", "participants": [bob.id]}),
-        )
-        .await
-        .expect(403, detail(FORBIDDEN));
-        let unchanged = app.get(&room_url(room), Some(&alice.access)).await;
-        assert_eq!(
-            participants(&unchanged.body),
-            sorted(&[alice.id, bob.id]),
-            "{method}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn only_the_creator_can_change_the_type_of_a_group_room() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let bob = app.user("bob").await;
-
-    for method in UPDATES {
-        let room = group(&app, &alice, &[&bob]).await;
-        update(
-            &app,
-            &method,
-            room,
-            &bob,
-            json!({"name": "Team", "room_type": "COURSE"}),
-        )
-        .await
-        .expect(403, detail(FORBIDDEN));
-        let unchanged = app.get(&room_url(room), Some(&alice.access)).await;
-        assert_eq!(unchanged.body["room_type"], json!("GROUP"), "{method}");
-
         let reply = update(
             &app,
             &method,
@@ -362,89 +270,69 @@ async fn a_one_to_one_room_can_be_renamed_by_either_member() {
     }
 }
 
-#[tokio::test]
-async fn put_requires_name_and_room_type() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let room = group(&app, &alice, &[]).await;
-
-    app.put(
-        &room_url(room),
-        Some(&alice.access),
-        json!({"room_type": "GROUP"}),
-    )
-    .await
-    .expect(400, field_error("name", "This field is required."));
-    app.put(
-        &room_url(room),
-        Some(&alice.access),
-        json!({"name": "Team"}),
-    )
-    .await
-    .expect(400, field_error("room_type", "This field is required."));
-    app.put(&room_url(room), Some(&alice.access), json!({}))
-        .await
-        .expect(
-            400,
-            json!({"name": ["This field is required."], "room_type": ["This field is required."]}),
-        );
+/// A body the update routes refuse, and the exact 400 body.
+struct Invalid {
+    /// Only PUT requires every field.
+    methods: &'static [Method],
+    body: fn(&User) -> Value,
+    errors: fn() -> Value,
 }
 
-#[tokio::test]
-async fn update_validates_like_create() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let room = group(&app, &alice, &[]).await;
-
-    for method in UPDATES {
-        update(
-            &app,
-            &method,
-            room,
-            &alice,
-            json!({"name": " ", "room_type": "GROUP"}),
-        )
-        .await
-        .expect(400, field_error("name", "This field may not be blank."));
-        update(
-            &app,
-            &method,
-            room,
-            &alice,
-            json!({"name": "n".repeat(256), "room_type": "GROUP"}),
-        )
-        .await
-        .expect(
-            400,
-            field_error("name", "Ensure this field has no more than 255 characters."),
-        );
-        update(
-            &app,
-            &method,
-            room,
-            &alice,
-            json!({"name": "Team", "room_type": "X"}),
-        )
-        .await
-        .expect(
-            400,
-            field_error("room_type", r#""X" is not a valid choice."#),
-        );
-        update(
-            &app,
-            &method,
-            room,
-            &alice,
-            json!({"name": "Team", "room_type": "GROUP", "participants": [alice.id, 999]}),
-        )
-        .await
-        .expect(
-            400,
+const INVALID_UPDATES: &[Invalid] = &[
+    Invalid {
+        methods: &[Method::PUT],
+        body: |_| json!({"room_type": "GROUP"}),
+        errors: || field_error("name", "This field is required."),
+    },
+    Invalid {
+        methods: &[Method::PUT],
+        body: |_| json!({"name": "Team"}),
+        errors: || field_error("room_type", "This field is required."),
+    },
+    Invalid {
+        methods: &[Method::PUT],
+        body: |_| json!({}),
+        errors: || json!({"name": ["This field is required."], "room_type": ["This field is required."]}),
+    },
+    Invalid {
+        methods: &UPDATES,
+        body: |_| json!({"name": " ", "room_type": "GROUP"}),
+        errors: || field_error("name", "This field may not be blank."),
+    },
+    Invalid {
+        methods: &UPDATES,
+        body: |_| json!({"name": "n".repeat(256), "room_type": "GROUP"}),
+        errors: || field_error("name", "Ensure this field has no more than 255 characters."),
+    },
+    Invalid {
+        methods: &UPDATES,
+        body: |_| json!({"name": "Team", "room_type": "X"}),
+        errors: || field_error("room_type", r#""X" is not a valid choice."#),
+    },
+    Invalid {
+        methods: &UPDATES,
+        body: |alice| json!({"name": "Team", "room_type": "GROUP", "participants": [alice.id, 999]}),
+        errors: || {
             field_error(
                 "participants",
                 r#"Invalid pk "999" - object does not exist."#,
-            ),
-        );
+            )
+        },
+    },
+];
+
+#[tokio::test]
+async fn update_validates_like_create_and_put_requires_name_and_room_type() {
+    let Some(app) = spawn_app().await else { return };
+    let alice = app.user("alice").await;
+    let room = group(&app, &alice, &[]).await;
+
+    for invalid in INVALID_UPDATES {
+        for method in invalid.methods {
+            update(&app, method, room, &alice, (invalid.body)(&alice))
+                .await
+                .expect(400, (invalid.errors)());
+        }
     }
 }
 
@@ -480,84 +368,6 @@ async fn update_changes_updated_at_only() {
             reply.body["created_at"], created.body["created_at"],
             "{method}"
         );
-    }
-}
-
-#[tokio::test]
-async fn update_is_not_found_for_an_outsider_even_with_a_malformed_body() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let outsider = app.user("mallory").await;
-    let room = group(&app, &alice, &[]).await;
-
-    for method in UPDATES {
-        update(
-            &app,
-            &method,
-            room,
-            &outsider,
-            json!({"name": "Mine", "room_type": "GROUP"}),
-        )
-        .await
-        .expect(404, detail(NOT_FOUND));
-        // Permission before validation: an outsider learns nothing from the body's errors.
-        update(
-            &app,
-            &method,
-            room,
-            &outsider,
-            json!({"name": "", "room_type": "X", "participants": 5}),
-        )
-        .await
-        .expect(404, detail(NOT_FOUND));
-        raw(
-            &app,
-            method.clone(),
-            &room_url(room),
-            &outsider.access,
-            "{not json",
-        )
-        .await
-        .expect(404, detail(NOT_FOUND));
-    }
-    let after = app.get(&room_url(room), Some(&alice.access)).await;
-    assert_eq!(after.body["name"], json!("alice room"));
-}
-
-#[tokio::test]
-async fn update_of_a_missing_room_is_not_found() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-
-    for method in UPDATES {
-        update(
-            &app,
-            &method,
-            4242,
-            &alice,
-            json!({"name": "Team", "room_type": "GROUP"}),
-        )
-        .await
-        .expect(404, detail(NOT_FOUND));
-    }
-}
-
-#[tokio::test]
-async fn update_requires_authentication() {
-    let Some(app) = spawn_app().await else { return };
-    let alice = app.user("alice").await;
-    let room = group(&app, &alice, &[]).await;
-
-    for method in UPDATES {
-        let reply = app
-            .call(
-                method,
-                &room_url(room),
-                None,
-                Some(json!({"name": "Team", "room_type": "GROUP"})),
-            )
-            .await;
-        assert_no_credentials(&reply);
     }
 }
 
