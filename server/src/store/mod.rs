@@ -6,6 +6,7 @@
 //! also reads positionally); where the SQL really differs, the two texts sit side by side and
 //! [`Dialect::pick`] chooses.
 
+pub mod bus;
 mod history;
 mod invitations;
 pub mod location;
