@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::messages::{MessageRow, message_select};
+use super::sql::Listings;
 use super::{Store, from_json_array, json_ids, on_reads};
 
 /// How much of a parent's content a reply quotes, in characters.
@@ -56,112 +57,6 @@ impl Extras {
     }
 }
 
-/// The extras as one JSON array of tagged rows: for the messages whose id is `$id` in the
-/// FROM items `$ids`, the parents `$parent` in `$parents` and the rooms `$room` in `$rooms`,
-/// as `$viewer` (an SQL expression) sees them. A scalar subquery, so a listing fetches its
-/// extras in the statement that fetches its messages. Every part is a join on a primary key
-/// or an index range, with no `IN (subquery)` list, `GROUP BY` or sort: SQLite builds those
-/// as temporary B-trees, allocated and freed by every statement (perf: they took the
-/// message page from 8.6k to 3.7k/s). Reactions come one row each and are counted in Rust.
-macro_rules! extras_of {
-    (sqlite, $ids:literal, $id:literal, $parents:literal, $parent:literal,
-     $rooms:literal, $room:literal, $viewer:literal) => {
-        concat!(
-            "(SELECT COALESCE(json_group_array(json(x)), '[]') FROM ( \
-               SELECT json_array('r', r.message_id, r.emoji, r.user_id = ",
-            $viewer,
-            ", r.created_at) AS x FROM ",
-            $ids,
-            " JOIN message_reactions r ON r.message_id = ",
-            $id,
-            " UNION ALL SELECT json_array('m', mm.message_id, mm.user_id) FROM ",
-            $ids,
-            " JOIN message_mentions mm ON mm.message_id = ",
-            $id,
-            " UNION ALL SELECT json_array('p', pm.id, pm.sender_id, pu.username, \
-               substr(pm.content, 1, 101)) FROM ",
-            $parents,
-            " JOIN messages pm ON pm.id = ",
-            $parent,
-            " JOIN users pu ON pu.id = pm.sender_id \
-             UNION ALL SELECT json_array('t', ",
-            $room,
-            ", (SELECT json_group_array(json_array(user_id, last_read_id)) FROM \
-               (SELECT user_id, last_read_id FROM room_participants WHERE room_id = ",
-            $room,
-            " AND last_read_id > 0 ORDER BY last_read_id DESC LIMIT 2))) FROM ",
-            $rooms,
-            "))"
-        )
-    };
-    (postgres, $ids:literal, $id:literal, $parents:literal, $parent:literal,
-     $rooms:literal, $room:literal, $viewer:literal) => {
-        concat!(
-            "(SELECT COALESCE(json_agg(x), '[]')::text FROM ( \
-               SELECT json_build_array('r', r.message_id, r.emoji, r.user_id = ",
-            $viewer,
-            ", r.created_at) AS x FROM ",
-            $ids,
-            " JOIN message_reactions r ON r.message_id = ",
-            $id,
-            " UNION ALL SELECT json_build_array('m', mm.message_id, mm.user_id) FROM ",
-            $ids,
-            " JOIN message_mentions mm ON mm.message_id = ",
-            $id,
-            " UNION ALL SELECT json_build_array('p', pm.id, pm.sender_id, pu.username, \
-               left(pm.content, 101)) FROM ",
-            $parents,
-            " JOIN messages pm ON pm.id = ",
-            $parent,
-            " JOIN users pu ON pu.id = pm.sender_id \
-             UNION ALL SELECT json_build_array('t', ",
-            $room,
-            ", (SELECT COALESCE(json_agg(json_build_array(user_id, last_read_id)), '[]') FROM \
-               (SELECT user_id, last_read_id FROM room_participants WHERE room_id = ",
-            $room,
-            " AND last_read_id > 0 ORDER BY last_read_id DESC LIMIT 2) top)) FROM ",
-            $rooms,
-            ") extras)"
-        )
-    };
-}
-pub(crate) use extras_of;
-
-/// [`extras_of`] for messages, parents and rooms given as JSON arrays of ids (`$1`, `$2`,
-/// `$3`), as user `$4` (null: nobody) sees them.
-macro_rules! extras {
-    (sqlite) => {
-        concat!(
-            "SELECT ",
-            extras_of!(
-                sqlite,
-                "json_each($1) ids",
-                "ids.value",
-                "json_each($2) parents",
-                "parents.value",
-                "json_each($3) rooms",
-                "rooms.value",
-                "$4"
-            )
-        )
-    };
-    (postgres) => {
-        concat!(
-            "SELECT ",
-            extras_of!(
-                postgres,
-                "json_array_elements_text($1::json) ids",
-                "ids.value::bigint",
-                "json_array_elements_text($2::json) parents",
-                "parents.value::bigint",
-                "json_array_elements_text($3::json) rooms",
-                "rooms.value::bigint",
-                "$4::bigint"
-            )
-        )
-    };
-}
-
 impl Store {
     /// The extras of `rows` as `viewer` sees them (`me` of reactions; `None`: nobody).
     pub async fn message_extras(
@@ -178,7 +73,7 @@ impl Store {
         rooms.sort_unstable();
         rooms.dedup();
         let json: String = on_reads!(self, |pool, dialect| {
-            sqlx::query_scalar(dialect.pick(extras!(sqlite), extras!(postgres)))
+            sqlx::query_scalar(Listings::of(dialect).message_extras)
                 .bind(&ids)
                 .bind(&parents)
                 .bind(json_ids(&rooms))
@@ -243,7 +138,7 @@ impl Store {
 }
 
 impl Extras {
-    /// The extras a statement of [`extras_of`] returned.
+    /// The extras `message_extras.sql` or `window_page.sql` returned.
     pub(crate) fn from_json(json: &str) -> Result<Self, sqlx::Error> {
         let mut extras = Extras::default();
         for item in from_json_array::<Vec<Value>>(json)? {
