@@ -227,7 +227,12 @@ impl Store {
         offset: i64,
         messages_limit: i64,
     ) -> Result<(i64, Vec<RoomDetail>), sqlx::Error> {
-        let (count, json): (i64, String) = on_reads!(self, |pool, dialect| {
+        #[derive(FromRow)]
+        struct Page {
+            total: i64,
+            rooms: String,
+        }
+        let page: Page = on_reads!(self, |pool, dialect| {
             sqlx::query_as(Listings::of(dialect).rooms_page)
                 .bind(user_id)
                 .bind(limit)
@@ -236,9 +241,12 @@ impl Store {
                 .fetch_one(pool)
                 .await?
         });
-        let mut rooms: Vec<RoomJson> = from_json_array(&json)?;
+        let mut rooms: Vec<RoomJson> = from_json_array(&page.rooms)?;
         rooms.sort_unstable_by_key(|room| std::cmp::Reverse((room.last_activity_at, room.id)));
-        Ok((count, rooms.into_iter().map(RoomDetail::from).collect()))
+        Ok((
+            page.total,
+            rooms.into_iter().map(RoomDetail::from).collect(),
+        ))
     }
 
     /// The rooms `ids` that exist, in that order, each with its participants, its newest
