@@ -26,7 +26,7 @@ use tokio::time::{Instant, MissedTickBehavior, sleep, sleep_until, timeout};
 use super::events::Event;
 use super::hub::{Broadcast, Bus, Closing, Registry};
 use crate::domain::time::now_micros;
-use crate::store::shared;
+use crate::store::{bus, shared};
 
 /// Sockets closed because this instance cannot tell which rooms they may hear: "try again
 /// later" (the client reconnects, to this or another instance).
@@ -242,9 +242,7 @@ impl Publisher {
     async fn prune(&self) {
         let pruned = timeout(
             STATEMENT_TIMEOUT,
-            sqlx::query("DELETE FROM realtime_spill WHERE created_at < $1")
-                .bind(now_micros() - SPILL_KEPT_MICROS)
-                .execute(&self.pool),
+            bus::prune_spilled(&self.pool, now_micros() - SPILL_KEPT_MICROS),
         )
         .await;
         match pruned {
@@ -260,21 +258,11 @@ async fn notify(pool: &PgPool, broadcast: &Broadcast) -> Result<(), WireError> {
     let payload = if inline.len() < MAX_NOTIFY_PAYLOAD {
         inline
     } else {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO realtime_spill (payload, created_at) VALUES ($1, $2) RETURNING id",
-        )
-        .bind(serde_json::to_string(broadcast)?)
-        .bind(now_micros())
-        .fetch_one(pool)
-        .await?;
+        let id = bus::spill(pool, &serde_json::to_string(broadcast)?, now_micros()).await?;
         metrics::counter!("chat_realtime_spilled_total").increment(1);
         serde_json::to_string(&Wire::<&Broadcast>::Spilled(id))?
     };
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(CHANNEL)
-        .bind(payload)
-        .execute(pool)
-        .await?;
+    bus::notify(pool, CHANNEL, &payload).await?;
     Ok(())
 }
 
@@ -378,14 +366,10 @@ impl Receiver {
         match serde_json::from_str(payload)? {
             Wire::Inline(broadcast) => Ok(broadcast),
             Wire::Spilled(id) => {
-                let spilled: Option<String> = timeout(
-                    STATEMENT_TIMEOUT,
-                    sqlx::query_scalar("SELECT payload FROM realtime_spill WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&self.pool),
-                )
-                .await
-                .map_err(|_| WireError::TimedOut)??;
+                let spilled: Option<String> =
+                    timeout(STATEMENT_TIMEOUT, bus::spilled(&self.pool, id))
+                        .await
+                        .map_err(|_| WireError::TimedOut)??;
                 let json = spilled.ok_or(WireError::SpillGone(id))?;
                 Ok(serde_json::from_str(&json)?)
             }

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::messages::{MessageRow, message_select};
+use super::sql::Listings;
 use super::{Store, from_json_array, json_ids, on_reads};
 
 /// How much of a parent's content a reply quotes, in characters.
@@ -56,112 +58,6 @@ impl Extras {
     }
 }
 
-/// The extras as one JSON array of tagged rows: for the messages whose id is `$id` in the
-/// FROM items `$ids`, the parents `$parent` in `$parents` and the rooms `$room` in `$rooms`,
-/// as `$viewer` (an SQL expression) sees them. A scalar subquery, so a listing fetches its
-/// extras in the statement that fetches its messages. Every part is a join on a primary key
-/// or an index range, with no `IN (subquery)` list, `GROUP BY` or sort: SQLite builds those
-/// as temporary B-trees, allocated and freed by every statement (perf: they took the
-/// message page from 8.6k to 3.7k/s). Reactions come one row each and are counted in Rust.
-macro_rules! extras_of {
-    (sqlite, $ids:literal, $id:literal, $parents:literal, $parent:literal,
-     $rooms:literal, $room:literal, $viewer:literal) => {
-        concat!(
-            "(SELECT COALESCE(json_group_array(json(x)), '[]') FROM ( \
-               SELECT json_array('r', r.message_id, r.emoji, r.user_id = ",
-            $viewer,
-            ", r.created_at) AS x FROM ",
-            $ids,
-            " JOIN message_reactions r ON r.message_id = ",
-            $id,
-            " UNION ALL SELECT json_array('m', mm.message_id, mm.user_id) FROM ",
-            $ids,
-            " JOIN message_mentions mm ON mm.message_id = ",
-            $id,
-            " UNION ALL SELECT json_array('p', pm.id, pm.sender_id, pu.username, \
-               substr(pm.content, 1, 101)) FROM ",
-            $parents,
-            " JOIN messages pm ON pm.id = ",
-            $parent,
-            " JOIN users pu ON pu.id = pm.sender_id \
-             UNION ALL SELECT json_array('t', ",
-            $room,
-            ", (SELECT json_group_array(json_array(user_id, last_read_id)) FROM \
-               (SELECT user_id, last_read_id FROM room_participants WHERE room_id = ",
-            $room,
-            " AND last_read_id > 0 ORDER BY last_read_id DESC LIMIT 2))) FROM ",
-            $rooms,
-            "))"
-        )
-    };
-    (postgres, $ids:literal, $id:literal, $parents:literal, $parent:literal,
-     $rooms:literal, $room:literal, $viewer:literal) => {
-        concat!(
-            "(SELECT COALESCE(json_agg(x), '[]')::text FROM ( \
-               SELECT json_build_array('r', r.message_id, r.emoji, r.user_id = ",
-            $viewer,
-            ", r.created_at) AS x FROM ",
-            $ids,
-            " JOIN message_reactions r ON r.message_id = ",
-            $id,
-            " UNION ALL SELECT json_build_array('m', mm.message_id, mm.user_id) FROM ",
-            $ids,
-            " JOIN message_mentions mm ON mm.message_id = ",
-            $id,
-            " UNION ALL SELECT json_build_array('p', pm.id, pm.sender_id, pu.username, \
-               left(pm.content, 101)) FROM ",
-            $parents,
-            " JOIN messages pm ON pm.id = ",
-            $parent,
-            " JOIN users pu ON pu.id = pm.sender_id \
-             UNION ALL SELECT json_build_array('t', ",
-            $room,
-            ", (SELECT COALESCE(json_agg(json_build_array(user_id, last_read_id)), '[]') FROM \
-               (SELECT user_id, last_read_id FROM room_participants WHERE room_id = ",
-            $room,
-            " AND last_read_id > 0 ORDER BY last_read_id DESC LIMIT 2) top)) FROM ",
-            $rooms,
-            ") extras)"
-        )
-    };
-}
-pub(crate) use extras_of;
-
-/// [`extras_of`] for messages, parents and rooms given as JSON arrays of ids (`$1`, `$2`,
-/// `$3`), as user `$4` (null: nobody) sees them.
-macro_rules! extras {
-    (sqlite) => {
-        concat!(
-            "SELECT ",
-            extras_of!(
-                sqlite,
-                "json_each($1) ids",
-                "ids.value",
-                "json_each($2) parents",
-                "parents.value",
-                "json_each($3) rooms",
-                "rooms.value",
-                "$4"
-            )
-        )
-    };
-    (postgres) => {
-        concat!(
-            "SELECT ",
-            extras_of!(
-                postgres,
-                "json_array_elements_text($1::json) ids",
-                "ids.value::bigint",
-                "json_array_elements_text($2::json) parents",
-                "parents.value::bigint",
-                "json_array_elements_text($3::json) rooms",
-                "rooms.value::bigint",
-                "$4::bigint"
-            )
-        )
-    };
-}
-
 impl Store {
     /// The extras of `rows` as `viewer` sees them (`me` of reactions; `None`: nobody).
     pub async fn message_extras(
@@ -178,7 +74,7 @@ impl Store {
         rooms.sort_unstable();
         rooms.dedup();
         let json: String = on_reads!(self, |pool, dialect| {
-            sqlx::query_scalar(dialect.pick(extras!(sqlite), extras!(postgres)))
+            sqlx::query_scalar(Listings::of(dialect).message_extras)
                 .bind(&ids)
                 .bind(&parents)
                 .bind(json_ids(&rooms))
@@ -242,12 +138,45 @@ impl Store {
     }
 }
 
+/// A row of `extras` (`message_extras.sql`, `window_page.sql`).
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum ExtraRow {
+    Reaction {
+        message_id: i64,
+        emoji: String,
+        #[serde(deserialize_with = "flag")]
+        mine: bool,
+        created_at: i64,
+    },
+    Mention {
+        message_id: i64,
+        user_id: i64,
+    },
+    Parent {
+        id: i64,
+        sender_id: i64,
+        sender: String,
+        content: String,
+    },
+    Readers {
+        room_id: i64,
+        readers: Vec<Reader>,
+    },
+}
+
+#[derive(Deserialize)]
+struct Reader {
+    user_id: i64,
+    last_read_id: i64,
+}
+
 impl Extras {
-    /// The extras a statement of [`extras_of`] returned.
+    /// The extras `message_extras.sql` or `window_page.sql` returned.
     pub(crate) fn from_json(json: &str) -> Result<Self, sqlx::Error> {
         let mut extras = Extras::default();
-        for item in from_json_array::<Vec<Value>>(json)? {
-            extras.take(&item);
+        for row in from_json_array::<ExtraRow>(json)? {
+            extras.take(row);
         }
         for reactions in extras.reactions.values_mut() {
             reactions.sort_by(|a, b| (a.first_at, &a.emoji).cmp(&(b.first_at, &b.emoji)));
@@ -262,61 +191,66 @@ impl Extras {
         Ok(extras)
     }
 
-    fn take(&mut self, item: &[Value]) {
-        let int = |n: usize| item.get(n).and_then(Value::as_i64).unwrap_or(0);
-        let text = |n: usize| {
-            item.get(n)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        match item.first().and_then(Value::as_str) {
-            Some("r") => {
-                let (emoji, me, at) = (text(2), flag(item.get(3)), int(4));
-                let reactions = self.reactions.entry(int(1)).or_default();
+    fn take(&mut self, row: ExtraRow) {
+        match row {
+            ExtraRow::Reaction {
+                message_id,
+                emoji,
+                mine,
+                created_at,
+            } => {
+                let reactions = self.reactions.entry(message_id).or_default();
                 match reactions.iter_mut().find(|r| r.emoji == emoji) {
                     Some(reaction) => {
                         reaction.count += 1;
-                        reaction.me |= me;
-                        reaction.first_at = reaction.first_at.min(at);
+                        reaction.me |= mine;
+                        reaction.first_at = reaction.first_at.min(created_at);
                     }
                     None => reactions.push(ReactionCount {
                         emoji,
                         count: 1,
-                        me,
-                        first_at: at,
+                        me: mine,
+                        first_at: created_at,
                     }),
                 }
             }
-            Some("m") => self.mentions.entry(int(1)).or_default().push(int(2)),
-            Some("p") => {
+            ExtraRow::Mention {
+                message_id,
+                user_id,
+            } => self.mentions.entry(message_id).or_default().push(user_id),
+            ExtraRow::Parent {
+                id,
+                sender_id,
+                sender,
+                content,
+            } => {
+                let content = quote(&content);
                 self.parents.insert(
-                    int(1),
+                    id,
                     ParentPreview {
-                        id: int(1),
-                        sender_id: int(2),
-                        sender: text(3),
-                        content: quote(&text(4)),
+                        id,
+                        sender_id,
+                        sender,
+                        content,
                     },
                 );
             }
-            Some("t") => {
-                let top = item.get(2).and_then(Value::as_array);
-                let readers = self.readers.entry(int(1)).or_default();
-                for reader in top.into_iter().flatten().filter_map(Value::as_array) {
-                    let id = |n: usize| reader.get(n).and_then(Value::as_i64).unwrap_or(0);
-                    readers.push((id(0), id(1)));
-                }
+            ExtraRow::Readers { room_id, readers } => {
+                self.readers.entry(room_id).or_default().extend(
+                    readers
+                        .into_iter()
+                        .map(|reader| (reader.user_id, reader.last_read_id)),
+                );
             }
-            _ => {}
         }
     }
 }
 
 /// A boolean of a JSON listing: SQLite's are 0 or 1, PostgreSQL's true or false (or null
 /// when compared with a null viewer).
-fn flag(value: Option<&Value>) -> bool {
-    value.is_some_and(|v| v.as_bool().unwrap_or(v.as_i64() == Some(1)))
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let value = Option::<Value>::deserialize(deserializer)?;
+    Ok(value.is_some_and(|v| v.as_bool().unwrap_or(v.as_i64() == Some(1))))
 }
 
 /// The first [`PREVIEW_CHARS`] characters of `content`, with `…` if there were more.

@@ -1,8 +1,9 @@
 use serde::Deserialize;
 use sqlx::FromRow;
 
-use super::message_extras::{Extras, extras_of};
+use super::message_extras::Extras;
 use super::message_writer::{Announce, NewMessage};
+use super::sql::Listings;
 use super::{Store, from_json_array, json_ids, on_reads, on_writes};
 use crate::domain::time::now_micros;
 
@@ -31,58 +32,6 @@ macro_rules! message_select {
     };
 }
 pub(crate) use message_select;
-
-/// A [`MessageRow`] of `m` (messages) and `u` (its sender) as a JSON array in the order of
-/// the struct's fields, for statements that return a whole listing as one JSON array value
-/// (see [`from_json_array`]). Arrays, not objects: half the bytes to build and parse.
-/// `sqlite` or `postgres` names the dialect.
-macro_rules! message_json {
-    (sqlite) => {
-        concat!("json_array(", message_json!(fields), ")")
-    };
-    (postgres) => {
-        concat!("json_build_array(", message_json!(fields), ")")
-    };
-    (fields) => {
-        "m.id, m.room_id, m.sender_id, u.username, m.content, m.is_read, m.client_id, \
-         m.created_at, m.updated_at, m.reply_to"
-    };
-}
-pub(crate) use message_json;
-
-/// A listing: `$rows` (a subquery of messages `m`) as one JSON array of [`message_json`]s.
-macro_rules! messages_json {
-    (sqlite, $rows:expr) => {
-        concat!(
-            "(SELECT json_group_array(",
-            message_json!(sqlite),
-            ") FROM ",
-            $rows,
-            " m JOIN users u ON u.id = m.sender_id)"
-        )
-    };
-    // json_agg of no rows is NULL, not [].
-    (postgres, $rows:expr) => {
-        concat!(
-            "(SELECT COALESCE(json_agg(",
-            message_json!(postgres),
-            "), '[]') FROM ",
-            $rows,
-            " m JOIN users u ON u.id = m.sender_id)"
-        )
-    };
-}
-pub(crate) use messages_json;
-
-/// What turns a JSON value into text for sqlx: nothing on SQLite (JSON is text there).
-macro_rules! as_text {
-    (sqlite) => {
-        ""
-    };
-    (postgres) => {
-        "::text"
-    };
-}
 
 pub enum CreateOutcome {
     Created(MessageRow),
@@ -155,22 +104,8 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<MessageRow>, sqlx::Error> {
-        macro_rules! by_offset {
-            ($dialect:tt) => {
-                concat!(
-                    "SELECT ",
-                    messages_json!(
-                        $dialect,
-                        "(SELECT m.* FROM messages m \
-                         JOIN room_participants p ON p.room_id = m.room_id AND p.user_id = $1 \
-                         WHERE ($2 IS NULL OR m.room_id = $2) ORDER BY m.id LIMIT $3 OFFSET $4)"
-                    ),
-                    as_text!($dialect)
-                )
-            };
-        }
         let json: String = on_reads!(self, |pool, dialect| {
-            sqlx::query_scalar(dialect.pick(by_offset!(sqlite), by_offset!(postgres)))
+            sqlx::query_scalar(Listings::of(dialect).messages_by_offset)
                 .bind(user_id)
                 .bind(room_id)
                 .bind(limit)
@@ -272,83 +207,14 @@ impl Store {
         user_id: i64,
         window: &MessageWindow,
     ) -> Result<Option<(Vec<MessageRow>, Extras)>, sqlx::Error> {
-        macro_rules! window {
-            ($dialect:tt, $rows:literal) => {
-                concat!(
-                    // Read where it is used (a co-routine of the index range each time),
-                    // not copied into a temporary table first.
-                    "WITH page AS NOT MATERIALIZED ",
-                    $rows,
-                    " SELECT (CASE WHEN EXISTS (SELECT 1 FROM room_participants",
-                    " WHERE room_id = $1 AND user_id = $5) THEN ",
-                    messages_json!($dialect, "page"),
-                    " END)",
-                    as_text!($dialect),
-                    ", (CASE WHEN EXISTS (SELECT 1 FROM room_participants",
-                    " WHERE room_id = $1 AND user_id = $5) THEN ",
-                    extras_of!(
-                        $dialect,
-                        "page p",
-                        "p.id",
-                        "page p",
-                        "p.reply_to",
-                        "(SELECT $1 AS value) rooms",
-                        "rooms.value",
-                        "$5"
-                    ),
-                    " END)"
-                )
-            };
+        /// Both null when `user_id` is not in the room.
+        #[derive(FromRow)]
+        struct Page {
+            messages: Option<String>,
+            extras: Option<String>,
         }
-        // PostgreSQL's planner, estimating from statistics where one room holds most rows,
-        // walks the primary key backwards for "room = X, newest first" and filters: fast
-        // until the newest ids belong to other rooms (a quiet room beside busy ones), then
-        // one page read thousands of pages (bench: p99 482 ms). Comparing (room_id, id) as a
-        // row binds the scan to messages_by_room, whatever the statistics say.
-        let sql = match (self.dialect(), window.ascending, window.thread.is_some()) {
-            (super::Dialect::Sqlite, true, false) => window!(
-                sqlite,
-                "(SELECT * FROM messages WHERE room_id = $1 AND id > $2 AND id < $3 \
-                 ORDER BY id ASC LIMIT $4)"
-            ),
-            (super::Dialect::Sqlite, false, false) => window!(
-                sqlite,
-                "(SELECT * FROM messages WHERE room_id = $1 AND id > $2 AND id < $3 \
-                 ORDER BY id DESC LIMIT $4)"
-            ),
-            (super::Dialect::Postgres, true, false) => window!(
-                postgres,
-                "(SELECT * FROM messages WHERE (room_id, id) > ($1, $2) AND (room_id, id) < ($1, $3) \
-                 ORDER BY room_id ASC, id ASC LIMIT $4)"
-            ),
-            (super::Dialect::Postgres, false, false) => window!(
-                postgres,
-                "(SELECT * FROM messages WHERE (room_id, id) > ($1, $2) AND (room_id, id) < ($1, $3) \
-                 ORDER BY room_id DESC, id DESC LIMIT $4)"
-            ),
-            // A thread: a range of the replies index (replies share their parent's room).
-            (super::Dialect::Sqlite, true, true) => window!(
-                sqlite,
-                "(SELECT * FROM messages WHERE reply_to = $6 AND id > $2 AND id < $3 \
-                 ORDER BY id ASC LIMIT $4)"
-            ),
-            (super::Dialect::Sqlite, false, true) => window!(
-                sqlite,
-                "(SELECT * FROM messages WHERE reply_to = $6 AND id > $2 AND id < $3 \
-                 ORDER BY id DESC LIMIT $4)"
-            ),
-            (super::Dialect::Postgres, true, true) => window!(
-                postgres,
-                "(SELECT * FROM messages WHERE reply_to IS NOT NULL AND (reply_to, id) > ($6, $2) \
-                 AND (reply_to, id) < ($6, $3) ORDER BY reply_to ASC, id ASC LIMIT $4)"
-            ),
-            (super::Dialect::Postgres, false, true) => window!(
-                postgres,
-                "(SELECT * FROM messages WHERE reply_to IS NOT NULL AND (reply_to, id) > ($6, $2) \
-                 AND (reply_to, id) < ($6, $3) ORDER BY reply_to DESC, id DESC LIMIT $4)"
-            ),
-        };
-        let (json, extras): (Option<String>, Option<String>) = on_reads!(self, |pool, _dialect| {
+        let page: Page = on_reads!(self, |pool, dialect| {
+            let sql = Listings::of(dialect).window(window.thread.is_some(), window.ascending);
             let query = sqlx::query_as(sql)
                 .bind(window.room_id)
                 .bind(window.after)
@@ -362,7 +228,7 @@ impl Store {
             .fetch_one(pool)
             .await?
         });
-        let (Some(json), Some(extras)) = (json, extras) else {
+        let (Some(json), Some(extras)) = (page.messages, page.extras) else {
             return Ok(None);
         };
         let mut rows: Vec<MessageRow> = from_json_array(&json)?;

@@ -4,8 +4,10 @@
 //! A statement both databases accept is written once and run on either through
 //! [`on_reads!`]/[`on_writes!`] (parameters are `$1`, `$2`, ... which sqlx's SQLite driver
 //! also reads positionally); where the SQL really differs, the two texts sit side by side and
-//! [`Dialect::pick`] chooses.
+//! [`Dialect::pick`] chooses. The listings, the longest statements and the ones whose plans
+//! matter most, are files of their own per engine: `sql/sqlite/`, `sql/postgres/` ([`sql`]).
 
+pub mod bus;
 mod history;
 mod invitations;
 pub mod location;
@@ -20,6 +22,7 @@ mod reads;
 mod rooms;
 mod search;
 pub mod shared;
+mod sql;
 mod tokens;
 mod users;
 

@@ -3,7 +3,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Deserialize;
 use sqlx::FromRow;
 
-use super::messages::{MessageRow, message_json, messages_json};
+use super::messages::MessageRow;
+use super::sql::Listings;
 use super::{Dialect, Store, from_json_array, json_ids, on_reads, on_writes};
 use crate::domain::time::now_micros;
 
@@ -29,7 +30,7 @@ pub struct RoomDetail {
     pub mention_count: i64,
 }
 
-/// [`RoomDetail`] as [`room_json`] spells it: a JSON array in field order.
+/// A room of `rooms_page.sql` and `room_details.sql`.
 #[derive(Deserialize)]
 struct RoomJson {
     id: i64,
@@ -68,98 +69,6 @@ impl From<RoomJson> for RoomDetail {
     }
 }
 
-/// The room `r` as a [`RoomJson`] array with its newest `$limit` messages (a range scan of
-/// the room's index each, never a window over its history; on SQLite the correlated subquery
-/// runs as a co-routine, with no temporary table).
-macro_rules! room_json {
-    (sqlite, $limit:literal, $viewer:literal) => {
-        concat!(
-            "json_array(",
-            room_json!(columns),
-            "(SELECT json_group_array(user_id) FROM room_participants WHERE room_id = r.id), ",
-            room_json!(messages, sqlite, $limit),
-            ", ",
-            room_json!(read_state, $viewer),
-            ")"
-        )
-    };
-    (postgres, $limit:literal, $viewer:literal) => {
-        concat!(
-            "json_build_array(",
-            room_json!(columns),
-            "(SELECT COALESCE(json_agg(user_id), '[]') FROM room_participants WHERE room_id = r.id), ",
-            room_json!(messages, postgres, $limit),
-            ", ",
-            room_json!(read_state, $viewer),
-            ")"
-        )
-    };
-    (columns) => {
-        "r.id, r.name, r.room_type, r.created_by, r.created_at, r.updated_at, r.last_activity_at, "
-    };
-    (messages, $dialect:tt, $limit:literal) => {
-        messages_json!(
-            $dialect,
-            concat!(
-                "(SELECT * FROM messages WHERE room_id = r.id ORDER BY id DESC LIMIT ",
-                $limit,
-                ")"
-            )
-        )
-    };
-    // The viewer's unread count (two counters) and unread mentions (a range of their
-    // mentions index after the marker): no scan of the room's history.
-    (read_state, $viewer:literal) => {
-        concat!(
-            "(SELECT CASE WHEN r.message_count > p.read_count \
-             THEN r.message_count - p.read_count ELSE 0 END \
-             FROM room_participants p WHERE p.room_id = r.id AND p.user_id = ",
-            $viewer,
-            "), (SELECT COUNT(*) FROM message_mentions mm JOIN room_participants p \
-             ON p.room_id = mm.room_id AND p.user_id = mm.user_id \
-             WHERE mm.user_id = ",
-            $viewer,
-            " AND mm.room_id = r.id AND mm.message_id > p.last_read_id)"
-        )
-    };
-}
-
-/// Rooms `r` as one JSON array of [`room_json`]s.
-macro_rules! rooms_json {
-    (sqlite, $limit:literal, $viewer:literal, $rooms:literal) => {
-        concat!(
-            "(SELECT json_group_array(",
-            room_json!(sqlite, $limit, $viewer),
-            ") FROM ",
-            $rooms,
-            ")"
-        )
-    };
-    (postgres, $limit:literal, $viewer:literal, $rooms:literal) => {
-        concat!(
-            "(SELECT COALESCE(json_agg(",
-            room_json!(postgres, $limit, $viewer),
-            "), '[]')::text FROM ",
-            $rooms,
-            ")"
-        )
-    };
-}
-
-/// The ids in the JSON array parameter `$n`, as a one-column table `value`.
-macro_rules! ids_table {
-    (sqlite, $n:literal) => {
-        concat!("(SELECT value FROM json_each($", $n, "))")
-    };
-    (postgres, $n:literal) => {
-        concat!(
-            "(SELECT value::bigint AS value FROM json_array_elements_text($",
-            $n,
-            "::json))"
-        )
-    };
-}
-
 pub struct NewRoom<'a> {
     pub name: &'a str,
     pub room_type: &'a str,
@@ -173,12 +82,6 @@ pub struct RoomUpdate<'a> {
     pub name: Option<&'a str>,
     pub room_type: Option<&'a str>,
     pub members: Option<&'a BTreeSet<i64>>,
-}
-
-macro_rules! room_columns {
-    () => {
-        "r.id, r.name, r.room_type, r.created_by, r.created_at, r.updated_at"
-    };
 }
 
 impl Store {
@@ -209,16 +112,11 @@ impl Store {
                 return Ok((existing, true));
             };
             sqlx::query(dialect.pick(
-                concat!(
-                    "INSERT INTO room_participants (room_id, user_id) SELECT $1, value FROM ",
-                    ids_table!(sqlite, 2),
-                    " ids"
-                ),
-                concat!(
-                    "INSERT INTO room_participants (room_id, user_id) SELECT $1, value FROM ",
-                    ids_table!(postgres, 2),
-                    " ids"
-                ),
+                "INSERT INTO room_participants (room_id, user_id) \
+                 SELECT $1, value FROM (SELECT value FROM json_each($2)) ids",
+                "INSERT INTO room_participants (room_id, user_id) \
+                 SELECT $1, value FROM \
+                 (SELECT value::bigint AS value FROM json_array_elements_text($2::json)) ids",
             ))
             .bind(id)
             .bind(json_ids(room.members))
@@ -236,12 +134,11 @@ impl Store {
         user_id: i64,
     ) -> Result<Option<RoomRow>, sqlx::Error> {
         on_reads!(self, |pool, _dialect| {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                room_columns!(),
-                " FROM chat_rooms r JOIN room_participants p ON p.room_id = r.id \
-                 AND p.user_id = $1 WHERE r.id = $2"
-            ))
+            sqlx::query_as(
+                "SELECT r.id, r.name, r.room_type, r.created_by, r.created_at, r.updated_at \
+                 FROM chat_rooms r JOIN room_participants p ON p.room_id = r.id \
+                 AND p.user_id = $1 WHERE r.id = $2",
+            )
             .bind(user_id)
             .bind(room_id)
             .fetch_optional(pool)
@@ -330,23 +227,13 @@ impl Store {
         offset: i64,
         messages_limit: i64,
     ) -> Result<(i64, Vec<RoomDetail>), sqlx::Error> {
-        macro_rules! page {
-            ($dialect:tt) => {
-                concat!(
-                    "SELECT (SELECT COUNT(*) FROM room_participants WHERE user_id = $1), ",
-                    rooms_json!(
-                        $dialect,
-                        "$4",
-                        "$1",
-                        "(SELECT r.* FROM room_participants p JOIN chat_rooms r ON r.id = p.room_id \
-                         WHERE p.user_id = $1 ORDER BY r.last_activity_at DESC, r.id DESC \
-                         LIMIT $2 OFFSET $3) r"
-                    )
-                )
-            };
+        #[derive(FromRow)]
+        struct Page {
+            total: i64,
+            rooms: String,
         }
-        let (count, json): (i64, String) = on_reads!(self, |pool, dialect| {
-            sqlx::query_as(dialect.pick(page!(sqlite), page!(postgres)))
+        let page: Page = on_reads!(self, |pool, dialect| {
+            sqlx::query_as(Listings::of(dialect).rooms_page)
                 .bind(user_id)
                 .bind(limit)
                 .bind(offset)
@@ -354,9 +241,12 @@ impl Store {
                 .fetch_one(pool)
                 .await?
         });
-        let mut rooms: Vec<RoomJson> = from_json_array(&json)?;
+        let mut rooms: Vec<RoomJson> = from_json_array(&page.rooms)?;
         rooms.sort_unstable_by_key(|room| std::cmp::Reverse((room.last_activity_at, room.id)));
-        Ok((count, rooms.into_iter().map(RoomDetail::from).collect()))
+        Ok((
+            page.total,
+            rooms.into_iter().map(RoomDetail::from).collect(),
+        ))
     }
 
     /// The rooms `ids` that exist, in that order, each with its participants, its newest
@@ -368,34 +258,13 @@ impl Store {
         messages_limit: i64,
         viewer: i64,
     ) -> Result<Vec<RoomDetail>, sqlx::Error> {
-        macro_rules! details {
-            ($dialect:tt) => {
-                concat!(
-                    "SELECT ",
-                    rooms_json!(
-                        $dialect,
-                        "$2",
-                        "$3",
-                        "chat_rooms r WHERE r.id IN (SELECT value FROM ids)"
-                    )
-                )
-            };
-        }
         let json: String = on_reads!(self, |pool, dialect| {
-            sqlx::query_scalar(dialect.pick(
-                concat!("WITH ids AS ", ids_table!(sqlite, 1), " ", details!(sqlite)),
-                concat!(
-                    "WITH ids AS ",
-                    ids_table!(postgres, 1),
-                    " ",
-                    details!(postgres)
-                ),
-            ))
-            .bind(json_ids(ids))
-            .bind(messages_limit)
-            .bind(viewer)
-            .fetch_one(pool)
-            .await?
+            sqlx::query_scalar(Listings::of(dialect).room_details)
+                .bind(json_ids(ids))
+                .bind(messages_limit)
+                .bind(viewer)
+                .fetch_one(pool)
+                .await?
         });
         let mut rooms: HashMap<i64, RoomJson> = from_json_array::<RoomJson>(&json)?
             .into_iter()
@@ -413,21 +282,6 @@ impl Store {
         room_id: i64,
         update: RoomUpdate<'_>,
     ) -> Result<(), sqlx::Error> {
-        macro_rules! replace_members {
-            ($dialect:tt) => {
-                [
-                    concat!(
-                        "DELETE FROM room_participants WHERE room_id = $1 AND user_id NOT IN ",
-                        ids_table!($dialect, 2)
-                    ),
-                    concat!(
-                        "INSERT INTO room_participants (room_id, user_id) SELECT $1, value FROM ",
-                        ids_table!($dialect, 2),
-                        " ids WHERE true ON CONFLICT DO NOTHING"
-                    ),
-                ]
-            };
-        }
         on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -443,8 +297,21 @@ impl Store {
             if let Some(members) = update.members {
                 let members = json_ids(members);
                 let statements = match dialect {
-                    Dialect::Sqlite => replace_members!(sqlite),
-                    Dialect::Postgres => replace_members!(postgres),
+                    Dialect::Sqlite => [
+                        "DELETE FROM room_participants WHERE room_id = $1 \
+                         AND user_id NOT IN (SELECT value FROM json_each($2))",
+                        "INSERT INTO room_participants (room_id, user_id) \
+                         SELECT $1, value FROM (SELECT value FROM json_each($2)) ids \
+                         WHERE true ON CONFLICT DO NOTHING",
+                    ],
+                    Dialect::Postgres => [
+                        "DELETE FROM room_participants WHERE room_id = $1 AND user_id NOT IN \
+                         (SELECT value::bigint AS value FROM json_array_elements_text($2::json))",
+                        "INSERT INTO room_participants (room_id, user_id) \
+                         SELECT $1, value FROM \
+                         (SELECT value::bigint AS value FROM json_array_elements_text($2::json)) ids \
+                         WHERE true ON CONFLICT DO NOTHING",
+                    ],
                 };
                 for statement in statements {
                     sqlx::query(statement)
