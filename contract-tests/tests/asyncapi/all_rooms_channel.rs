@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::{Cast, Sockets, assert_field_error};
+use super::{Cast, Sockets, assert_field_error};
 
 /// The every-room socket.
 pub async fn every_room_socket(cast: &Cast, sockets: &mut Sockets) {

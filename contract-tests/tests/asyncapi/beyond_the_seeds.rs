@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use contract_tests::Server;
 use serde_json::{Value, json};
 
-use crate::log::Log;
-use crate::rest::Rest;
-use crate::socket::{Auth, Client};
-use crate::{ALL_ROOMS, Cast, DIRECT, Sockets, assert_field_error};
+use super::log::Log;
+use super::rest::Rest;
+use super::socket::{Auth, Client};
+use super::{ALL_ROOMS, Cast, DIRECT, Sockets, assert_field_error};
 
 /// `👍` as it goes in a path.
 const THUMBS_UP: &str = "%F0%9F%91%8D";

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::rest::Rest;
-use crate::{Cast, Sockets, assert_field_error};
+use super::rest::Rest;
+use super::{Cast, Sockets, assert_field_error};
 
 /// Seed 002's direct socket.
 pub async fn direct_socket(rest: &Rest, cast: &Cast, sockets: &mut Sockets) {

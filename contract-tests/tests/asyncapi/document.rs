@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use contract_tests::asyncapi::{AsyncApi, Direction, SchemaFormat};
 use serde_json::{Value, json};
 
-use crate::{
+use super::{
     ACTIONS, ALL_ROOMS, CHANNELS, CLOSINGS, DIRECT, ERROR_CODES, MESSAGE_REF, ROOM, event_types,
 };
 

@@ -3,7 +3,7 @@
 use contract_tests::asyncapi::AsyncApi;
 use serde_json::{Value, json};
 
-use crate::log::{Log, check_log};
+use super::log::{Log, check_log};
 
 /// The same frames against deliberately wrong documents must fail, naming the message: the
 /// validation is not vacuous, and a change to openapi.yaml's Message reaches the events.

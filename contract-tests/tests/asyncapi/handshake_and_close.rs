@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 use contract_tests::Server;
 use serde_json::{Value, json};
 
-use crate::log::Log;
-use crate::rest::{Rest, User};
-use crate::socket::{Auth, Client, refusal, try_connect};
-use crate::{Cast, DIRECT, ROOM, Sockets};
+use super::log::Log;
+use super::rest::{Rest, User};
+use super::socket::{Auth, Client, refusal, try_connect};
+use super::{Cast, DIRECT, ROOM, Sockets};
 
 /// The handshakes the server refuses.
 pub async fn refusals(server: &Server, alice: &User, bob: &User, carol: &User, room: i64) {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use contract_tests::asyncapi::{AsyncApi, Direction};
 use serde_json::Value;
 
-use crate::{CHANNELS, CLOSINGS, ERROR_CODES, UNREACHABLE_CODES, UNREACHABLE_EVENTS};
+use super::{CHANNELS, CLOSINGS, ERROR_CODES, UNREACHABLE_CODES, UNREACHABLE_EVENTS};
 
 #[derive(Default)]
 pub struct Log {

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::rest::Rest;
-use crate::{Cast, Sockets, assert_field_error};
+use super::rest::Rest;
+use super::{Cast, Sockets, assert_field_error};
 
 /// REST changes reach every socket of the room.
 pub async fn rest_changes(rest: &Rest, cast: &Cast, sockets: &mut Sockets) {

@@ -14,8 +14,8 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as Frame};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::log::Log;
-use crate::{PATIENCE, QUIET};
+use super::log::Log;
+use super::{PATIENCE, QUIET};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 

@@ -9,10 +9,10 @@ use std::time::Duration;
 use contract_tests::Server;
 use serde_json::{Value, json};
 
-use crate::log::Log;
-use crate::rest::Rest;
-use crate::socket::{Auth, Client};
-use crate::{ALL_ROOMS, DIRECT, ROOM};
+use super::log::Log;
+use super::rest::Rest;
+use super::socket::{Auth, Client};
+use super::{ALL_ROOMS, DIRECT, ROOM};
 
 /// One message a second per user, no burst beyond it.
 const LOW_THROTTLE: [(&str, &str); 2] = [("CHAT_MESSAGE_RATE", "1"), ("CHAT_MESSAGE_BURST", "1")];

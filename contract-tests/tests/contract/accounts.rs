@@ -4,7 +4,7 @@ use contract_tests::ContractClient;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{body_errors, register, unauthenticated};
+use super::support::{body_errors, register, unauthenticated};
 
 pub async fn health(api: &ContractClient) {
     api.get("/healthz").expect(200).await;

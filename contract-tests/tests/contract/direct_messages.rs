@@ -5,7 +5,7 @@ use contract_tests::ContractClient;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{body_errors, register, unauthenticated};
+use super::support::{body_errors, register, unauthenticated};
 
 const NO_SUCH_ID: i64 = 999_999;
 const CLIENT_ID: &str = "5d1c7a0e-9b2f-4c3d-8e4f-a1b2c3d4e5f6";

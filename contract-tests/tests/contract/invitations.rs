@@ -5,7 +5,7 @@ use contract_tests::ContractClient;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{Actor, body_errors, group_room, register, unauthenticated};
+use super::support::{Actor, body_errors, group_room, register, unauthenticated};
 
 const NO_SUCH_ID: i64 = 999_999;
 

@@ -6,7 +6,7 @@ use contract_tests::ContractClient;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{Actor, OVERSIZED_BYTES, body_errors, register, unauthenticated};
+use super::support::{Actor, OVERSIZED_BYTES, body_errors, register, unauthenticated};
 
 const NO_SUCH_ID: i64 = 999_999;
 const FORM: &str = "application/x-www-form-urlencoded";

@@ -5,7 +5,7 @@ use contract_tests::ContractClient;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{Actor, body_errors, register, unauthenticated};
+use super::support::{Actor, body_errors, register, unauthenticated};
 
 const NO_SUCH_ID: i64 = 999_999;
 const CLIENT_ID: &str = "0b0e4f5a-3c1d-4e2f-8a9b-7c6d5e4f3a2b";

@@ -4,7 +4,7 @@
 use contract_tests::ContractClient;
 use reqwest::Method;
 
-use crate::support::{group_room, register, unauthenticated};
+use super::support::{group_room, register, unauthenticated};
 
 const NO_SUCH_ID: i64 = 999_999;
 

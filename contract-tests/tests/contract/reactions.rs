@@ -6,7 +6,7 @@ use contract_tests::ContractClient;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{body_errors, group_room, register, send, unauthenticated};
+use super::support::{body_errors, group_room, register, send, unauthenticated};
 
 const NO_SUCH_ID: i64 = 999_999;
 /// `👍` as it goes in a path.

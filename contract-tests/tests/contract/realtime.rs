@@ -9,7 +9,7 @@ use contract_tests::http::Call;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{Actor, register, unauthenticated};
+use super::support::{Actor, register, unauthenticated};
 
 /// `CHAT_WS_MAX_CONNECTIONS_PER_USER` of the scenario's server: holding this many sockets
 /// open makes the next upgrade a 429.

@@ -4,7 +4,7 @@ use contract_tests::ContractClient;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{Actor, body_errors, register, unauthenticated};
+use super::support::{Actor, body_errors, register, unauthenticated};
 
 const NO_SUCH_ROOM: i64 = 999_999;
 

@@ -5,7 +5,7 @@ use contract_tests::ContractClient;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{group_room, register, send, unauthenticated};
+use super::support::{group_room, register, send, unauthenticated};
 
 pub async fn search(api: &ContractClient) {
     let owner = register(api, "search_owner").await;

@@ -9,7 +9,7 @@ use contract_tests::ContractClient;
 use contract_tests::http::Reply;
 use serde_json::json;
 
-use crate::support::{Actor, register};
+use super::support::{Actor, register};
 
 /// One message a second per user with no burst beyond it, one failed token request a minute
 /// per username and address: a second request right after the first is refused.

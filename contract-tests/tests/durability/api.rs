@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::ledger::Stored;
+use super::ledger::Stored;
 
 const PASSWORD: &str = "durable-password";
 

@@ -4,11 +4,11 @@ use std::time::{Duration, Instant};
 
 use contract_tests::server::{ServerProcess, release_binary};
 
-use crate::api::Api;
-use crate::ledger::Ledger;
-use crate::load::Load;
-use crate::site::Site;
-use crate::{KILL_AFTER_MS, Rng, SENDERS, populate, verify};
+use super::api::Api;
+use super::ledger::Ledger;
+use super::load::Load;
+use super::site::Site;
+use super::{KILL_AFTER_MS, Rng, SENDERS, populate, verify};
 
 const ROUNDS: usize = 5;
 

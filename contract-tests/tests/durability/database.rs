@@ -5,7 +5,7 @@ use std::path::Path;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use crate::ledger::Stored;
+use super::ledger::Stored;
 
 /// What is on disk.
 pub struct Audit {

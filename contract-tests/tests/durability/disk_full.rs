@@ -6,11 +6,11 @@ use std::time::Duration;
 use contract_tests::server::{ServerProcess, release_binary};
 use reqwest::StatusCode;
 
-use crate::api::{Answer, Api};
-use crate::ledger::Ledger;
-use crate::site::Site;
-use crate::unavailable::{self, Problems};
-use crate::{populate, verify};
+use super::api::{Answer, Api};
+use super::ledger::Ledger;
+use super::site::Site;
+use super::unavailable::{self, Problems};
+use super::{populate, verify};
 use chat_test_support::tmpfs::Tmpfs;
 
 /// Concurrent POSTs: several messages in one group-commit batch.

@@ -4,12 +4,12 @@ use std::time::{Duration, Instant};
 
 use contract_tests::server::{ServerProcess, release_binary};
 
-use crate::api::{Answer, Api};
-use crate::held_request::HeldRequest;
-use crate::ledger::{Ledger, Sent};
-use crate::load::Load;
-use crate::site::Site;
-use crate::{KILL_AFTER_MS, Rng, SENDERS, populate, verify};
+use super::api::{Answer, Api};
+use super::held_request::HeldRequest;
+use super::ledger::{Ledger, Sent};
+use super::load::Load;
+use super::site::Site;
+use super::{KILL_AFTER_MS, Rng, SENDERS, populate, verify};
 
 /// Requests held open across the signal.
 const HELD: usize = 4;

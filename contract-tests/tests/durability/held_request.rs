@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::api::User;
+use super::api::User;
 
 pub struct HeldRequest {
     stream: TcpStream,

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-use crate::api::{Answer, Api, User};
-use crate::ledger::Sent;
+use super::api::{Answer, Api, User};
+use super::ledger::Sent;
 
 /// One POST and what came of it.
 #[derive(Debug)]

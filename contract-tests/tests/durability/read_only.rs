@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use contract_tests::server::{ServerProcess, release_binary};
 
-use crate::api::Api;
-use crate::ledger::Ledger;
-use crate::site::Site;
-use crate::unavailable::{self, Problems};
-use crate::{in_ci, populate, verify};
+use super::api::Api;
+use super::ledger::Ledger;
+use super::site::Site;
+use super::unavailable::{self, Problems};
+use super::{in_ci, populate, verify};
 use chat_test_support::tmpfs::Tmpfs;
 
 const BATCH: usize = 4;

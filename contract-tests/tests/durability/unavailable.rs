@@ -6,8 +6,8 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::api::{Answer, Api, User};
-use crate::ledger::{Ledger, Sent};
+use super::api::{Answer, Api, User};
+use super::ledger::{Ledger, Sent};
 
 /// Fragments of database error text that must never reach a client.
 const LEAKS: [&str; 8] = [

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
 
-use crate::api::{Answer, Api, User};
-use crate::database;
-use crate::ledger::{Ledger, Tally};
-use crate::load::Attempt;
-use crate::site::Site;
+use super::api::{Answer, Api, User};
+use super::database;
+use super::ledger::{Ledger, Tally};
+use super::load::Attempt;
+use super::site::Site;
 
 /// How a load ended.
 #[derive(Debug, Default, Clone, Copy)]

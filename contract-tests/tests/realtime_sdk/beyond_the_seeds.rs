@@ -5,7 +5,7 @@ use chat_sdk::realtime::{Event, Reaction};
 use chat_sdk::types;
 use contract_tests::Server;
 
-use crate::{group, next_event, next_item, say, user};
+use super::{group, next_event, next_item, say, user};
 
 #[tokio::test]
 async fn reads_and_reactions_arrive_typed() {

@@ -3,7 +3,7 @@
 use chat_sdk::realtime::{Event, RealtimeError};
 use contract_tests::Server;
 
-use crate::{group, next_event, say, user};
+use super::{group, next_event, say, user};
 
 #[tokio::test]
 async fn events_arrive_typed() {

@@ -5,8 +5,8 @@ use std::time::Duration;
 use chat_sdk::realtime::{Event, Target};
 use contract_tests::Server;
 
-use crate::proxy::Proxy;
-use crate::{group, messages_until, next_event, quick, say, user};
+use super::proxy::Proxy;
+use super::{group, messages_until, next_event, quick, say, user};
 
 #[tokio::test]
 async fn a_reconnection_yields_every_message_once_in_order() {

@@ -4,8 +4,8 @@ use chat_sdk::realtime::{Event, RealtimeError, Target};
 use chat_sdk::{Client, Error};
 use contract_tests::Server;
 
-use crate::proxy::Proxy;
-use crate::{
+use super::proxy::Proxy;
+use super::{
     FORBIDDEN, assert_ended, group, next_event, next_item, quick, remove_everyone, say, user,
 };
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chat_sdk::{Client, types};
 
-use crate::{ApiResult, FORBIDDEN, api_error, group, ok, one_to_one, say, start, user};
+use super::{ApiResult, FORBIDDEN, api_error, group, ok, one_to_one, say, start, user};
 
 const NOT_FOUND: &str = "Not found.";
 

@@ -3,7 +3,7 @@
 
 use chat_sdk::{Client, types};
 
-use crate::{ApiResult, FORBIDDEN, api_error, group, ok, start, user};
+use super::{ApiResult, FORBIDDEN, api_error, group, ok, start, user};
 
 #[tokio::test]
 async fn direct_messages() {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chat_sdk::{Client, types};
 
-use crate::{FORBIDDEN, LegacyResult, api_error, group, ok, start, user};
+use super::{FORBIDDEN, LegacyResult, api_error, group, ok, start, user};
 
 const NO_SUCH_ID: i64 = 999_999;
 

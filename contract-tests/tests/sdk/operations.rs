@@ -13,7 +13,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use crate::{
+use super::{
     ApiResult, FORBIDDEN, PASSWORD, api_error, delete_message, group, ok, one_to_one, register,
     say, start, start_with, unique, user,
 };

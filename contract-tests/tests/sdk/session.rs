@@ -5,7 +5,7 @@ use std::time::Duration;
 use chat_sdk::{Auth, Client, Error, types};
 use contract_tests::Server;
 
-use crate::{api_error, ok, register, start, start_with, unique, user};
+use super::{api_error, ok, register, start, start_with, unique, user};
 
 const SHORT_TTL: [(&str, &str); 1] = [("JWT_ACCESS_TTL_SECS", "2")];
 

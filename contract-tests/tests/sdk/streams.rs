@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use chat_sdk::types;
 use futures::TryStreamExt;
 
-use crate::{FORBIDDEN, group, register, say, start, typed, unique, user};
+use super::{FORBIDDEN, group, register, say, start, typed, unique, user};
 
 #[tokio::test]
 async fn the_room_stream_walks_every_page_in_order() {

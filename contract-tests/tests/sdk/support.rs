@@ -1,5 +1,5 @@
-//! What the SDK tests share: the server on the binary's database (`crate::DATABASE`), users,
-//! rooms and messages made through the SDK, and the checks of its typed results.
+//! What the SDK tests share: the server on the parent module's database (`super::DATABASE`),
+//! users, rooms and messages made through the SDK, and the checks of its typed results.
 
 use std::fmt::Debug;
 use std::time::Duration;
@@ -113,7 +113,7 @@ pub async fn delete_message(client: &Client, room: i64, id: i64) -> ApiResult<()
     client.messages_destroy().room_id(room).id(id).send().await
 }
 
-/// The server on the binary's database; `None` when that is PostgreSQL and none is set up
+/// The server on the parent module's database; `None` when that is PostgreSQL and none is set up
 /// outside CI (the test skips).
 pub async fn start() -> Option<Server> {
     start_with(&[]).await
@@ -121,5 +121,5 @@ pub async fn start() -> Option<Server> {
 
 /// [`start`] with extra environment (`JWT_ACCESS_TTL_SECS`, ...).
 pub async fn start_with(env: &[(&str, &str)]) -> Option<Server> {
-    Server::start_on(crate::DATABASE, env).await
+    Server::start_on(super::DATABASE, env).await
 }

@@ -20,5 +20,5 @@ mod support;
 use contract_tests::Database;
 use support::*;
 
-/// The database of every server in this binary (read by `support::start`).
+/// The database of every server of these tests (read by `support::start`).
 const DATABASE: Database = Database::Postgres;

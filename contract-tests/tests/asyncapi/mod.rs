@@ -31,10 +31,10 @@ use contract_tests::Server;
 use contract_tests::asyncapi::AsyncApi;
 use serde_json::Value;
 
-use crate::drift::the_check_catches_drift;
-use crate::log::{Log, check_log};
-use crate::rest::{Rest, User};
-use crate::socket::{Auth, Client};
+use self::drift::the_check_catches_drift;
+use self::log::{Log, check_log};
+use self::rest::{Rest, User};
+use self::socket::{Auth, Client};
 
 const ROOM: &str = "/ws/chat/rooms/{room_id}/";
 const ALL_ROOMS: &str = "/ws/chat/";

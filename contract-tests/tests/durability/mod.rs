@@ -30,7 +30,7 @@ mod verify;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::api::{Answer, Api, User};
+use self::api::{Answer, Api, User};
 
 /// Concurrent senders of the load, spread over [`USERS`] users.
 const SENDERS: usize = 24;

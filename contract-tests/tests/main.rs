@@ -1,0 +1,20 @@
+//! The black-box suites, in one test binary: each links the whole dependency graph, and one
+//! process lets the slow suites (schemathesis, the browser, durability) overlap the others
+//! instead of running one binary after another. Each module is a suite of its own; run one
+//! with `cargo test -p contract-tests -- durability::`.
+
+mod asyncapi;
+mod contract;
+mod durability;
+mod fuzz;
+mod instances;
+mod logs;
+mod quickstart;
+mod realtime_sdk;
+mod schemathesis;
+mod sdk;
+mod sdk_postgres;
+mod smoke;
+mod spec_rules;
+mod string_limits;
+mod swagger_ui;
