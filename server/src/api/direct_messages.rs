@@ -14,7 +14,7 @@ use super::messages::{Message, MessageCreated, messages};
 use super::pagination::seed_window;
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::domain::fields::primary_key;
 use crate::domain::text::Content;
 use crate::service::members;

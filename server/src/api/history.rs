@@ -16,7 +16,7 @@ use super::ApiTags;
 use super::error::{E400, E401, E403, E404, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::service::{history, readable};
 use crate::startup::AppState;
 

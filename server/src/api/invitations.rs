@@ -20,7 +20,7 @@ use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
 use super::rooms::{Room, RoomTypeObject};
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::domain::views;
 use crate::service::invitations as service;
 use crate::service::members::member_room;

@@ -16,7 +16,7 @@ use super::messages::{Message, messages};
 use super::pagination::seed_window;
 use super::rooms::{self, Room};
 use super::trimmed::TrimmedText;
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::domain::fields::primary_key;
 use crate::domain::messages::SendMessage;
 use crate::domain::text::Content;

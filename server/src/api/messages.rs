@@ -19,7 +19,7 @@ use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
 use super::pagination::{Cursor, CursorPage, RequestUrl, positive_capped};
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::domain::text::Content;
 use crate::domain::views;
 use crate::service::members;

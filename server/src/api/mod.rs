@@ -1,5 +1,6 @@
 //! The HTTP surface: one module per OpenAPI tag, assembled into one spec and one app.
 
+mod bearer;
 pub mod body;
 mod client_address;
 mod direct_messages;

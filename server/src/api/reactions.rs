@@ -14,7 +14,7 @@ use super::body::JsonBody;
 use super::error::{BODY, E401, E403, E404, E429, Errors};
 use super::messages::Message;
 use super::payload::SerdeJson;
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::service::reactions::{self as service, Added};
 use crate::startup::AppState;
 

@@ -12,7 +12,7 @@ use super::ApiTags;
 use super::body::JsonBody;
 use super::error::{BODY, E401, E404, Errors};
 use super::payload::SerdeJson;
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::service::reads;
 use crate::startup::AppState;
 

@@ -12,7 +12,8 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi,
 
 use super::ApiTags;
 use super::error::{ApiError, E400, E401, E403, E404, E429_SOCKETS, Errors};
-use crate::auth::{BearerAuth, CurrentUser};
+use super::bearer::{BearerAuth, authenticate};
+use crate::auth::CurrentUser;
 use crate::realtime::Scope;
 use crate::realtime::connection::{self, Connection};
 use crate::realtime::hub::{Registration, TooManyConnections};
@@ -32,7 +33,7 @@ use crate::startup::AppState;
 pub struct TokenQuery(CurrentUser);
 
 async fn authenticate_query(req: &poem::Request, key: ApiKey) -> poem::Result<CurrentUser> {
-    crate::auth::authenticate(req, Bearer { token: key.key }).await
+    authenticate(req, Bearer { token: key.key }).await
 }
 
 /// Either way of presenting an access token. Written out rather than derived: the derived

@@ -12,7 +12,7 @@ use super::error::{E400, E401, E403, E404, Errors};
 use super::messages::{Message, MessagePage, plan_page};
 use super::pagination::{Cursor, RequestUrl};
 use super::payload::SerdeJson;
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::service::messages::{decorated, window};
 use crate::service::readable;
 use crate::startup::AppState;

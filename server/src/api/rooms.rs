@@ -17,7 +17,7 @@ use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::domain::text::RoomName;
 use crate::domain::views;
 use crate::service::rooms::{self as service, Created};

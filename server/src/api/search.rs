@@ -21,7 +21,7 @@ use super::pagination::{CursorCipher, RequestUrl, positive_capped};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
-use crate::auth::BearerAuth;
+use super::bearer::BearerAuth;
 use crate::domain::search::{MAX_QUERY_CHARS, SearchTerms};
 use crate::service::search;
 use crate::startup::AppState;
