@@ -58,13 +58,10 @@ impl DirectMessagesApi {
     ) -> Result<Json<Vec<Message>>, Errors<{ E400 | E401 | E403 | E404 }>> {
         members::require_member(&state.store, chat_room_id.0, auth.0.id).await?;
         let (limit, offset) = seed_window(limit.0, offset.0);
-        let rows = state
-            .store
-            .messages_by_offset(auth.0.id, Some(chat_room_id.0), limit, offset)
-            .await?;
-        Ok(Json(messages(
-            service::render(&state.store, Some(auth.0.id), rows).await?,
-        )))
+        let listed =
+            service::by_offset(&state.store, auth.0.id, Some(chat_room_id.0), limit, offset)
+                .await?;
+        Ok(Json(messages(listed)))
     }
 
     /// Send a message (seed 002)

@@ -255,13 +255,10 @@ impl LegacyApi {
             require_participant(&state, room_id, auth.0.id).await?;
         }
         let (limit, offset) = seed_window(limit.0, offset.0);
-        let rows = state
-            .store
-            .messages_by_offset(auth.0.id, chat_room.0, limit, offset)
-            .await?;
+        let listed = service::by_offset(&state.store, auth.0.id, chat_room.0, limit, offset).await?;
         Ok(Json(LegacyMessageList {
             detail: "Messages retrieved successfully.".into(),
-            messages: messages(service::render(&state.store, Some(auth.0.id), rows).await?),
+            messages: messages(listed),
         }))
     }
 

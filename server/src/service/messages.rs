@@ -116,6 +116,22 @@ pub async fn window(
         .ok_or(Error::Forbidden)
 }
 
+/// Oldest first, `limit` from `offset`, as `caller` sees them: of one room, or (`room_id`
+/// None) of every room of the caller. The seed routes that page by offset check the caller's
+/// place in the room first, each the way its seed answers an outsider.
+pub async fn by_offset(
+    store: &Store,
+    caller: i64,
+    room_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Message>, Error> {
+    let rows = store
+        .messages_by_offset(caller, room_id, limit, offset)
+        .await?;
+    render(store, Some(caller), rows).await
+}
+
 /// [`render`] of one row.
 pub async fn render_one(
     store: &Store,
