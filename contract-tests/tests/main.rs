@@ -3,6 +3,10 @@
 //! instead of running one binary after another. Each module is a suite of its own; run one
 //! with `cargo test -p contract-tests -- durability::`.
 
+// sdk_postgres compiles sdk's files a second time on purpose: the same tests, under a parent
+// whose `DATABASE` is PostgreSQL.
+#![allow(clippy::duplicate_mod)]
+
 mod asyncapi;
 mod contract;
 mod durability;

@@ -6,12 +6,12 @@ use contract_tests::Server;
 // `main` is the example's entry point, unused here.
 #[allow(dead_code)]
 #[path = "../../sdk/examples/quickstart.rs"]
-mod quickstart;
+mod example;
 
 #[tokio::test]
 async fn the_sdk_quickstart_runs() {
     let server = Server::start();
-    let history = quickstart::run(&server.base)
+    let history = example::run(&server.base)
         .await
         .unwrap_or_else(|e| panic!("the quickstart failed: {e}\nserver log:\n{}", server.log()));
 
