@@ -8,13 +8,13 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
 use super::messages::{Message, MessageCreated, messages};
 use super::pagination::seed_window;
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
-use super::bearer::BearerAuth;
 use crate::domain::fields::primary_key;
 use crate::domain::text::Content;
 use crate::service::members;

@@ -13,10 +13,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::error::{E400, E401, E403, E404, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
-use super::bearer::BearerAuth;
 use crate::service::{history, readable};
 use crate::startup::AppState;
 

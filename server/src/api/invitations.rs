@@ -14,13 +14,13 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::Serialize;
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E429, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
 use super::rooms::{Room, RoomTypeObject};
-use super::bearer::BearerAuth;
 use crate::domain::views;
 use crate::service::invitations as service;
 use crate::service::members::member_room;

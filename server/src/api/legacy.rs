@@ -10,13 +10,13 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::body::JsonOrFormBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E429, Errors, LegacyError};
 use super::messages::{Message, messages};
 use super::pagination::seed_window;
 use super::rooms::{self, Room};
 use super::trimmed::TrimmedText;
-use super::bearer::BearerAuth;
 use crate::domain::fields::primary_key;
 use crate::domain::messages::SendMessage;
 use crate::domain::text::Content;
@@ -255,7 +255,8 @@ impl LegacyApi {
             require_participant(&state, room_id, auth.0.id).await?;
         }
         let (limit, offset) = seed_window(limit.0, offset.0);
-        let listed = service::by_offset(&state.store, auth.0.id, chat_room.0, limit, offset).await?;
+        let listed =
+            service::by_offset(&state.store, auth.0.id, chat_room.0, limit, offset).await?;
         Ok(Json(LegacyMessageList {
             detail: "Messages retrieved successfully.".into(),
             messages: messages(listed),

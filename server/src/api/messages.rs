@@ -14,12 +14,12 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
 use super::pagination::{Cursor, CursorPage, RequestUrl, positive_capped};
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
-use super::bearer::BearerAuth;
 use crate::domain::text::Content;
 use crate::domain::views;
 use crate::service::members;

@@ -10,11 +10,11 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::body::JsonBody;
 use super::error::{BODY, E401, E403, E404, E429, Errors};
 use super::messages::Message;
 use super::payload::SerdeJson;
-use super::bearer::BearerAuth;
 use crate::service::reactions::{self as service, Added};
 use crate::startup::AppState;
 

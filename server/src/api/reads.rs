@@ -9,10 +9,10 @@ use poem_openapi::{Object, OpenApi};
 use serde::Serialize;
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::body::JsonBody;
 use super::error::{BODY, E401, E404, Errors};
 use super::payload::SerdeJson;
-use super::bearer::BearerAuth;
 use crate::service::reads;
 use crate::startup::AppState;
 

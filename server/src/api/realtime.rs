@@ -11,8 +11,8 @@ use poem_openapi::registry::Registry;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi, SecurityScheme};
 
 use super::ApiTags;
-use super::error::{ApiError, E400, E401, E403, E404, E429_SOCKETS, Errors};
 use super::bearer::{BearerAuth, authenticate};
+use super::error::{ApiError, E400, E401, E403, E404, E429_SOCKETS, Errors};
 use crate::auth::CurrentUser;
 use crate::realtime::Scope;
 use crate::realtime::connection::{self, Connection};

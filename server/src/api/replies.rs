@@ -8,11 +8,11 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::error::{E400, E401, E403, E404, Errors};
 use super::messages::{Message, MessagePage, plan_page};
 use super::pagination::{Cursor, RequestUrl};
 use super::payload::SerdeJson;
-use super::bearer::BearerAuth;
 use crate::service::messages::{decorated, window};
 use crate::service::readable;
 use crate::startup::AppState;

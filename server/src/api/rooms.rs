@@ -10,6 +10,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::Serialize;
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::body::JsonBody;
 use super::error::{BODY, E400, E401, E403, E404, Errors};
 use super::messages::{Message, messages};
@@ -17,7 +18,6 @@ use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
-use super::bearer::BearerAuth;
 use crate::domain::text::RoomName;
 use crate::domain::views;
 use crate::service::rooms::{self as service, Created};

@@ -15,13 +15,13 @@ use poem_openapi::{Object, OpenApi};
 use serde::Serialize;
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::error::{ApiError, E400, E401, E404, Errors};
 use super::messages::{Message, messages};
 use super::pagination::{CursorCipher, RequestUrl, positive_capped};
 use super::params::{LenientInt, raw};
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
-use super::bearer::BearerAuth;
 use crate::domain::search::{MAX_QUERY_CHARS, SearchTerms};
 use crate::service::search;
 use crate::startup::AppState;
