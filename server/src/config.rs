@@ -10,6 +10,8 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use ipnet::IpNet;
 
+use crate::auth::password;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "chat-server",
@@ -139,6 +141,17 @@ pub struct Config {
     /// sessions are not requests: only their handshake counts).
     #[arg(long, env = "CHAT_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = at_least_one::<u64>)]
     pub request_timeout_secs: u64,
+
+    /// Memory of one password hash (Argon2id), in KiB. The default is OWASP's recommended
+    /// minimum (19 MiB with 2 passes); raise it if logins can afford it. Lower values are for
+    /// test servers only (the server warns): they make stolen hashes cheaper to crack. Stored
+    /// hashes keep their own cost, so changing it never locks anyone out.
+    #[arg(long, env = "CHAT_PASSWORD_HASH_MEMORY_KIB", default_value_t = password::DEFAULT_MEMORY_KIB, value_parser = hash_memory_kib)]
+    pub password_hash_memory_kib: u32,
+
+    /// Passes over that memory of one password hash (Argon2id's time cost).
+    #[arg(long, env = "CHAT_PASSWORD_HASH_PASSES", default_value_t = password::DEFAULT_PASSES, value_parser = at_least_one::<u32>)]
+    pub password_hash_passes: u32,
 
     /// Log format on stderr: `pretty` for people, `json` (one object per line) for machines.
     #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
@@ -327,6 +340,17 @@ where
 {
     match value.trim().parse::<T>() {
         Ok(n) if n == T::default() => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// Argon2's floor: 8 KiB a lane (the server hashes with one).
+fn hash_memory_kib(value: &str) -> Result<u32, String> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if n < password::MIN_MEMORY_KIB => {
+            Err(format!("must be at least {}", password::MIN_MEMORY_KIB))
+        }
         Ok(n) => Ok(n),
         Err(err) => Err(err.to_string()),
     }

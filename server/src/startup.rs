@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::api::pagination::CursorCipher;
 use crate::auth::jwt::TokenIssuer;
+use crate::auth::password::Passwords;
 use crate::auth::secret;
 use crate::config::{Config, Durability};
 use crate::realtime::Realtime;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub realtime: Realtime,
     pub presence: Arc<Presence>,
     pub tokens: TokenIssuer,
+    pub passwords: Passwords,
     pub cursors: CursorCipher,
     pub throttles: Arc<Throttles>,
     pub config: Config,
@@ -75,6 +77,16 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     )
     .await
     .context("registering this instance for presence")?;
+    let (memory_kib, passes) = (config.password_hash_memory_kib, config.password_hash_passes);
+    let passwords = Passwords::new(memory_kib, passes).context("password hashing settings")?;
+    if Passwords::below_recommended(memory_kib, passes) {
+        tracing::warn!(
+            memory_kib,
+            passes,
+            "password hashes are cheaper than OWASP's recommended minimum (19456 KiB, 2 passes): \
+             fine for a test server, not for real users"
+        );
+    }
     let state = Arc::new(AppState {
         throttles: Throttles::new(&config, shared.as_ref()),
         store,
@@ -86,6 +98,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             config.refresh_token_ttl(),
         ),
         cursors: CursorCipher::new(&secret),
+        passwords,
         config: config.clone(),
     });
 

@@ -14,7 +14,6 @@ use super::client_address::client_address;
 use super::error::{ApiError, BODY, E401, E429, Errors};
 use super::trimmed::TrimmedText;
 use crate::auth::jwt::{TokenError, TokenPair, TokenType};
-use crate::auth::password;
 use crate::domain::fields::string;
 use crate::domain::text;
 use crate::startup::AppState;
@@ -100,7 +99,7 @@ impl TokensApi {
             .map_err(ApiError::Throttled)?;
         let user = state.store.find_user_by_username(&username).await?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let (true, Some(user)) = (password::verify(password, stored).await, user) else {
+        let (true, Some(user)) = (state.passwords.verify(password, stored).await, user) else {
             // The try stays taken: a failure.
             return Err(ApiError::BadCredentials.into());
         };

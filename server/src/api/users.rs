@@ -10,13 +10,12 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
+use super::bearer::BearerAuth;
 use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E404, Errors};
 use super::pagination::{PageParams, PageRequest, RequestUrl, numbered_page};
 use super::params::{LenientInt, raw};
 use super::trimmed::TrimmedText;
-use super::bearer::BearerAuth;
-use crate::auth::password;
 use crate::domain::fields::string;
 use crate::domain::text::{Email, Password, Username};
 use crate::service::presence;
@@ -138,7 +137,9 @@ impl UsersApi {
             })
             .unwrap_or_else(Email::none);
         let (username, password) = fields.finish(username.zip(password))?;
-        let hash = password::hash(password.into_inner())
+        let hash = state
+            .passwords
+            .hash(password.into_inner())
             .await
             .map_err(ApiError::internal)?;
         let user = state

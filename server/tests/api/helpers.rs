@@ -106,6 +106,10 @@ pub async fn spawn_in(data: Arc<TestData>, adjust: impl FnOnce(&mut Config)) -> 
         // Throttles are off unless a test turns them on: many tests send faster than a person.
         message_rate: 0,
         token_rate_per_min: 0,
+        // Hashing at the real cost was a third of the suite's time; the cost is exercised by
+        // the server's unit tests, and a hash keeps its own cost.
+        password_hash_memory_kib: 64,
+        password_hash_passes: 1,
         ..Config::from_env()
     };
     adjust(&mut config);

@@ -228,6 +228,8 @@ async fn values_that_cannot_work_are_refused_naming_their_variable() {
         ("CHAT_WS_PING_INTERVAL_SECS", "0", "at least 1"),
         ("CHAT_DB_READ_CONNECTIONS", "0", "at least 1"),
         ("CHAT_MESSAGE_BURST", "0", "at least 1"),
+        ("CHAT_PASSWORD_HASH_MEMORY_KIB", "7", "at least 8"),
+        ("CHAT_PASSWORD_HASH_PASSES", "0", "at least 1"),
         ("CHAT_HEADER_READ_TIMEOUT_SECS", "0", "at least 1"),
         ("CHAT_REQUEST_TIMEOUT_SECS", "0", "at least 1"),
         ("JWT_ACCESS_TTL_SECS", "0", "at least 1"),
