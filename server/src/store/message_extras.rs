@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::messages::{MessageRow, message_select};
@@ -138,45 +137,12 @@ impl Store {
     }
 }
 
-/// A row of `extras` (`message_extras.sql`, `window_page.sql`).
-#[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum ExtraRow {
-    Reaction {
-        message_id: i64,
-        emoji: String,
-        #[serde(deserialize_with = "flag")]
-        mine: bool,
-        created_at: i64,
-    },
-    Mention {
-        message_id: i64,
-        user_id: i64,
-    },
-    Parent {
-        id: i64,
-        sender_id: i64,
-        sender: String,
-        content: String,
-    },
-    Readers {
-        room_id: i64,
-        readers: Vec<Reader>,
-    },
-}
-
-#[derive(Deserialize)]
-struct Reader {
-    user_id: i64,
-    last_read_id: i64,
-}
-
 impl Extras {
     /// The extras `message_extras.sql` or `window_page.sql` returned.
     pub(crate) fn from_json(json: &str) -> Result<Self, sqlx::Error> {
         let mut extras = Extras::default();
-        for row in from_json_array::<ExtraRow>(json)? {
-            extras.take(row);
+        for item in from_json_array::<Vec<Value>>(json)? {
+            extras.take(&item);
         }
         for reactions in extras.reactions.values_mut() {
             reactions.sort_by(|a, b| (a.first_at, &a.emoji).cmp(&(b.first_at, &b.emoji)));
@@ -191,66 +157,61 @@ impl Extras {
         Ok(extras)
     }
 
-    fn take(&mut self, row: ExtraRow) {
-        match row {
-            ExtraRow::Reaction {
-                message_id,
-                emoji,
-                mine,
-                created_at,
-            } => {
-                let reactions = self.reactions.entry(message_id).or_default();
+    fn take(&mut self, item: &[Value]) {
+        let int = |n: usize| item.get(n).and_then(Value::as_i64).unwrap_or(0);
+        let text = |n: usize| {
+            item.get(n)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        match item.first().and_then(Value::as_str) {
+            Some("r") => {
+                let (emoji, me, at) = (text(2), flag(item.get(3)), int(4));
+                let reactions = self.reactions.entry(int(1)).or_default();
                 match reactions.iter_mut().find(|r| r.emoji == emoji) {
                     Some(reaction) => {
                         reaction.count += 1;
-                        reaction.me |= mine;
-                        reaction.first_at = reaction.first_at.min(created_at);
+                        reaction.me |= me;
+                        reaction.first_at = reaction.first_at.min(at);
                     }
                     None => reactions.push(ReactionCount {
                         emoji,
                         count: 1,
-                        me: mine,
-                        first_at: created_at,
+                        me,
+                        first_at: at,
                     }),
                 }
             }
-            ExtraRow::Mention {
-                message_id,
-                user_id,
-            } => self.mentions.entry(message_id).or_default().push(user_id),
-            ExtraRow::Parent {
-                id,
-                sender_id,
-                sender,
-                content,
-            } => {
-                let content = quote(&content);
+            Some("m") => self.mentions.entry(int(1)).or_default().push(int(2)),
+            Some("p") => {
                 self.parents.insert(
-                    id,
+                    int(1),
                     ParentPreview {
-                        id,
-                        sender_id,
-                        sender,
-                        content,
+                        id: int(1),
+                        sender_id: int(2),
+                        sender: text(3),
+                        content: quote(&text(4)),
                     },
                 );
             }
-            ExtraRow::Readers { room_id, readers } => {
-                self.readers.entry(room_id).or_default().extend(
-                    readers
-                        .into_iter()
-                        .map(|reader| (reader.user_id, reader.last_read_id)),
-                );
+            Some("t") => {
+                let top = item.get(2).and_then(Value::as_array);
+                let readers = self.readers.entry(int(1)).or_default();
+                for reader in top.into_iter().flatten().filter_map(Value::as_array) {
+                    let id = |n: usize| reader.get(n).and_then(Value::as_i64).unwrap_or(0);
+                    readers.push((id(0), id(1)));
+                }
             }
+            _ => {}
         }
     }
 }
 
 /// A boolean of a JSON listing: SQLite's are 0 or 1, PostgreSQL's true or false (or null
 /// when compared with a null viewer).
-fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    let value = Option::<Value>::deserialize(deserializer)?;
-    Ok(value.is_some_and(|v| v.as_bool().unwrap_or(v.as_i64() == Some(1))))
+fn flag(value: Option<&Value>) -> bool {
+    value.is_some_and(|v| v.as_bool().unwrap_or(v.as_i64() == Some(1)))
 }
 
 /// The first [`PREVIEW_CHARS`] characters of `content`, with `…` if there were more.

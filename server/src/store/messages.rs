@@ -207,13 +207,7 @@ impl Store {
         user_id: i64,
         window: &MessageWindow,
     ) -> Result<Option<(Vec<MessageRow>, Extras)>, sqlx::Error> {
-        /// Both null when `user_id` is not in the room.
-        #[derive(FromRow)]
-        struct Page {
-            messages: Option<String>,
-            extras: Option<String>,
-        }
-        let page: Page = on_reads!(self, |pool, dialect| {
+        let (json, extras): (Option<String>, Option<String>) = on_reads!(self, |pool, dialect| {
             let sql = Listings::of(dialect).window(window.thread.is_some(), window.ascending);
             let query = sqlx::query_as(sql)
                 .bind(window.room_id)
@@ -228,7 +222,7 @@ impl Store {
             .fetch_one(pool)
             .await?
         });
-        let (Some(json), Some(extras)) = (page.messages, page.extras) else {
+        let (Some(json), Some(extras)) = (json, extras) else {
             return Ok(None);
         };
         let mut rows: Vec<MessageRow> = from_json_array(&json)?;

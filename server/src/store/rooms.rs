@@ -227,12 +227,7 @@ impl Store {
         offset: i64,
         messages_limit: i64,
     ) -> Result<(i64, Vec<RoomDetail>), sqlx::Error> {
-        #[derive(FromRow)]
-        struct Page {
-            total: i64,
-            rooms: String,
-        }
-        let page: Page = on_reads!(self, |pool, dialect| {
+        let (count, json): (i64, String) = on_reads!(self, |pool, dialect| {
             sqlx::query_as(Listings::of(dialect).rooms_page)
                 .bind(user_id)
                 .bind(limit)
@@ -241,12 +236,9 @@ impl Store {
                 .fetch_one(pool)
                 .await?
         });
-        let mut rooms: Vec<RoomJson> = from_json_array(&page.rooms)?;
+        let mut rooms: Vec<RoomJson> = from_json_array(&json)?;
         rooms.sort_unstable_by_key(|room| std::cmp::Reverse((room.last_activity_at, room.id)));
-        Ok((
-            page.total,
-            rooms.into_iter().map(RoomDetail::from).collect(),
-        ))
+        Ok((count, rooms.into_iter().map(RoomDetail::from).collect()))
     }
 
     /// The rooms `ids` that exist, in that order, each with its participants, its newest
