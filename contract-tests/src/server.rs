@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 pub use chat_test_support::Database;
-use chat_test_support::{PostgresDb, postgres_db};
+use chat_test_support::{PostgresDb, migrated_postgres_db};
 use tempfile::TempDir;
 
 /// A running server process; killed when dropped (before its database goes).
@@ -38,7 +38,7 @@ impl Server {
     pub async fn start_on(database: Database, env: &[(&str, &str)]) -> Option<Server> {
         let postgres = match database {
             Database::Sqlite => None,
-            Database::Postgres => Some(postgres_db().await?),
+            Database::Postgres => Some(migrated_postgres_db().await?),
         };
         Some(Server::spawn(postgres, env))
     }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chat_test_support::{PostgresDb, postgres_db};
+use chat_test_support::{PostgresDb, migrated_postgres_db};
 use contract_tests::Server;
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -113,7 +113,7 @@ async fn post(server: &Server, room: i64, token: &str, body: Value) -> (u16, Val
 
 #[tokio::test]
 async fn what_one_instance_stores_and_announces_the_other_serves() {
-    let Some(db) = postgres_db().await else {
+    let Some(db) = migrated_postgres_db().await else {
         return;
     };
     let (a, b) = two_instances(&db, &[]);
@@ -200,7 +200,7 @@ async fn what_one_instance_stores_and_announces_the_other_serves() {
 
 #[tokio::test]
 async fn a_throttle_counts_requests_on_every_instance() {
-    let Some(db) = postgres_db().await else {
+    let Some(db) = migrated_postgres_db().await else {
         return;
     };
     // Two messages at once, then one a minute: instance B must know of A's.
@@ -230,7 +230,7 @@ async fn a_throttle_counts_requests_on_every_instance() {
 
 #[tokio::test]
 async fn sockets_are_told_to_resync_when_the_listener_connection_drops() {
-    let Some(db) = postgres_db().await else {
+    let Some(db) = migrated_postgres_db().await else {
         return;
     };
     let (a, b) = two_instances(&db, &[]);
@@ -277,7 +277,7 @@ async fn sockets_are_told_to_resync_when_the_listener_connection_drops() {
 #[tokio::test]
 async fn the_sdk_fetches_what_a_lost_listener_missed_and_says_so() {
     use chat_sdk::realtime::Event as SdkEvent;
-    let Some(db) = postgres_db().await else {
+    let Some(db) = migrated_postgres_db().await else {
         return;
     };
     let (a, b) = two_instances(&db, &[]);

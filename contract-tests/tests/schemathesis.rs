@@ -25,7 +25,7 @@ async fn schemathesis_finds_no_failures_on_postgres() {
     let Some(st) = schemathesis() else {
         return;
     };
-    let Some(db) = chat_test_support::postgres_db().await else {
+    let Some(db) = chat_test_support::migrated_postgres_db().await else {
         return;
     };
     fuzz(&st, "schemathesis-postgres", &[("DATABASE_URL", &db.url)]).await;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chat_server::config::Config;
-use chat_test_support::{Database, PostgresDb, postgres_db};
+use chat_test_support::{Database, PostgresDb, migrated_postgres_db};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -28,13 +28,14 @@ pub struct TestData {
 }
 
 impl TestData {
-    /// Empty data on the binary's database; `None` when that is PostgreSQL and none is set up
+    /// Data on the binary's database, with no rows yet (on PostgreSQL migrated already, as a
+    /// copy of a migrated template); `None` when that is PostgreSQL and none is set up
     /// outside CI (the test skips).
     pub async fn new() -> Option<Arc<TestData>> {
         let dir = tempfile::tempdir().expect("temporary directory");
         let postgres = match crate::DATABASE {
             Database::Sqlite => None,
-            Database::Postgres => Some(postgres_db().await?),
+            Database::Postgres => Some(migrated_postgres_db().await?),
         };
         Some(Arc::new(TestData { dir, postgres }))
     }

@@ -48,8 +48,16 @@ const DATA: &[(&str, &str)] = &[
 
 /// A database migrated by the old numbering up to `last`, with two users, a room and an edited
 /// message in it.
+/// Data on an empty database, not even migrated ([`TestData::new`] copies a migrated one).
+async fn unmigrated() -> Option<Arc<TestData>> {
+    Some(Arc::new(TestData {
+        dir: tempfile::tempdir().expect("temporary directory"),
+        postgres: Some(chat_test_support::postgres_db().await?),
+    }))
+}
+
 async fn old_database(last: i64) -> Option<(Arc<TestData>, PgPool)> {
-    let data = TestData::new().await?;
+    let data = unmigrated().await?;
     let pool = PgPool::connect(&data.database_url())
         .await
         .expect("the test database opens");
