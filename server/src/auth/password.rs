@@ -1,6 +1,6 @@
 //! Argon2id password hashes (PHC strings), computed off the async runtime.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -24,16 +24,19 @@ pub struct Passwords(Arc<Hasher>);
 struct Hasher {
     argon2: Argon2<'static>,
     /// Checked for unknown usernames, so response time does not tell which usernames exist:
-    /// at the same cost as a new hash.
-    dummy: String,
+    /// at the same cost as a new hash. Made at the first such login, not at start: its memory
+    /// (19 MiB at the default cost) would stay with the allocator of an idle server.
+    dummy: OnceLock<Result<String, String>>,
 }
 
 impl Passwords {
     pub fn new(memory_kib: u32, passes: u32) -> Result<Passwords, HashError> {
         let params = Params::new(memory_kib, passes, 1, None).map_err(error)?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy = hash_with(&argon2, "timing-equaliser-not-a-password")?;
-        Ok(Passwords(Arc::new(Hasher { argon2, dummy })))
+        Ok(Passwords(Arc::new(Hasher {
+            argon2,
+            dummy: OnceLock::new(),
+        })))
     }
 
     /// Whether the cost is below OWASP's recommended minimum (fine for a test server only).
@@ -64,7 +67,13 @@ impl Passwords {
             match stored {
                 Some(phc) => matches(&phc),
                 None => {
-                    let _ = matches(&hasher.dummy);
+                    let dummy = hasher.dummy.get_or_init(|| {
+                        hash_with(&hasher.argon2, "timing-equaliser-not-a-password")
+                            .map_err(|err| err.0)
+                    });
+                    if let Ok(dummy) = dummy {
+                        let _ = matches(dummy);
+                    }
                     false
                 }
             }
