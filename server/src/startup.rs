@@ -13,7 +13,7 @@ use crate::auth::jwt::TokenIssuer;
 use crate::auth::password::Passwords;
 use crate::auth::secret;
 use crate::config::{Config, Durability};
-use crate::realtime::Realtime;
+use crate::realtime::{Realtime, feed};
 use crate::realtime::hub::{Registry, SHUTTING_DOWN};
 use crate::realtime::presence::Presence;
 use crate::serve::{Gate, Serve, limits};
@@ -69,6 +69,9 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             .context("listening for other instances' events")?,
         None => Realtime::local(&config),
     };
+    feed::start(store.clone(), Arc::clone(&realtime.registry))
+        .await
+        .context("reading the event log")?;
     let presence = Presence::start(
         store.clone(),
         &realtime.registry,

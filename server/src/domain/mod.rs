@@ -1,6 +1,7 @@
 //! Rules with no HTTP and no SQL in them: validated values, permission and membership rules.
 
 pub mod emoji;
+pub mod events;
 pub mod fields;
 pub mod invitations;
 pub mod mentions;

@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod events;
+pub mod feed;
 pub mod hub;
 pub mod pg_bus;
 pub mod presence;
@@ -21,10 +22,6 @@ pub struct Realtime {
     pub bus: Arc<dyn Bus>,
     pub registry: Arc<Registry>,
     pub settings: Settings,
-    /// Held from a message edit or delete until its event is published, so events go out in
-    /// the order the writes committed (new messages are announced by the store's writer task,
-    /// in commit order): a client reconnecting with `after=<last id it heard>` misses nothing.
-    pub write_order: tokio::sync::Mutex<()>,
 }
 
 /// Per-connection limits, from the configuration.
@@ -61,7 +58,6 @@ impl Realtime {
         Self {
             bus,
             registry,
-            write_order: tokio::sync::Mutex::new(()),
             settings: Settings {
                 max_frame_bytes: config.ws_max_frame_bytes,
                 ping_interval: Duration::from_secs(config.ws_ping_interval_secs.max(1)),

@@ -2,10 +2,9 @@
 //! outsiders get 404 (as on the other room routes), and an invitation that is not the
 //! caller's is a 404 to them too, so ids reveal nothing.
 
-use std::collections::BTreeSet;
 
 use super::PageWindow;
-use super::members::{member_room, members_changed};
+use super::members::member_room;
 use super::rooms::{self, room_type_of};
 use crate::domain::fields::{Fields, primary_key};
 use crate::domain::invitations::{
@@ -16,7 +15,9 @@ use crate::domain::rooms::{MAX_PARTICIPANTS, RoomType};
 use crate::domain::time::rfc3339;
 use crate::domain::views::{Invitation, Room};
 use crate::error::Error;
-use crate::realtime::{Broadcast, Event};
+use super::events::{echo, echo_all, event};
+use crate::domain::events::Stored;
+use crate::store::events::{Audience, NewEvent};
 use crate::startup::AppState;
 use crate::store::{Accepted, InvitationRow, NotInvited, Store};
 
@@ -55,30 +56,20 @@ pub async fn invite(
         invitee_is_participant: members.contains(&invitee),
         participants: members.len(),
     })?;
-    let id = match state
+    let created = |row: &InvitationRow| {
+        invitation_event(row, |invitation| Stored::InvitationCreated { invitation })
+    };
+    let (row, position) = match state
         .store
-        .create_invitation(room_id, caller, invitee)
+        .create_invitation(room_id, caller, invitee, created)
         .await?
     {
-        Ok(id) => id,
+        Ok(stored) => stored,
         Err(NotInvited::AlreadyInvited) => return Err(Error::field("user_id", ALREADY_INVITED)),
         Err(NotInvited::Gone) => return Err(Error::NotFound),
     };
-    let invitation = state
-        .store
-        .find_invitation(id)
-        .await?
-        .ok_or(Error::NotFound)
-        .and_then(view)?;
-    // The invitee's every-room sockets hear of it: they are not in the room, so no room
-    // event would reach them.
-    state.realtime.bus.publish(Broadcast::Users {
-        users: vec![invitation.invitee_id],
-        json: Event::InvitationCreated {
-            invitation: serde_json::to_value(&invitation).unwrap_or_default(),
-        }
-        .to_text(),
-    });
+    echo(position);
+    let invitation = view(row)?;
     Ok(invitation)
 }
 
@@ -121,10 +112,15 @@ pub async fn revoke(store: &Store, caller: i64, room_id: i64, id: i64) -> Result
     if !may_revoke(caller, invitation.inviter_id, room.created_by) {
         return Err(Error::Forbidden);
     }
-    if !store.revoke_invitation(invitation.id).await? {
-        // Answered or revoked meanwhile.
-        return Err(Error::NotFound);
-    }
+    let revoked = |row: &InvitationRow| {
+        invitation_event(row, |invitation| Stored::InvitationRevoked { invitation })
+    };
+    // None: answered or revoked meanwhile.
+    let position = store
+        .revoke_invitation(invitation.id, revoked)
+        .await?
+        .ok_or(Error::NotFound)?;
+    echo(position);
     Ok(())
 }
 
@@ -133,12 +129,48 @@ pub async fn revoke(store: &Store, caller: i64, room_id: i64, id: i64) -> Result
 pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Error> {
     let invitation = own(&state.store, id, caller).await?;
     check_answerable(invitation.status)?;
-    match state.store.accept_invitation(id, MAX_PARTICIPANTS).await? {
-        Accepted::Done { room_id, joined } => {
-            if joined {
-                // The same membership change as adding them by PATCH.
-                members_changed(state, room_id, &BTreeSet::new(), &BTreeSet::from([caller]));
-            }
+    // The room as the invitee joins it, for `member.added`: read before the answer.
+    let room = state.store.room_for_member(invitation.chat_room, invitation.inviter_id).await?;
+    let mut members = state.store.room_members(invitation.chat_room).await?;
+    members.insert(caller);
+    let events = |row: &InvitationRow, joined: bool| {
+        let mut events = vec![invitation_event(row, |invitation| {
+            Stored::InvitationAccepted { invitation }
+        })];
+        if let (true, Some(room)) = (joined, &room) {
+            let room_type = RoomType::parse(&room.room_type).unwrap_or(RoomType::Group);
+            let view = rooms::event_room(
+                room.id,
+                &room.name,
+                room_type,
+                &members,
+                room.created_by,
+                room.created_at,
+                room.updated_at,
+            );
+            let added = Stored::MemberAdded {
+                chat_room: room.id,
+                user_id: caller,
+                by: caller,
+                room: &view,
+            };
+            let audience = Audience::MemberAdded {
+                room: room.id,
+                user: caller,
+            };
+            events.push(event(audience, &added));
+        }
+        events
+    };
+    match state
+        .store
+        .accept_invitation(id, MAX_PARTICIPANTS, events)
+        .await?
+    {
+        Accepted::Done {
+            room_id, positions, ..
+        } => {
+            echo_all(&positions);
             rooms::room(&state.store, room_id, rooms::DEFAULT_MESSAGES_LIMIT, caller).await
         }
         Accepted::RoomFull => Err(room_full().into()),
@@ -150,8 +182,12 @@ pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Erro
 pub async fn decline(store: &Store, caller: i64, id: i64) -> Result<Invitation, Error> {
     let invitation = own(store, id, caller).await?;
     check_answerable(invitation.status)?;
-    if !store.decline_invitation(id).await? {
-        return Err(answered_meanwhile(store, id, caller).await);
+    let declined = |row: &InvitationRow| {
+        invitation_event(row, |invitation| Stored::InvitationDeclined { invitation })
+    };
+    match store.decline_invitation(id, declined).await? {
+        Some(position) => echo(position),
+        None => return Err(answered_meanwhile(store, id, caller).await),
     }
     own(store, id, caller).await
 }
@@ -189,6 +225,20 @@ fn view(row: InvitationRow) -> Result<Invitation, Error> {
         created_at: rfc3339(row.created_at),
         responded_at: row.responded_at.map(rfc3339),
     })
+}
+
+/// An invitation's event, to its invitee and its inviter.
+fn invitation_event(row: &InvitationRow, frame: impl Fn(&Invitation) -> Stored<'_>) -> NewEvent {
+    let users = vec![row.invitee_id, row.inviter_id];
+    // A row read back from the database always has a known type and status.
+    match view(row.clone()) {
+        Ok(invitation) => event(Audience::Users(users), &frame(&invitation)),
+        Err(_) => NewEvent {
+            kind: "invitation.created",
+            audience: Audience::Users(Vec::new()),
+            frame: String::from("{}"),
+        },
+    }
 }
 
 fn views(rows: Vec<InvitationRow>) -> Result<Vec<Invitation>, Error> {

@@ -1,11 +1,8 @@
 //! Who is in a room: the membership checks every way in shares, and the participant changes
 //! that sockets must follow (who hears a room).
 
-use std::collections::BTreeSet;
-
 use crate::domain::rooms::may_act_as;
 use crate::error::Error;
-use crate::realtime::Broadcast;
 use crate::startup::AppState;
 use crate::store::{RoomRow, Store};
 
@@ -49,24 +46,4 @@ pub fn act_as(caller: i64, user_in_url: i64) -> Result<(), Error> {
 /// The rooms `user` is in.
 pub async fn rooms_of(store: &Store, user: i64) -> Result<Vec<i64>, Error> {
     Ok(store.member_room_ids(user).await?)
-}
-
-/// After the participants of a room changed from `before` to `after`: the every-room sockets
-/// of those added start hearing it, those of the removed stop.
-pub fn members_changed(
-    state: &AppState,
-    room_id: i64,
-    before: &BTreeSet<i64>,
-    after: &BTreeSet<i64>,
-) {
-    let added: Vec<i64> = after.difference(before).copied().collect();
-    let removed: Vec<i64> = before.difference(after).copied().collect();
-    if added.is_empty() && removed.is_empty() {
-        return;
-    }
-    state.realtime.bus.publish(Broadcast::Members {
-        room_id,
-        added,
-        removed,
-    });
 }

@@ -2,10 +2,10 @@
 //! validation, storage, idempotency and the events that follow are the same whichever way a
 //! message comes in. An event goes out only after the change is durably stored.
 
-use std::sync::Arc;
-
+use super::events::{echo, event};
 use super::members::require_member;
 use crate::auth::CurrentUser;
+use crate::domain::events::Stored;
 use crate::domain::fields::{Draft, Fields};
 use crate::domain::mentions;
 use crate::domain::messages::{EditMessage, SendDraft, SendMessage, may_change};
@@ -14,6 +14,7 @@ use crate::domain::time::rfc3339;
 use crate::domain::views::{Message, Reaction, ReplyPreview};
 use crate::error::Error;
 use crate::realtime::{Broadcast, Event};
+use crate::store::events::Audience;
 use crate::startup::AppState;
 use crate::store::{
     Announce, CreateOutcome, Extras, MessageRow, MessageWindow, NewMessage, ParentPreview, Store,
@@ -199,18 +200,11 @@ pub async fn send_parsed(
     let parent_found = draft.body.reply_to.is_none() || parent.is_some();
     let message = draft.check(caller, sender_known, parent_found)?;
     let mentions = mentioned(&state.store, room_id, message.content.as_str()).await?;
-    let bus = Arc::clone(&state.realtime.bus);
     let (event_parent, event_mentions) = (parent.clone(), mentions.clone());
-    // Runs in the writer, in commit order: events leave in the order messages were stored.
-    let announce: Announce = Box::new(move |outcome| {
-        if let CreateOutcome::Created(row) = outcome {
-            let message = just_stored(row.clone(), event_parent, event_mentions);
-            bus.publish(Broadcast::Event {
-                room_id,
-                json: Event::created(&message).to_text(),
-                except_user: None,
-            });
-        }
+    // Runs in the writer's transaction: the event is stored with the message.
+    let announce: Announce = Box::new(move |row| {
+        let message = just_stored(row.clone(), event_parent, event_mentions);
+        Stored::MessageCreated { message: &message }.to_text()
     });
     let new = NewMessage {
         room_id,
@@ -223,7 +217,10 @@ pub async fn send_parsed(
         mentions: mentions.clone(),
     };
     match state.store.create_message(new, announce).await? {
-        CreateOutcome::Created(row) => Ok(Sent::Created(just_stored(row, parent, mentions))),
+        CreateOutcome::Created { row, position } => {
+            echo(position);
+            Ok(Sent::Created(just_stored(row, parent, mentions)))
+        }
         CreateOutcome::Replayed(row) => Ok(Sent::Replayed(
             render_one(&state.store, Some(caller), row).await?,
         )),
@@ -267,23 +264,32 @@ pub async fn edit(
         Some(content) => Some(mentioned(&state.store, room_id, content.as_str()).await?),
         None => None,
     };
-    let _in_order = state.realtime.write_order.lock().await;
-    let row = state
+    // What the edit leaves unchanged (reactions, the quoted parent) is read before it; the
+    // event is made in the edit's transaction from the row as edited.
+    let extras = state.store.message_extras(Some(caller), &[message.clone()]).await?;
+    let new_mentions = mentions.clone();
+    let (row, position) = state
         .store
         .update_message(
             message.id,
             edit.content.as_ref().map(Content::as_str),
             edit.is_read,
             mentions.as_deref(),
+            move |row| {
+                let mut message = for_everyone(decorated(row.clone(), &extras));
+                if let Some(mut mentions) = new_mentions {
+                    mentions.sort_unstable();
+                    message.mentions = mentions;
+                }
+                event(
+                    Audience::Room(room_id),
+                    &Stored::MessageUpdated { message: &message },
+                )
+            },
         )
         .await?;
-    let message = render_one(&state.store, Some(caller), row).await?;
-    publish(
-        state,
-        room_id,
-        &Event::updated(&for_everyone(message.clone())),
-    );
-    Ok(message)
+    echo(position);
+    render_one(&state.store, Some(caller), row).await
 }
 
 /// Deletes a message, by its sender only.
@@ -293,16 +299,20 @@ pub async fn delete(state: &AppState, caller: i64, room_id: i64, id: i64) -> Res
     if !may_change(caller, message.sender_id) {
         return Err(Error::Forbidden);
     }
-    let _in_order = state.realtime.write_order.lock().await;
-    state.store.delete_message(room_id, message.id).await?;
-    publish(
-        state,
-        room_id,
-        &Event::MessageDeleted {
+    let deleted = event(
+        Audience::Room(room_id),
+        &Stored::MessageDeleted {
             chat_room: room_id,
             message_id: message.id,
         },
     );
+    if let Some(position) = state
+        .store
+        .delete_message(room_id, message.id, deleted)
+        .await?
+    {
+        echo(position);
+    }
     Ok(())
 }
 
@@ -330,13 +340,6 @@ pub fn typing(
     Ok(())
 }
 
-fn publish(state: &AppState, room_id: i64, event: &Event<'_>) {
-    state.realtime.bus.publish(Broadcast::Event {
-        room_id,
-        json: event.to_text(),
-        except_user: None,
-    });
-}
 
 /// A message just stored: nobody has reacted or read past it yet.
 fn just_stored(row: MessageRow, parent: Option<ParentPreview>, mentions: Vec<i64>) -> Message {

@@ -1,6 +1,7 @@
 //! What the API does, shared by every way in (REST, WebSocket actions, the seed routes):
 //! handlers parse, these functions decide, store and tell the sockets.
 
+pub mod events;
 pub mod history;
 pub mod invitations;
 pub mod members;

@@ -8,7 +8,9 @@ use crate::domain::emoji;
 use crate::domain::fields::Fields;
 use crate::domain::views::Message;
 use crate::error::Error;
-use crate::realtime::{Broadcast, Event};
+use super::events::{echo, event};
+use crate::domain::events::Stored;
+use crate::store::events::{Audience, NewEvent};
 use crate::startup::AppState;
 use crate::store::Reacted;
 
@@ -39,17 +41,20 @@ pub async fn add(
         .map_err(Error::Throttled)?;
     let message = find(&state.store, room_id, id).await?;
     let emoji = emoji::reaction(body()?)?;
-    let (added, count) = match state
+    let frame = |count| reaction(caller, room_id, message.id, emoji, count, true);
+    let added = match state
         .store
-        .add_reaction(message.id, caller.id, emoji)
+        .add_reaction(message.id, caller.id, emoji, frame)
         .await?
     {
-        Reacted::Done { added, count } => (added, count),
+        Reacted::Done {
+            added, position, ..
+        } => {
+            position.map(echo);
+            added
+        }
         Reacted::MessageGone => return Err(Error::NotFound),
     };
-    if added {
-        publish(state, caller, room_id, message.id, emoji, count, true);
-    }
     let message = render_one(&state.store, Some(caller.id), message).await?;
     Ok(if added {
         Added::Created(message)
@@ -71,26 +76,26 @@ pub async fn remove(
     let message = find(&state.store, room_id, id).await?;
     // Nobody can have reacted with what is not an emoji: the reaction does not exist.
     let emoji = emoji::parse(emoji).map_err(|_| Error::NotFound)?;
-    let count = state
+    let frame = |count| reaction(caller, room_id, message.id, emoji, count, false);
+    let (_, position) = state
         .store
-        .remove_reaction(message.id, caller.id, emoji)
+        .remove_reaction(message.id, caller.id, emoji, frame)
         .await?
         .ok_or(Error::NotFound)?;
-    publish(state, caller, room_id, message.id, emoji, count, false);
+    echo(position);
     Ok(())
 }
 
-fn publish(
-    state: &AppState,
+fn reaction(
     caller: &CurrentUser,
     room_id: i64,
     message_id: i64,
     emoji: &str,
     count: i64,
     added: bool,
-) {
-    let event = if added {
-        Event::ReactionAdded {
+) -> NewEvent {
+    let frame = if added {
+        Stored::ReactionAdded {
             chat_room: room_id,
             message_id,
             emoji,
@@ -99,7 +104,7 @@ fn publish(
             count,
         }
     } else {
-        Event::ReactionRemoved {
+        Stored::ReactionRemoved {
             chat_room: room_id,
             message_id,
             emoji,
@@ -108,9 +113,5 @@ fn publish(
             count,
         }
     };
-    state.realtime.bus.publish(Broadcast::Event {
-        room_id,
-        json: event.to_text(),
-        except_user: None,
-    });
+    event(Audience::Room(room_id), &frame)
 }

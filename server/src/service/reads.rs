@@ -3,7 +3,9 @@
 use crate::domain::fields::Fields;
 use crate::domain::reads::{marked_message, no_such_message};
 use crate::error::Error;
-use crate::realtime::{Broadcast, Event};
+use super::events::{echo, event};
+use crate::domain::events::Stored;
+use crate::store::events::Audience;
 use crate::startup::AppState;
 use crate::store::{MarkRead, ReadState};
 
@@ -32,20 +34,24 @@ pub async fn mark(
         return Err(Error::NotFound);
     }
     let message_id = marked_message(body()?)?;
-    match state.store.mark_read(room_id, caller, message_id).await? {
-        MarkRead::Marked { moved, state: read } => {
-            if moved {
-                state.realtime.bus.publish(Broadcast::Event {
-                    room_id,
-                    json: Event::Read {
-                        chat_room: room_id,
-                        user_id: caller,
-                        message_id: read.last_read_id,
-                    }
-                    .to_text(),
-                    except_user: None,
-                });
-            }
+    let frame = |message_id| {
+        let read = Stored::Read {
+            chat_room: room_id,
+            user_id: caller,
+            message_id,
+        };
+        event(Audience::Room(room_id), &read)
+    };
+    match state
+        .store
+        .mark_read(room_id, caller, message_id, frame)
+        .await?
+    {
+        MarkRead::Marked {
+            position,
+            state: read,
+        } => {
+            position.map(echo);
             Ok(marker(room_id, read))
         }
         MarkRead::NoSuchMessage => Err(no_such_message(message_id)),

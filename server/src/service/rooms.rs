@@ -14,13 +14,16 @@ use crate::domain::text::RoomName;
 use crate::domain::time::rfc3339;
 use crate::domain::views::{Message, Room};
 use crate::error::Error;
-use crate::realtime::Broadcast;
+use crate::domain::events::{Departure, Stored};
+use crate::domain::time::now_micros;
+use crate::store::events::Audience;
 use crate::service::messages::render;
 use crate::startup::AppState;
 use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
 
 // `service::invitations` and `api::invitations` still find these here.
-use super::members::{member_room, members_changed};
+use super::events::{echo, echo_all, event};
+use super::members::member_room;
 
 /// How many of the newest messages a room object carries unless the caller asks otherwise.
 pub const DEFAULT_MESSAGES_LIMIT: i64 = 1;
@@ -36,21 +39,26 @@ pub enum Created {
 /// existed already.
 pub async fn create(state: &AppState, caller: i64, room: CreateRoom) -> Result<(i64, bool), Error> {
     let plan = room.plan(caller)?;
-    let (id, existed) = state
-        .store
-        .create_room(NewRoom {
-            name: room.name.as_str(),
-            room_type: room.room_type.as_str(),
-            created_by: caller,
-            members: &plan.members,
-            direct_key: plan.direct_key,
-        })
-        .await?;
-    if !existed {
-        // Its members' every-room sockets start hearing it.
-        members_changed(state, id, &BTreeSet::new(), &plan.members);
-    }
-    Ok((id, existed))
+    let members = &plan.members;
+    // The first participants hear of it with `room.created` (no `member.added` for them).
+    let frame = |id, now| {
+        let view = event_room(id, room.name.as_str(), room.room_type, members, caller, now, now);
+        let audience = Audience::RoomCreated {
+            room: id,
+            members: members.iter().copied().collect(),
+        };
+        event(audience, &Stored::RoomCreated { room: &view })
+    };
+    let new_room = NewRoom {
+        name: room.name.as_str(),
+        room_type: room.room_type.as_str(),
+        created_by: caller,
+        members,
+        direct_key: plan.direct_key.clone(),
+    };
+    let (id, position) = state.store.create_room(new_room, frame).await?;
+    position.map(echo);
+    Ok((id, position.is_none()))
 }
 
 /// `POST /api/chat/rooms/`: the room the body describes.
@@ -218,20 +226,61 @@ async fn update_parsed(
     };
     let members = rooms::plan_update(&facts, caller, &update.change)?;
     let new_members = update.change.participants.is_some();
-    state
+    let now = now_micros();
+    let name = update.name.as_ref().map_or(room.name.as_str(), RoomName::as_str);
+    let room_type = update.change.room_type.unwrap_or(facts.room_type);
+    let after = if new_members { &members } else { &current };
+    let view = event_room(room_id, name, room_type, after, room.created_by, room.created_at, now);
+    let mut events = Vec::new();
+    if name != room.name || room_type != facts.room_type {
+        let updated = Stored::RoomUpdated { room: &view };
+        events.push(event(Audience::Room(room_id), &updated));
+    }
+    for user in current.difference(after) {
+        let reason = if *user == caller {
+            Departure::Left
+        } else {
+            Departure::Removed
+        };
+        let removed = Stored::MemberRemoved {
+            chat_room: room_id,
+            user_id: *user,
+            by: caller,
+            reason,
+        };
+        let audience = Audience::MemberRemoved {
+            room: room_id,
+            user: *user,
+        };
+        events.push(event(audience, &removed));
+    }
+    for user in after.difference(&current) {
+        let added = Stored::MemberAdded {
+            chat_room: room_id,
+            user_id: *user,
+            by: caller,
+            room: &view,
+        };
+        let audience = Audience::MemberAdded {
+            room: room_id,
+            user: *user,
+        };
+        events.push(event(audience, &added));
+    }
+    let positions = state
         .store
         .update_room(
             room_id,
             RoomUpdate {
+                updated_at: now,
                 name: update.name.as_ref().map(RoomName::as_str),
                 room_type: update.change.room_type.map(RoomType::as_str),
                 members: new_members.then_some(&members),
             },
+            &events,
         )
         .await?;
-    if new_members {
-        members_changed(state, room_id, &current, &members);
-    }
+    echo_all(&positions);
     self::room(&state.store, room_id, DEFAULT_MESSAGES_LIMIT, caller).await
 }
 
@@ -242,11 +291,11 @@ pub async fn delete(state: &AppState, caller: i64, room_id: i64) -> Result<(), E
     if !rooms::may_delete(room_type_of(&room)?, room.created_by, caller) {
         return Err(Error::Forbidden);
     }
-    state.store.delete_room(room.id).await?;
-    state
-        .realtime
-        .bus
-        .publish(Broadcast::RoomDeleted { room_id: room.id });
+    let deleted = Stored::RoomDeleted { chat_room: room.id };
+    let deleted = event(Audience::RoomDeleted(room.id), &deleted);
+    if let Some(position) = state.store.delete_room(room.id, deleted).await? {
+        echo(position);
+    }
     Ok(())
 }
 
@@ -292,6 +341,31 @@ pub async fn room(store: &Store, id: i64, messages_limit: i64, viewer: i64) -> R
         .await?
         .pop()
         .ok_or(Error::NotFound)
+}
+
+/// A room as its events show it: the same for every participant, so without the newest
+/// messages and with no unread or mention counts (those are each reader's own).
+pub fn event_room(
+    id: i64,
+    name: &str,
+    room_type: RoomType,
+    participants: &BTreeSet<i64>,
+    created_by: i64,
+    created_at: i64,
+    updated_at: i64,
+) -> Room {
+    Room {
+        id,
+        name: name.to_owned(),
+        room_type,
+        participants: participants.iter().copied().collect(),
+        created_by,
+        messages: Vec::new(),
+        unread_count: 0,
+        mention_count: 0,
+        created_at: rfc3339(created_at),
+        updated_at: rfc3339(updated_at),
+    }
 }
 
 pub fn room_type_of(room: &RoomRow) -> Result<RoomType, Error> {

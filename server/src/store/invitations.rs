@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::events::{NewEvent, append_events};
 use super::{Store, is_foreign_key_violation, is_unique_violation, on_reads, on_writes};
 use crate::domain::time::now_micros;
 
@@ -34,7 +35,11 @@ pub enum NotInvited {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Accepted {
     /// Accepted; `joined` is false when the invitee was already a participant.
-    Done { room_id: i64, joined: bool },
+    Done {
+        room_id: i64,
+        joined: bool,
+        positions: Vec<i64>,
+    },
     /// It was no longer pending (answered or revoked meanwhile); nothing changed.
     NotPending,
     /// The room has `limit` participants already; nothing changed.
@@ -53,27 +58,40 @@ macro_rules! invitation_select {
 }
 
 impl Store {
-    /// Stores a pending invitation and returns its id.
+    /// Stores a pending invitation with its event (`event` makes it from the stored row);
+    /// returns the row and the event's position.
     pub async fn create_invitation(
         &self,
         room_id: i64,
         inviter_id: i64,
         invitee_id: i64,
-    ) -> Result<Result<i64, NotInvited>, sqlx::Error> {
-        let inserted: Result<i64, sqlx::Error> = on_writes!(self, |pool, _dialect| {
-            sqlx::query_scalar(
-                "INSERT INTO room_invitations (room_id, invitee_id, inviter_id, status, created_at) \
-                 VALUES ($1, $2, $3, 'pending', $4) RETURNING id",
-            )
-            .bind(room_id)
-            .bind(invitee_id)
-            .bind(inviter_id)
-            .bind(now_micros())
-            .fetch_one(pool)
-            .await
-        });
+        event: impl FnOnce(&InvitationRow) -> NewEvent,
+    ) -> Result<Result<(InvitationRow, i64), NotInvited>, sqlx::Error> {
+        let inserted: Result<(InvitationRow, i64), sqlx::Error> =
+            on_writes!(self, |pool, dialect| {
+                let mut tx = pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO room_invitations \
+                     (room_id, invitee_id, inviter_id, status, created_at) \
+                     VALUES ($1, $2, $3, 'pending', $4) RETURNING id",
+                )
+                .bind(room_id)
+                .bind(invitee_id)
+                .bind(inviter_id)
+                .bind(now_micros())
+                .fetch_one(&mut *tx)
+                .await?;
+                let row: InvitationRow = sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let positions = append_events!(tx, dialect, &[event(&row)]).await?;
+                tx.commit().await?;
+                self.committed(&positions);
+                Ok((row, positions.first().copied().unwrap_or_default()))
+            });
         match inserted {
-            Ok(id) => Ok(Ok(id)),
+            Ok(stored) => Ok(Ok(stored)),
             Err(err) if is_unique_violation(&err) => Ok(Err(NotInvited::AlreadyInvited)),
             Err(err) if is_foreign_key_violation(&err) => Ok(Err(NotInvited::Gone)),
             Err(err) => Err(err),
@@ -152,29 +170,67 @@ impl Store {
         })
     }
 
-    /// Deletes the invitation if it is still pending; whether it did.
-    pub async fn revoke_invitation(&self, id: i64) -> Result<bool, sqlx::Error> {
-        on_writes!(self, |pool, _dialect| {
-            sqlx::query("DELETE FROM room_invitations WHERE id = $1 AND status = 'pending'")
+    /// Deletes the invitation if it is still pending, with its event (`event` makes it from
+    /// the row as it was); the event's position if it did.
+    pub async fn revoke_invitation(
+        &self,
+        id: i64,
+        event: impl FnOnce(&InvitationRow) -> NewEvent,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        on_writes!(self, |pool, dialect| {
+            let mut tx = pool.begin().await?;
+            let row: Option<InvitationRow> = sqlx::query_as(concat!(
+                invitation_select!(),
+                "WHERE i.id = $1 AND i.status = 'pending'"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let deleted = sqlx::query("DELETE FROM room_invitations WHERE id = $1 AND status = 'pending'")
                 .bind(id)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected() > 0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if deleted == 0 {
+                return Ok(None);
+            }
+            let positions = append_events!(tx, dialect, &[event(&row)]).await?;
+            tx.commit().await?;
+            self.committed(&positions);
+            Ok(positions.first().copied())
         })
     }
 
-    /// Marks the invitation declined if it is still pending; whether it did.
-    pub async fn decline_invitation(&self, id: i64) -> Result<bool, sqlx::Error> {
-        on_writes!(self, |pool, _dialect| {
-            sqlx::query(
+    /// Marks the invitation declined if it is still pending, with its event (`event` makes
+    /// it from the declined row); the event's position if it did.
+    pub async fn decline_invitation(
+        &self,
+        id: i64,
+        event: impl FnOnce(&InvitationRow) -> NewEvent,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        on_writes!(self, |pool, dialect| {
+            let mut tx = pool.begin().await?;
+            let declined = sqlx::query(
                 "UPDATE room_invitations SET status = 'declined', responded_at = $2 \
                  WHERE id = $1 AND status = 'pending'",
             )
             .bind(id)
             .bind(now_micros())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected() > 0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if declined == 0 {
+                return Ok(None);
+            }
+            let row: InvitationRow = sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let positions = append_events!(tx, dialect, &[event(&row)]).await?;
+            tx.commit().await?;
+            self.committed(&positions);
+            Ok(positions.first().copied())
         })
     }
 
@@ -184,7 +240,14 @@ impl Store {
     /// On PostgreSQL the room row is locked first (the order a room deletion takes too, so the
     /// two cannot deadlock), which makes concurrent accepts into one room count its
     /// participants one after the other; SQLite's single writer does that by itself.
-    pub async fn accept_invitation(&self, id: i64, limit: usize) -> Result<Accepted, sqlx::Error> {
+    /// `events` makes the events of the answer from the accepted row and whether the invitee
+    /// joined, stored in the same transaction.
+    pub async fn accept_invitation(
+        &self,
+        id: i64,
+        limit: usize,
+        events: impl FnOnce(&InvitationRow, bool) -> Vec<NewEvent>,
+    ) -> Result<Accepted, sqlx::Error> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
@@ -234,10 +297,17 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            let row: InvitationRow = sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let positions = append_events!(tx, dialect, &events(&row, !already)).await?;
             tx.commit().await?;
+            self.committed(&positions);
             Ok(Accepted::Done {
                 room_id,
                 joined: !already,
+                positions,
             })
         })
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::events::{Appended, Audience, NewEvent, append_events};
 use super::messages::{CreateOutcome, MessageRow, message_select};
 use super::{Db, Dialect, json_ids, on_db};
 use crate::domain::time::now_micros;
@@ -36,9 +37,9 @@ pub struct NewMessage {
     pub mentions: Vec<i64>,
 }
 
-/// Told of each committed outcome, in commit order, before its sender gets the answer: events
-/// leave in the order the messages were stored.
-pub type Announce = Box<dyn FnOnce(&CreateOutcome) + Send>;
+/// Makes the `message.created` frame of a message about to be stored, in its transaction: the
+/// event is appended to the log with the message.
+pub type Announce = Box<dyn FnOnce(&MessageRow) -> String + Send>;
 
 enum Job {
     Message {
@@ -66,9 +67,9 @@ pub struct MessageWriter {
 
 impl MessageWriter {
     /// Starts the writer task on the database's writing pool.
-    pub(super) fn start(db: Db) -> Self {
+    pub(super) fn start(db: Db, appended: Appended) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, queue));
+        tokio::spawn(run(db, appended, queue));
         Self { jobs }
     }
 
@@ -104,7 +105,7 @@ impl MessageWriter {
     }
 }
 
-async fn run(db: Db, mut queue: mpsc::Receiver<Job>) {
+async fn run(db: Db, appended: Appended, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut probes = Vec::new();
@@ -121,7 +122,7 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Job>) {
                 Job::Probe(reply) => probes.push(reply),
             }
         }
-        if !batch.is_empty() && !store_batch(&db, &mut batch).await {
+        if !batch.is_empty() && !store_batch(&db, &appended, &mut batch).await {
             proven = None;
         }
         if probes.is_empty() {
@@ -157,12 +158,20 @@ type Queued = (
 );
 
 /// Stores the batch and answers each sender; whether it was stored.
-async fn store_batch(db: &Db, batch: &mut Vec<Queued>) -> bool {
-    let messages: Vec<&NewMessage> = batch.iter().map(|(message, ..)| message).collect();
-    match store_all(db, &messages).await {
+async fn store_batch(db: &Db, appended: &Appended, batch: &mut Vec<Queued>) -> bool {
+    let mut frames: Vec<Option<Announce>> = Vec::with_capacity(batch.len());
+    let mut messages: Vec<&NewMessage> = Vec::with_capacity(batch.len());
+    for (message, announce, _) in batch.iter_mut() {
+        let announce = std::mem::replace(announce, Box::new(|_| String::new()));
+        frames.push(Some(announce));
+        messages.push(message);
+    }
+    match store_all(db, &messages, &mut frames).await {
         Ok(outcomes) => {
-            for ((_, announce, reply), outcome) in batch.drain(..).zip(outcomes) {
-                announce(&outcome);
+            if let Some(last) = outcomes.iter().filter_map(CreateOutcome::position).max() {
+                appended.note(last);
+            }
+            for ((.., reply), outcome) in batch.drain(..).zip(outcomes) {
                 let _ = reply.send(Ok(outcome));
             }
             true
@@ -227,7 +236,11 @@ macro_rules! lock_rooms {
 /// One transaction for all. Each message is one INSERT that cannot fail on a reused
 /// `client_id` or a deleted room (it inserts nothing instead), so one message cannot undo
 /// the others; the rooms' activity times are set once per room at the end.
-async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcome>, sqlx::Error> {
+async fn store_all(
+    db: &Db,
+    messages: &[&NewMessage],
+    frames: &mut [Option<Announce>],
+) -> Result<Vec<CreateOutcome>, sqlx::Error> {
     on_db!(db, write, |pool, dialect| {
         let mut tx = pool.begin().await?;
         if dialect == Dialect::Postgres {
@@ -239,11 +252,14 @@ async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcom
                 .await?;
         }
         let mut outcomes = Vec::with_capacity(messages.len());
+        // The created messages' events, and which outcome each one belongs to.
+        let mut events: Vec<NewEvent> = Vec::new();
+        let mut announced: Vec<usize> = Vec::new();
         // room → the time of its newest message in this batch, and the ids stored in it
         let mut active_rooms: BTreeMap<i64, (i64, Vec<i64>)> = BTreeMap::new();
         // (room, sender) → the sender's newest message of the batch
         let mut senders: BTreeMap<(i64, i64), i64> = BTreeMap::new();
-        for message in messages {
+        for (n, message) in messages.iter().enumerate() {
             let now = now_micros();
             let inserted: Option<(i64, bool, i64, Option<i64>)> = sqlx::query_as(
                 "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at, reply_to) \
@@ -282,7 +298,16 @@ async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcom
                         .execute(&mut *tx)
                         .await?;
                     }
-                    CreateOutcome::Created(created(message, id, is_read, created_at, reply_to))
+                    let row = created(message, id, is_read, created_at, reply_to);
+                    if let Some(frame) = frames.get_mut(n).and_then(Option::take) {
+                        events.push(NewEvent {
+                            kind: "message.created",
+                            audience: Audience::Room(message.room_id),
+                            frame: frame(&row),
+                        });
+                        announced.push(outcomes.len());
+                    }
+                    CreateOutcome::Created { row, position: 0 }
                 }
                 None => {
                     let earlier: Option<MessageRow> = match &message.client_id {
@@ -345,7 +370,13 @@ async fn store_all(db: &Db, messages: &[&NewMessage]) -> Result<Vec<CreateOutcom
             .execute(&mut *tx)
             .await?;
         }
+        let positions = append_events!(tx, dialect, &events).await?;
         tx.commit().await?;
+        for (index, stored_at) in announced.into_iter().zip(positions) {
+            if let Some(CreateOutcome::Created { position, .. }) = outcomes.get_mut(index) {
+                *position = stored_at;
+            }
+        }
         Ok(outcomes)
     })
 }

@@ -1,6 +1,7 @@
 use serde::Deserialize;
 use sqlx::FromRow;
 
+use super::events::{NewEvent, append_events};
 use super::message_extras::Extras;
 use super::message_writer::{Announce, NewMessage};
 use super::sql::Listings;
@@ -34,13 +35,24 @@ macro_rules! message_select {
 pub(crate) use message_select;
 
 pub enum CreateOutcome {
-    Created(MessageRow),
+    /// Stored, with its `message.created` event at `position`.
+    Created { row: MessageRow, position: i64 },
     /// The room was deleted before the message could be stored.
     RoomGone,
     /// The sender already sent this `client_id`; this is that message.
     Replayed(MessageRow),
     /// The sender already used this `client_id` for a different message.
     ClientIdConflict,
+}
+
+impl CreateOutcome {
+    /// The position of the event of a stored message.
+    pub fn position(&self) -> Option<i64> {
+        match self {
+            Self::Created { position, .. } => Some(*position),
+            _ => None,
+        }
+    }
 }
 
 /// Messages of one room with `after < id < before`, `limit` of them, ascending or descending
@@ -119,13 +131,16 @@ impl Store {
     }
 
     /// Edits a message; with new content, `mentions` replaces the users it names.
+    /// `event` makes the edit's event from the edited row, stored in the same transaction;
+    /// returns the row and the event's position.
     pub async fn update_message(
         &self,
         id: i64,
         content: Option<&str>,
         is_read: Option<bool>,
         mentions: Option<&[i64]>,
-    ) -> Result<MessageRow, sqlx::Error> {
+        event: impl FnOnce(&MessageRow) -> NewEvent,
+    ) -> Result<(MessageRow, i64), sqlx::Error> {
         on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -155,20 +170,28 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            let row = sqlx::query_as(concat!(message_select!(), " WHERE m.id = $1"))
+            let row: MessageRow = sqlx::query_as(concat!(message_select!(), " WHERE m.id = $1"))
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
+            let positions = append_events!(tx, dialect, &[event(&row)]).await?;
             tx.commit().await?;
-            Ok(row)
+            self.committed(&positions);
+            Ok((row, positions.first().copied().unwrap_or_default()))
         })
     }
 
     /// Deletes a message of `room_id` with its reactions, mentions and history, and keeps
     /// the room's counters in step: one message fewer, and one fewer read by everyone whose
     /// marker is at or past it.
-    pub async fn delete_message(&self, room_id: i64, id: i64) -> Result<(), sqlx::Error> {
-        on_writes!(self, |pool, _dialect| {
+    /// `event` is stored with the deletion; its position, if the message was there to delete.
+    pub async fn delete_message(
+        &self,
+        room_id: i64,
+        id: i64,
+        event: NewEvent,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
             // First, so the room's row lock orders this against new messages and read
             // markers on PostgreSQL (SQLite has one writer).
@@ -195,7 +218,11 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await
+            let events = if deleted > 0 { vec![event] } else { Vec::new() };
+            let positions = append_events!(tx, dialect, &events).await?;
+            tx.commit().await?;
+            self.committed(&positions);
+            Ok(positions.first().copied())
         })
     }
 

@@ -8,6 +8,7 @@
 //! matter most, are files of their own per engine: `sql/sqlite/`, `sql/postgres/` ([`sql`]).
 
 pub mod bus;
+pub mod events;
 mod history;
 mod invitations;
 pub mod location;
@@ -55,6 +56,7 @@ pub struct Store {
     db: Db,
     messages: message_writer::MessageWriter,
     usernames: UsernameCache,
+    appended: events::Appended,
 }
 
 #[derive(Clone)]
@@ -173,12 +175,26 @@ impl Store {
         settings: StoreSettings,
     ) -> Result<Self, OpenError> {
         let db = open::open(location, settings).await?;
-        let messages = message_writer::MessageWriter::start(db.clone());
+        let appended = events::Appended::default();
+        let messages = message_writer::MessageWriter::start(db.clone(), appended.clone());
         Ok(Self {
             db,
             messages,
             usernames: UsernameCache::default(),
+            appended,
         })
+    }
+
+    /// Moves when this instance commits events: the newest position it appended.
+    pub fn appended(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.appended.subscribe()
+    }
+
+    /// Tells the feed that this instance committed events up to `positions`' newest.
+    fn committed(&self, positions: &[i64]) {
+        if let Some(last) = positions.iter().max() {
+            self.appended.note(*last);
+        }
     }
 
     pub(crate) fn dialect(&self) -> Dialect {
@@ -241,7 +257,7 @@ impl Store {
 /// (perf: ~1 ms of CPU for a 50-room page of ~300 rows); one row per listing costs one.
 /// Callers sort what they decode: `json_group_array(... ORDER BY ...)` doubled the cost of a
 /// 50-room page, and without it SQLite does not promise an order.
-fn from_json_array<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>, sqlx::Error> {
+pub(crate) fn from_json_array<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>, sqlx::Error> {
     serde_json::from_str(json).map_err(|err| sqlx::Error::Decode(Box::new(err)))
 }
 
@@ -261,7 +277,7 @@ fn bool_from_json<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<b
 
 /// A JSON array of ids, bound as one parameter and expanded in SQL (SQLite's `json_each`,
 /// PostgreSQL's `json_array_elements_text`), so a list of any length is one prepared statement.
-fn json_ids<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
+pub(crate) fn json_ids<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
     let ids: Vec<i64> = ids.into_iter().copied().collect();
     serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())
 }

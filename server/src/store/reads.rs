@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::events::{NewEvent, append_events};
 use super::{Store, on_reads, on_writes};
 
 /// A participant's read state in a room.
@@ -17,8 +18,12 @@ pub struct ReadState {
 
 /// The outcome of moving a marker.
 pub enum MarkRead {
-    /// `moved`: false when the marker already was at or past the message.
-    Marked { moved: bool, state: ReadState },
+    /// `position`: the event's, if the marker moved (none when it already was at or past
+    /// the message).
+    Marked {
+        position: Option<i64>,
+        state: ReadState,
+    },
     /// Not a message of that room (or the reader is no longer a participant).
     NoSuchMessage,
 }
@@ -55,8 +60,9 @@ impl Store {
         room_id: i64,
         user_id: i64,
         message_id: i64,
+        event: impl FnOnce(i64) -> NewEvent,
     ) -> Result<MarkRead, sqlx::Error> {
-        on_writes!(self, |pool, dialect| {
+        let marked = on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
             // On PostgreSQL the room's row lock orders this against new messages and
             // deletions, which change the counts it reads.
@@ -91,11 +97,28 @@ impl Store {
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
+            let Some(state) = state else {
+                return Ok(MarkRead::NoSuchMessage);
+            };
+            let events = if moved {
+                vec![event(state.last_read_id)]
+            } else {
+                Vec::new()
+            };
+            let positions = append_events!(tx, dialect, &events).await?;
             tx.commit().await?;
-            Ok(match state {
-                Some(state) => MarkRead::Marked { moved, state },
-                None => MarkRead::NoSuchMessage,
+            Ok::<_, sqlx::Error>(MarkRead::Marked {
+                position: positions.first().copied(),
+                state,
             })
-        })
+        })?;
+        if let MarkRead::Marked {
+            position: Some(position),
+            ..
+        } = marked
+        {
+            self.committed(&[position]);
+        }
+        Ok(marked)
     }
 }

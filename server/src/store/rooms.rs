@@ -3,6 +3,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Deserialize;
 use sqlx::FromRow;
 
+use super::events::{NewEvent, append_events};
 use super::messages::MessageRow;
 use super::sql::Listings;
 use super::{Dialect, Store, from_json_array, json_ids, on_reads, on_writes};
@@ -79,15 +80,21 @@ pub struct NewRoom<'a> {
 }
 
 pub struct RoomUpdate<'a> {
+    pub updated_at: i64,
     pub name: Option<&'a str>,
     pub room_type: Option<&'a str>,
     pub members: Option<&'a BTreeSet<i64>>,
 }
 
 impl Store {
-    /// Creates the room, or — for a ONE_TO_ONE pair that already has one — returns the
-    /// existing room's id with `true`.
-    pub async fn create_room(&self, room: NewRoom<'_>) -> Result<(i64, bool), sqlx::Error> {
+    /// Creates the room and returns its id with the position of its event (`event` makes it
+    /// from the id and creation time, stored in the same transaction), or — for a ONE_TO_ONE
+    /// pair that already has one — the existing room's id and no position.
+    pub async fn create_room(
+        &self,
+        room: NewRoom<'_>,
+        event: impl FnOnce(i64, i64) -> NewEvent,
+    ) -> Result<(i64, Option<i64>), sqlx::Error> {
         let now = now_micros();
         on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
@@ -109,7 +116,7 @@ impl Store {
                         .bind(&room.direct_key)
                         .fetch_one(&mut *tx)
                         .await?;
-                return Ok((existing, true));
+                return Ok((existing, None));
             };
             sqlx::query(dialect.pick(
                 "INSERT INTO room_participants (room_id, user_id) \
@@ -122,8 +129,10 @@ impl Store {
             .bind(json_ids(room.members))
             .execute(&mut *tx)
             .await?;
+            let positions = append_events!(tx, dialect, &[event(id, now)]).await?;
             tx.commit().await?;
-            Ok((id, false))
+            self.committed(&positions);
+            Ok((id, positions.first().copied()))
         })
     }
 
@@ -269,11 +278,13 @@ impl Store {
             .collect())
     }
 
+    /// Applies `update` at its time, and stores `events` with it; their positions.
     pub async fn update_room(
         &self,
         room_id: i64,
         update: RoomUpdate<'_>,
-    ) -> Result<(), sqlx::Error> {
+        events: &[NewEvent],
+    ) -> Result<Vec<i64>, sqlx::Error> {
         on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -282,7 +293,7 @@ impl Store {
             )
             .bind(update.name)
             .bind(update.room_type)
-            .bind(now_micros())
+            .bind(update.updated_at)
             .bind(room_id)
             .execute(&mut *tx)
             .await?;
@@ -313,18 +324,28 @@ impl Store {
                         .await?;
                 }
             }
-            tx.commit().await
+            let positions = append_events!(tx, dialect, events).await?;
+            tx.commit().await?;
+            self.committed(&positions);
+            Ok(positions)
         })
     }
 
     /// Deletes the room; its participants and messages go with it (foreign-key cascade).
-    pub async fn delete_room(&self, room_id: i64) -> Result<(), sqlx::Error> {
-        on_writes!(self, |pool, _dialect| {
-            sqlx::query("DELETE FROM chat_rooms WHERE id = $1")
+    /// `event` is stored with it; its position, if the room was there to delete.
+    pub async fn delete_room(&self, room_id: i64, event: NewEvent) -> Result<Option<i64>, sqlx::Error> {
+        on_writes!(self, |pool, dialect| {
+            let mut tx = pool.begin().await?;
+            let deleted = sqlx::query("DELETE FROM chat_rooms WHERE id = $1")
                 .bind(room_id)
-                .execute(pool)
-                .await
-                .map(drop)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let events = if deleted > 0 { vec![event] } else { Vec::new() };
+            let positions = append_events!(tx, dialect, &events).await?;
+            tx.commit().await?;
+            self.committed(&positions);
+            Ok(positions.first().copied())
         })
     }
 }

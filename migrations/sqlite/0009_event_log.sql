@@ -1,0 +1,44 @@
+-- The durable event stream: every change other clients must learn about, appended in the
+-- transaction of the change. `position` grows with commit order (SQLite has one writer, and
+-- AUTOINCREMENT never hands out a position again, even once the newest rows are pruned).
+CREATE TABLE events (
+    position   INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind       TEXT    NOT NULL,
+    -- The room whose participants (at the time of the event) see it; NULL: only `users` do.
+    room_id    INTEGER,
+    -- member.added / member.removed: the user added or removed.
+    subject_id INTEGER,
+    -- JSON array of user ids: room.created's first participants, or the recipients of an
+    -- event for users (invitations).
+    users      TEXT,
+    -- The frame's JSON, without its position (added when it is sent).
+    frame      TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX events_by_room ON events (room_id, position) WHERE room_id IS NOT NULL;
+CREATE INDEX events_for_users ON events (position) WHERE room_id IS NULL;
+
+-- Who was in which room between which positions: what a replay may show a user. `joined_at`
+-- is the position of the event that added them (0: before the log began), `left_at` of the
+-- one that removed them (they see that one too), NULL while they are in.
+CREATE TABLE member_spans (
+    room_id   INTEGER NOT NULL,
+    user_id   INTEGER NOT NULL,
+    joined_at INTEGER NOT NULL,
+    left_at   INTEGER,
+    PRIMARY KEY (user_id, room_id, joined_at)
+) WITHOUT ROWID;
+
+CREATE INDEX member_spans_open ON member_spans (room_id, user_id) WHERE left_at IS NULL;
+
+INSERT INTO member_spans (room_id, user_id, joined_at)
+SELECT room_id, user_id, 0 FROM room_participants;
+
+-- The log's one row: the newest position pruned (a resume from before it is expired).
+CREATE TABLE event_log (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    pruned_through INTEGER NOT NULL
+);
+
+INSERT INTO event_log (id, pruned_through) VALUES (1, 0);
