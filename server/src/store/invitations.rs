@@ -68,7 +68,7 @@ impl Store {
         event: impl FnOnce(&InvitationRow) -> NewEvent,
     ) -> Result<Result<(InvitationRow, i64), NotInvited>, sqlx::Error> {
         let inserted: Result<(InvitationRow, i64), sqlx::Error> =
-            on_writes!(self, |pool, dialect| {
+            on_writes!(self, |pool, dialect| async {
                 let mut tx = pool.begin().await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO room_invitations \
@@ -89,7 +89,8 @@ impl Store {
                 tx.commit().await?;
                 self.committed(&positions);
                 Ok((row, positions.first().copied().unwrap_or_default()))
-            });
+            }
+            .await);
         match inserted {
             Ok(stored) => Ok(Ok(stored)),
             Err(err) if is_unique_violation(&err) => Ok(Err(NotInvited::AlreadyInvited)),
