@@ -10,6 +10,9 @@ CREATE TABLE events (
     room_id    BIGINT,
     -- member.added / member.removed: the user added or removed.
     subject_id BIGINT,
+    -- message.created / message.updated: the message, whose text these frames hold (they go
+    -- with it when it is deleted).
+    message_id BIGINT,
     -- JSON array of user ids: room.created's first participants, or the recipients of an
     -- event for users (invitations).
     users      TEXT,
@@ -20,6 +23,7 @@ CREATE TABLE events (
 
 CREATE INDEX events_by_room ON events (room_id, position) WHERE room_id IS NOT NULL;
 CREATE INDEX events_for_users ON events (position) WHERE room_id IS NULL;
+CREATE INDEX events_by_message ON events (message_id) WHERE message_id IS NOT NULL;
 
 -- Who was in which room between which positions: what a replay may show a user. `joined_at`
 -- is the position of the event that added them (0: before the log began), `left_at` of the

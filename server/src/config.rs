@@ -153,6 +153,12 @@ pub struct Config {
     #[arg(long, env = "CHAT_PASSWORD_HASH_PASSES", default_value_t = password::DEFAULT_PASSES, value_parser = at_least_one::<u32>)]
     pub password_hash_passes: u32,
 
+    /// How long stored events stay resumable (`since`), in hours (fractions allowed); older
+    /// ones are pruned in the background, and resuming from before them is answered with
+    /// `resync` / 410.
+    #[arg(long, env = "CHAT_EVENT_RETENTION_HOURS", default_value_t = 168.0, value_parser = retention_hours)]
+    pub event_retention_hours: f64,
+
     /// Log format on stderr: `pretty` for people, `json` (one object per line) for machines.
     #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
@@ -414,5 +420,13 @@ mod tests {
             let error = bind(wrong).expect_err(wrong);
             assert!(error.contains("expected HOST:PORT"), "{wrong}: {error}");
         }
+    }
+}
+
+/// A positive, finite number of hours.
+fn retention_hours(raw: &str) -> Result<f64, String> {
+    match raw.trim().parse::<f64>() {
+        Ok(hours) if hours.is_finite() && hours > 0.0 => Ok(hours),
+        _ => Err(format!("{raw:?} is not a positive number of hours")),
     }
 }

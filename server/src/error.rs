@@ -51,6 +51,9 @@ pub enum Error {
     /// Over a throttle; the client may try again after this many seconds.
     #[error("throttled for {0} s")]
     Throttled(u64),
+    /// A stream position older than the log keeps; the newest position, to go on from.
+    #[error("position expired")]
+    PositionExpired(i64),
     /// Anything unexpected: logged in full, answered with a generic body.
     #[error("internal error: {0}")]
     Internal(String),
@@ -99,6 +102,9 @@ impl Error {
             Self::Throttled(wait) => {
                 format!("Request was throttled. Expected available in {wait} seconds.")
             }
+            Self::PositionExpired(_) => "This position is no longer kept; reload and start \
+                                         from the returned position."
+                .into(),
             Self::Internal(_) => "A server error occurred.".into(),
         };
         Some(text)
@@ -109,6 +115,7 @@ impl Error {
         match self {
             Self::TokenNotValid | Self::RefreshRefused(_) => Some("token_not_valid"),
             Self::UserNotFound => Some("user_not_found"),
+            Self::PositionExpired(_) => Some("position_expired"),
             _ => None,
         }
     }

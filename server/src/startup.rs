@@ -69,7 +69,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             .context("listening for other instances' events")?,
         None => Realtime::local(&config),
     };
-    feed::start(store.clone(), Arc::clone(&realtime.registry))
+    feed::start(store.clone(), &realtime)
         .await
         .context("reading the event log")?;
     let presence = Presence::start(
@@ -106,6 +106,10 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     });
 
     tokio::spawn(prune_spent_tokens(state.store.clone()));
+    tokio::spawn(prune_events(
+        state.store.clone(),
+        Duration::from_secs_f64(config.event_retention_hours * 3600.0),
+    ));
 
     let listener = TcpListener::bind((config.bind.host.as_str(), config.bind.port))
         .await
@@ -205,6 +209,30 @@ async fn prune_spent_tokens(store: Store) {
             Ok(0) => {}
             Ok(pruned) => tracing::debug!(pruned, "forgot expired refresh tokens"),
             Err(err) => tracing::warn!(error = %err, "pruning refresh tokens"),
+        }
+    }
+}
+
+/// Forgets stored events older than `retention`, checking a tenth as often as it is long
+/// (between every second and every minute).
+async fn prune_events(store: Store, retention: Duration) {
+    const BATCH: i64 = 10_000;
+    let every = (retention / 10).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let retention_micros = i64::try_from(retention.as_micros()).unwrap_or(i64::MAX);
+        let before = crate::domain::time::now_micros().saturating_sub(retention_micros);
+        loop {
+            match store.prune_events(before, BATCH).await {
+                Ok(pruned) if pruned > 0 => tracing::debug!(pruned, "pruned old events"),
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::warn!(error = %err, "pruning the event log");
+                    break;
+                }
+            }
         }
     }
 }

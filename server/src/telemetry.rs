@@ -122,8 +122,4 @@ fn describe() {
         "chat_realtime_resyncs_total",
         "Times this instance told its sockets they may have missed events (PostgreSQL)."
     );
-    metrics::describe_counter!(
-        "chat_realtime_spilled_total",
-        "Events too large for a NOTIFY, passed on through a table instead (PostgreSQL)."
-    );
 }

@@ -28,6 +28,8 @@ pub struct ErrorBody {
     pub code: Option<String>,
     /// Validation errors not tied to one field.
     pub non_field_errors: Option<Vec<String>>,
+    /// With `position_expired` (410): the newest position, to go on from after reloading.
+    pub position: Option<i64>,
     /// Validation errors of each request field, by field name.
     // Kept last: flatten takes the keys the fields above did not.
     #[oai(flatten)]
@@ -48,6 +50,7 @@ impl ApiError {
             Self::NotFound | Self::InvalidPage | Self::InvalidCursor => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PositionExpired(_) => StatusCode::GONE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -70,6 +73,10 @@ impl ApiError {
             other => ErrorBody {
                 detail: other.detail(),
                 code: other.code().map(str::to_owned),
+                position: match other {
+                    Self::PositionExpired(latest) => Some(*latest),
+                    _ => None,
+                },
                 ..ErrorBody::default()
             },
         }
@@ -115,6 +122,8 @@ pub const E401: u32 = 1 << 1;
 pub const E403: u32 = 1 << 2;
 pub const E404: u32 = 1 << 3;
 pub const E409: u32 = 1 << 4;
+/// A stream position no longer kept.
+pub const E410: u32 = 1 << 10;
 pub const E413: u32 = 1 << 5;
 pub const E415: u32 = 1 << 6;
 /// Throttled (with `Retry-After`).
@@ -124,7 +133,7 @@ pub const E429_SOCKETS: u32 = 1 << 9;
 /// What every operation with a JSON request body can answer.
 pub const BODY: u32 = E400 | E413 | E415;
 
-const DOCUMENTED: [(u32, u16, &str); 9] = [
+const DOCUMENTED: [(u32, u16, &str); 10] = [
     (
         E400,
         400,
@@ -142,6 +151,12 @@ const DOCUMENTED: [(u32, u16, &str); 9] = [
         "No such resource (or not visible to the caller), invalid page or cursor",
     ),
     (E409, 409, "Conflicts with an earlier request"),
+    (
+        E410,
+        410,
+        "The position is older than the event log keeps (`code`: `position_expired`): reload \
+         state over REST and go on from the returned `position`",
+    ),
     (E413, 413, "Request body too large"),
     (
         E415,

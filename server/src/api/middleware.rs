@@ -9,6 +9,23 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use poem_openapi::OperationId;
 
 use super::error::{ApiError, LegacyError, drf_response};
+use crate::service::events::echoed;
+
+/// The header answering a write with the position of the event it stored.
+pub const EVENT_POSITION: &str = "x-event-position";
+
+/// Answers every write that stored an event with `X-Event-Position`, so a client can tell its
+/// own change when it comes back on the stream.
+pub async fn echo_position<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Response> {
+    let (answer, position) = echoed(ep.call(req)).await;
+    let mut response = answer?.into_response();
+    if let Some(position) = position {
+        response
+            .headers_mut()
+            .insert(EVENT_POSITION, HeaderValue::from(position));
+    }
+    Ok(response)
+}
 
 /// Turns every error — ours, poem's routing 404/405, poem-openapi's parameter and auth
 /// errors — and every bodiless error status into the JSON body API.md gives it, and gives a

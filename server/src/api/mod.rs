@@ -6,6 +6,7 @@ mod client_address;
 mod direct_messages;
 mod docs;
 pub mod error;
+mod events;
 mod health;
 mod history;
 pub mod invitations;
@@ -72,6 +73,7 @@ type Apis = (
     history::HistoryApi,
     search::SearchApi,
     realtime::RealtimeApi,
+    events::EventsApi,
     legacy::LegacyApi,
     direct_messages::DirectMessagesApi,
     invitations::RoomInvitationsApi,
@@ -92,6 +94,7 @@ fn service() -> OpenApiService<Apis, ()> {
             history::HistoryApi,
             search::SearchApi,
             realtime::RealtimeApi,
+            events::EventsApi,
             legacy::LegacyApi,
             direct_messages::DirectMessagesApi,
             invitations::RoomInvitationsApi,
@@ -214,9 +217,16 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         .at("/docs/", get(docs::index.data(docs::config())))
         .at("/docs/*tail", get(docs::asset_file.data(docs::config())))
         .nest("/", service().with(middleware::TrailingSlash))
+        .around(middleware::echo_position)
         .around(move |endpoint, request| async move {
-            // A WebSocket session outlives its handshake, the only part timed here.
-            tokio::time::timeout(request_timeout, endpoint.call(request))
+            // A WebSocket session outlives its handshake, the only part timed here. A long
+            // poll waits its own timeout (at most 30 s) on top of the request's.
+            let limit = if events::is_long_poll(request.uri()) {
+                request_timeout + events::MAX_WAIT
+            } else {
+                request_timeout
+            };
+            tokio::time::timeout(limit, endpoint.call(request))
                 .await
                 .unwrap_or_else(|_| {
                     Err(error::ApiError::Unavailable(format!(
@@ -249,7 +259,7 @@ fn cors(origins: &[String]) -> Option<Cors> {
     let cors = Cors::new()
         .allow_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allow_headers(["authorization", "content-type"])
-        .expose_headers(["retry-after", "x-request-id"]);
+        .expose_headers(["retry-after", "x-request-id", middleware::EVENT_POSITION]);
     Some(if origins.contains(&"*") {
         cors
     } else {

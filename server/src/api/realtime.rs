@@ -6,7 +6,7 @@ use std::sync::Arc;
 use poem::web::Data;
 use poem::web::websocket::{BoxWebSocketUpgraded, WebSocket, WebSocketConfig};
 use poem_openapi::auth::{ApiKey, Bearer};
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::registry::Registry;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi, SecurityScheme};
 
@@ -18,7 +18,8 @@ use crate::realtime::Scope;
 use crate::realtime::connection::{self, Connection};
 use crate::realtime::hub::{Registration, TooManyConnections};
 use crate::service::members::require_member;
-use crate::service::{members, rooms};
+use super::params::{LenientInt, raw};
+use crate::service::{events, members, rooms};
 use crate::startup::AppState;
 
 /// `?token=<access token>`: browsers cannot set headers on a WebSocket handshake.
@@ -118,13 +119,16 @@ impl RealtimeApi {
         auth: SocketAuth,
         state: Data<&Arc<AppState>>,
         room_id: Path<i64>,
+        /// Resume after this position (see `GET /api/events/`): the room's stored events
+        /// after it come first, then live ones.
+        since: Query<Option<LenientInt>>,
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<ROOM_ERRORS> {
         let user = auth.user();
         require_member(&state.store, room_id.0, user.id).await?;
-        let registration =
-            register(&state, &user, Scope::Room(room_id.0), &[room_id.0], &ws).await?;
-        accept(&state, ws, user, registration, None)
+        let since = events::since(&state.store, raw(since.0).as_deref()).await?;
+        let registration = register(&state, &user, Scope::Room(room_id.0), &ws).await?;
+        accept(&state, ws, user, registration, None, since)
     }
 
     /// Events of every room of the caller (WebSocket)
@@ -136,15 +140,15 @@ impl RealtimeApi {
         &self,
         auth: SocketAuth,
         state: Data<&Arc<AppState>>,
+        /// Resume after this position (see `GET /api/events/`): the stored events after it
+        /// that the caller may see come first, then live ones.
+        since: Query<Option<LenientInt>>,
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<{ E400 | E401 | E429_SOCKETS }> {
         let user = auth.user();
-        // Registered before the rooms are read: a room joined meanwhile is not missed.
-        let registration = register(&state, &user, Scope::AllRooms, &[], &ws).await?;
-        for room in members::rooms_of(&state.store, user.id).await? {
-            state.realtime.registry.listen(&registration, room);
-        }
-        accept(&state, ws, user, registration, None)
+        let since = events::since(&state.store, raw(since.0).as_deref()).await?;
+        let registration = register(&state, &user, Scope::AllRooms, &ws).await?;
+        accept(&state, ws, user, registration, None, since)
     }
 
     /// Chat with one user (WebSocket, seed 002)
@@ -163,17 +167,21 @@ impl RealtimeApi {
         state: Data<&Arc<AppState>>,
         user_id: Path<i64>,
         other_user_id: Path<i64>,
+        /// Resume after this position (see `GET /api/events/`): the pair room's stored
+        /// events after it come first, then live ones.
+        since: Query<Option<LenientInt>>,
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<ROOM_ERRORS> {
         let user = auth.user();
         members::act_as(user.id, user_id.0)?;
+        let since = events::since(&state.store, raw(since.0).as_deref()).await?;
         if ws.is_err() {
             // Nothing to create for a request that cannot become a socket.
             return Err(ApiError::NotWebSocket.into());
         }
         let room = rooms::direct(&state, user.id, other_user_id.0).await?;
-        let registration = register(&state, &user, Scope::Room(room), &[room], &ws).await?;
-        accept(&state, ws, user, registration, Some(other_user_id.0))
+        let registration = register(&state, &user, Scope::Room(room), &ws).await?;
+        accept(&state, ws, user, registration, Some(other_user_id.0), since)
     }
 }
 
@@ -185,7 +193,6 @@ async fn register(
     state: &AppState,
     user: &CurrentUser,
     scope: Scope,
-    rooms: &[i64],
     ws: &poem::Result<WebSocket>,
 ) -> Result<Registration, ApiError> {
     let too_many =
@@ -195,7 +202,9 @@ async fn register(
         registry.check_limit(user.id).map_err(too_many)?;
         return Err(ApiError::NotWebSocket);
     }
-    let registration = registry.register(user.id, scope, rooms).map_err(too_many)?;
+    let registration = registry
+        .register_pending(user.id, scope)
+        .map_err(too_many)?;
     state.presence.settled().await;
     Ok(registration)
 }
@@ -207,6 +216,7 @@ fn accept<const E: u32>(
     user: CurrentUser,
     registration: Registration,
     other_user: Option<i64>,
+    since: Option<i64>,
 ) -> Upgrade<E> {
     let ws = ws.map_err(|_| ApiError::NotWebSocket)?;
     let scope = registration.scope();
@@ -222,6 +232,7 @@ fn accept<const E: u32>(
         user,
         scope,
         other_user,
+        since,
         registration,
     };
     Ok(ws

@@ -109,6 +109,22 @@ impl Stored<'_> {
     }
 }
 
+/// A non-negative integer query parameter (`since`, `limit`, `timeout`) within `min..=max`, as
+/// DRF's `IntegerField` checks it: the message to answer under its name otherwise.
+pub fn integer_param(raw: &str, min: i64, max: i64) -> Result<i64, String> {
+    let value: i64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| "A valid integer is required.".to_owned())?;
+    if value < min {
+        return Err(format!("Ensure this value is greater than or equal to {min}."));
+    }
+    if value > max {
+        return Err(format!("Ensure this value is less than or equal to {max}."));
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +141,22 @@ mod tests {
             r#"{"type":"read","chat_room":1,"user_id":2,"message_id":3}"#
         );
         assert!(read.to_text().contains(read.kind()));
+    }
+
+    #[test]
+    fn integer_params_are_checked_like_drf() {
+        assert_eq!(integer_param("7", 0, 10), Ok(7));
+        assert_eq!(
+            integer_param("x", 0, 10),
+            Err("A valid integer is required.".into())
+        );
+        assert_eq!(
+            integer_param("-1", 0, 10),
+            Err("Ensure this value is greater than or equal to 0.".into())
+        );
+        assert_eq!(
+            integer_param("11", 0, 10),
+            Err("Ensure this value is less than or equal to 10.".into())
+        );
     }
 }

@@ -10,9 +10,10 @@ use serde_json::{Map, Value};
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
-use super::hub::{Closing, Registration};
+use super::hub::{Behind, Closing, Registration};
 use super::{Action, Event, Scope};
 use crate::auth::CurrentUser;
+use crate::domain::events::Stored;
 use crate::domain::fields::Fields;
 use crate::domain::messages::may_send_as;
 use crate::error::Error;
@@ -31,6 +32,13 @@ const PROTOCOL_ERROR: Closing = Closing {
     code: 1002,
     reason: "protocol error",
 };
+/// The log could not be read to start the connection: the client reconnects later.
+const TRY_AGAIN: Closing = Closing {
+    code: 1011,
+    reason: "try again later",
+};
+/// Events replayed per read of the log.
+const REPLAY_BATCH: i64 = 500;
 /// How long a close frame may take to leave before the socket is simply dropped. A slow
 /// consumer's close waits behind everything already in its buffers: give a reader that is
 /// slow, not dead, the time to reach it and learn why.
@@ -43,6 +51,8 @@ pub struct Connection {
     pub scope: Scope,
     /// Seed 002's pair route: the other user of the pair, whom actions may name.
     pub other_user: Option<i64>,
+    /// Resume after this position: replay what the client may see, then go live.
+    pub since: Option<i64>,
     pub registration: Registration,
 }
 
@@ -54,8 +64,12 @@ pub async fn run(socket: WebSocketStream, mut conn: Connection) {
     let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    let live = go_live(&conn, &mut sink).await;
 
     let closing = 'serve: loop {
+        if let Err(why) = live {
+            break why;
+        }
         tokio::select! {
             changed = conn.registration.closed.changed() => {
                 if changed.is_err() {
@@ -110,6 +124,65 @@ pub async fn run(socket: WebSocketStream, mut conn: Connection) {
     let _ = timeout(CLOSE_TIMEOUT, sink.close()).await;
 }
 
+/// Replays the stored events after the connection's `since` that its user may see (on a room
+/// socket, that room's), then makes it live at the position the replay reached: no gap and no
+/// duplicate at the seam. `Err` with the reason to close (or none, if the client left).
+async fn go_live<S>(conn: &Connection, sink: &mut S) -> Result<(), Option<Closing>>
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    let store = &conn.state.store;
+    let room = match conn.scope {
+        Scope::Room(room) => Some(room),
+        Scope::AllRooms => None,
+    };
+    let mut closed = conn.registration.closed.clone();
+    let mut after = conn.since;
+    loop {
+        let snapshot = store.snapshot(conn.user.id).await.map_err(unreadable)?;
+        if let Some(since) = after {
+            if since < snapshot.pruned_through {
+                let resync = Event::position_expired(snapshot.position).to_text();
+                if !send(sink, &mut closed, Message::Text(resync)).await {
+                    return Err(None);
+                }
+            } else {
+                let mut from = since;
+                while from < snapshot.position {
+                    let frames = store
+                        .replay(conn.user.id, room, from, snapshot.position, REPLAY_BATCH)
+                        .await
+                        .map_err(unreadable)?;
+                    let Some((last, _)) = frames.last() else {
+                        break;
+                    };
+                    from = *last;
+                    for (_, frame) in frames {
+                        if !send(sink, &mut closed, Message::Text(frame)).await {
+                            return Err(None);
+                        }
+                    }
+                }
+            }
+        }
+        match conn
+            .state
+            .realtime
+            .registry
+            .activate(&conn.registration, &snapshot)
+        {
+            Ok(()) => return Ok(()),
+            // The feed moved on further than the registry keeps: replay up to a newer snapshot.
+            Err(Behind) => after = Some(snapshot.position),
+        }
+    }
+}
+
+fn unreadable(err: sqlx::Error) -> Option<Closing> {
+    tracing::warn!(error = %err, "a socket could not read the event log to start");
+    Some(TRY_AGAIN)
+}
+
 /// Sends one frame unless the hub closes the connection first (a client that stopped
 /// reading blocks the send; the hub's verdict must still get through).
 async fn send<S>(
@@ -140,28 +213,31 @@ impl Connection {
     async fn act(&self, text: &str) -> Vec<String> {
         let reply = match Action::parse(text) {
             Ok(Action::NewMessage(fields)) => self.new_message(&fields).await,
-            Ok(Action::Typing(fields)) => self.typing(&fields),
-            Err(event) => Some(event),
+            Ok(Action::Typing(fields)) => self.typing(&fields).map(|event| event.to_text()),
+            Err(event) => Some(event.to_text()),
         };
-        reply.map(|event| event.to_text()).into_iter().collect()
+        reply.into_iter().collect()
     }
 
     /// Stored exactly like `POST .../messages/`; the sender hears its own `message.created`
     /// through the room like everyone else, which is the acknowledgement.
-    async fn new_message(&self, action: &Map<String, Value>) -> Option<Event<'static>> {
+    async fn new_message(&self, action: &Map<String, Value>) -> Option<String> {
         let room_id = match self.room_of(action) {
             Ok(room) => room,
-            Err(event) => return Some(event),
+            Err(event) => return Some(event.to_text()),
         };
         if let Err(event) = self.check_pair_fields(action) {
-            return Some(event);
+            return Some(event.to_text());
         }
         let body = message_body(action);
         match messages::send(&self.state, &self.user, room_id, || Ok(body)).await {
             Ok(Sent::Created(_)) => None,
             // A retry of a stored message: only the sender needs to hear it again.
-            Ok(Sent::Replayed(message)) => Some(Event::created(&message)),
-            Err(err) => Some(refusal(err)),
+            // (Not a stored event: it carries no position.)
+            Ok(Sent::Replayed(message)) => {
+                Some(Stored::MessageCreated { message: &message }.to_text())
+            }
+            Err(err) => Some(refusal(err).to_text()),
         }
     }
 

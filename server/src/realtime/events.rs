@@ -4,7 +4,6 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::domain::views::Message;
 use crate::error::{Error, FieldErrors};
 
 /// Server → client. Events about a change are built once and sent as the same text to every
@@ -12,44 +11,11 @@ use crate::error::{Error, FieldErrors};
 #[derive(Debug, Serialize)]
 #[serde(tag = "type")]
 pub enum Event<'a> {
-    #[serde(rename = "message.created")]
-    MessageCreated { message: Value },
-    #[serde(rename = "message.updated")]
-    MessageUpdated { message: Value },
-    #[serde(rename = "message.deleted")]
-    MessageDeleted { chat_room: i64, message_id: i64 },
     #[serde(rename = "typing")]
     Typing {
         chat_room: i64,
         user_id: i64,
         username: &'a str,
-    },
-    /// `user_id` has read the room up to `message_id` (their read marker moved forward):
-    /// that room's messages up to it, by others than `user_id`, are now `is_read`.
-    #[serde(rename = "read")]
-    Read {
-        chat_room: i64,
-        user_id: i64,
-        message_id: i64,
-    },
-    /// `count`: how many users now react to the message with `emoji`.
-    #[serde(rename = "reaction.added")]
-    ReactionAdded {
-        chat_room: i64,
-        message_id: i64,
-        emoji: &'a str,
-        user_id: i64,
-        username: &'a str,
-        count: i64,
-    },
-    #[serde(rename = "reaction.removed")]
-    ReactionRemoved {
-        chat_room: i64,
-        message_id: i64,
-        emoji: &'a str,
-        user_id: i64,
-        username: &'a str,
-        count: i64,
     },
     /// A user came online (their first socket) or went offline (their last socket closed),
     /// to the rooms they are in.
@@ -61,9 +27,6 @@ pub enum Event<'a> {
         /// When their last socket closed; null while online or if never seen.
         last_seen_at: Option<String>,
     },
-    /// To the invitee's every-room sockets.
-    #[serde(rename = "invitation.created")]
-    InvitationCreated { invitation: Value },
     #[serde(rename = "error")]
     Error {
         detail: String,
@@ -72,29 +35,16 @@ pub enum Event<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         errors: Option<FieldErrors>,
     },
-    /// This instance may have missed events (its link to the other instances was down): the
-    /// client fetches what it missed over REST.
+    /// The position the client resumed from is older than the log keeps: it reloads what it
+    /// shows over REST, and goes on from `position` (live events follow).
     #[serde(rename = "resync")]
-    Resync { detail: &'static str },
+    Resync {
+        reason: &'static str,
+        position: i64,
+    },
 }
 
-/// What a `resync` event tells the client to do.
-pub const RESYNC_DETAIL: &str = "Some events may have been missed. Fetch each room's messages \
-                                 with after=<the last message id you received>.";
-
 impl Event<'_> {
-    pub fn created(message: &Message) -> Event<'static> {
-        Event::MessageCreated {
-            message: serde_json::to_value(message).unwrap_or_default(),
-        }
-    }
-
-    pub fn updated(message: &Message) -> Event<'static> {
-        Event::MessageUpdated {
-            message: serde_json::to_value(message).unwrap_or_default(),
-        }
-    }
-
     pub fn error(code: &'static str, detail: impl Into<String>) -> Event<'static> {
         Event::Error {
             detail: detail.into(),
@@ -103,9 +53,10 @@ impl Event<'_> {
         }
     }
 
-    pub fn resync() -> Event<'static> {
+    pub fn position_expired(latest: i64) -> Event<'static> {
         Event::Resync {
-            detail: RESYNC_DETAIL,
+            reason: "position_expired",
+            position: latest,
         }
     }
 
@@ -176,26 +127,14 @@ mod tests {
 
     #[test]
     fn events_have_their_documented_shapes() {
-        let deleted = Event::MessageDeleted {
-            chat_room: 1,
-            message_id: 2,
-        };
-        assert_eq!(
-            serde_json::from_str::<Value>(&deleted.to_text()).ok(),
-            Some(json!({"type": "message.deleted", "chat_room": 1, "message_id": 2}))
-        );
         let error = Event::error("unknown_action", "nope");
         assert_eq!(
             serde_json::from_str::<Value>(&error.to_text()).ok(),
             Some(json!({"type": "error", "detail": "nope", "code": "unknown_action"}))
         );
         assert_eq!(
-            serde_json::from_str::<Value>(&Event::resync().to_text()).ok(),
-            Some(json!({
-                "type": "resync",
-                "detail": "Some events may have been missed. Fetch each room's messages \
-                           with after=<the last message id you received>."
-            }))
+            serde_json::from_str::<Value>(&Event::position_expired(9).to_text()).ok(),
+            Some(json!({"type": "resync", "reason": "position_expired", "position": 9}))
         );
     }
 

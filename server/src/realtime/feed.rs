@@ -9,9 +9,11 @@ use std::time::Duration;
 
 use tokio::time::sleep;
 
-use super::hub::{Broadcast, Registry};
+use tokio::sync::watch;
+
+use super::Realtime;
+use super::hub::Registry;
 use crate::store::Store;
-use crate::store::events::{Audience, LoggedEvent};
 
 /// How often the log is read when nothing local woke the feed: how late another instance's
 /// event can be on this one's sockets.
@@ -21,13 +23,21 @@ const BATCH: i64 = 1000;
 const RETRY_MAX: Duration = Duration::from_secs(2);
 
 /// Starts delivering the events committed from now on.
-pub async fn start(store: Store, registry: Arc<Registry>) -> Result<(), sqlx::Error> {
+pub async fn start(store: Store, realtime: &Realtime) -> Result<(), sqlx::Error> {
     let from = store.log_bounds().await?.latest;
-    tokio::spawn(run(store, registry, from));
+    realtime.registry.start_at(from);
+    realtime.dispatched.send_replace(from);
+    let registry = Arc::clone(&realtime.registry);
+    tokio::spawn(run(store, registry, Arc::clone(&realtime.dispatched), from));
     Ok(())
 }
 
-async fn run(store: Store, registry: Arc<Registry>, mut delivered: i64) {
+async fn run(
+    store: Store,
+    registry: Arc<Registry>,
+    dispatched: Arc<watch::Sender<i64>>,
+    mut delivered: i64,
+) {
     let mut appended = store.appended();
     let mut retry = POLL;
     loop {
@@ -35,10 +45,15 @@ async fn run(store: Store, registry: Arc<Registry>, mut delivered: i64) {
             Ok(events) => {
                 retry = POLL;
                 let full = i64::try_from(events.len()).unwrap_or(0) >= BATCH;
-                for event in &events {
-                    dispatch(&registry, event);
+                for event in events {
                     delivered = event.position;
+                    registry.dispatch(Arc::new(event));
                 }
+                dispatched.send_if_modified(|newest| {
+                    let moved = *newest != delivered;
+                    *newest = delivered;
+                    moved
+                });
                 if full {
                     continue;
                 }
@@ -59,43 +74,3 @@ async fn run(store: Store, registry: Arc<Registry>, mut delivered: i64) {
     }
 }
 
-/// Delivers one event to this instance's sockets, and follows the membership change it is.
-pub fn dispatch(registry: &Registry, event: &LoggedEvent) {
-    let to_room = |room_id: i64| Broadcast::Event {
-        room_id,
-        json: event.frame.clone(),
-        except_user: None,
-    };
-    let joined = |room_id: i64, added: Vec<i64>| Broadcast::Members {
-        room_id,
-        added,
-        removed: Vec::new(),
-    };
-    match &event.audience {
-        Audience::Room(room) => registry.apply(&to_room(*room)),
-        Audience::RoomCreated { room, members } => {
-            registry.apply(&joined(*room, members.clone()));
-            registry.apply(&to_room(*room));
-        }
-        Audience::MemberAdded { room, user } => {
-            registry.apply(&joined(*room, vec![*user]));
-            registry.apply(&to_room(*room));
-        }
-        Audience::MemberRemoved { room, user } => {
-            registry.apply(&to_room(*room));
-            registry.apply(&Broadcast::Members {
-                room_id: *room,
-                added: Vec::new(),
-                removed: vec![*user],
-            });
-        }
-        Audience::RoomDeleted(room) => {
-            registry.apply(&to_room(*room));
-            registry.apply(&Broadcast::RoomDeleted { room_id: *room });
-        }
-        Audience::Users(users) => registry.apply(&Broadcast::Users {
-            users: users.clone(),
-            json: event.frame.clone(),
-        }),
-    }
-}

@@ -1,17 +1,25 @@
 //! Fan-out: which connections listen to which room, and the one way events reach them.
 //!
-//! Every change that sockets must hear about is a [`Broadcast`], handed to a [`Bus`]. The
-//! in-process bus ([`LocalBus`]) applies it to this instance's [`Registry`] at once; the
-//! cross-instance bus ([`PgBus`](super::pg_bus::PgBus), PostgreSQL LISTEN/NOTIFY) carries the
-//! same value to every instance's registry, so the registry is the only place that knows about
-//! sockets.
+//! Stored events come from the log, in position order, through [`Registry::dispatch`] (the
+//! feed of this instance); they also move connections in and out of rooms. Ephemeral events
+//! (typing, presence) are a [`Broadcast`] handed to a [`Bus`]: the in-process bus
+//! ([`LocalBus`]) applies it to this instance's registry at once; the cross-instance bus
+//! ([`PgBus`](super::pg_bus::PgBus), PostgreSQL LISTEN/NOTIFY) carries it to every instance's
+//! registry. The registry is the only place that knows about sockets.
+//!
+//! A connection starts pending (counted, hearing nothing); it goes live with
+//! [`Registry::activate`] at a position of the log, after its replay up to that position:
+//! events at or before it are skipped for it, those after it reach it, so nothing is missed
+//! or repeated at the seam.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
+
+use crate::store::events::{Audience, LoggedEvent, Snapshot};
 
 /// What one instance tells every instance (itself included).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,15 +31,6 @@ pub enum Broadcast {
         json: String,
         except_user: Option<i64>,
     },
-    /// Users joined or left a room: their every-room sockets start or stop hearing it, and
-    /// their sockets for that one room close.
-    Members {
-        room_id: i64,
-        added: Vec<i64>,
-        removed: Vec<i64>,
-    },
-    /// The room is gone: its sockets close and nobody hears it any more.
-    RoomDeleted { room_id: i64 },
     /// An event for every connection hearing any of `rooms`, once per connection however
     /// many of them it hears, except those of `except_user` (presence: the rooms a user
     /// shares with others, who need not tell the user about themselves).
@@ -40,9 +39,6 @@ pub enum Broadcast {
         json: String,
         except_user: Option<i64>,
     },
-    /// An event for the every-room connections of `users`, whatever rooms they hear (an
-    /// invitation to a room they are not in yet).
-    Users { users: Vec<i64>, json: String },
 }
 
 /// Carries broadcasts to every instance's registry.
@@ -98,7 +94,17 @@ struct Subscriber {
     scope: Scope,
     queue: mpsc::Sender<String>,
     closing: watch::Sender<Option<Closing>>,
+    /// Stored events up to this position reached the client by its replay; [`PENDING`]
+    /// until the connection goes live.
+    live_after: AtomicI64,
 }
+
+/// The `live_after` of a connection that is not live yet.
+const PENDING: i64 = i64::MAX;
+
+/// How many dispatched events the registry keeps, for connections going live just behind the
+/// feed (their snapshot older than what was dispatched meanwhile).
+const RECENT: usize = 1024;
 
 impl Subscriber {
     /// The first reason wins; later ones are ignored.
@@ -110,6 +116,26 @@ impl Subscriber {
             }
             first
         });
+    }
+
+    fn live_after(&self) -> i64 {
+        self.live_after.load(Ordering::Relaxed)
+    }
+
+    fn is_live(&self) -> bool {
+        self.live_after() != PENDING
+    }
+
+    /// Whether a stored event at `position` is this connection's to deliver and follow.
+    fn is_after(&self, position: i64) -> bool {
+        position > self.live_after()
+    }
+
+    /// Queues a stored event at `position`, unless the connection's replay had it.
+    fn deliver_at(&self, position: i64, json: &str) {
+        if self.is_after(position) {
+            self.deliver(json);
+        }
     }
 
     fn deliver(&self, json: &str) {
@@ -133,7 +159,18 @@ struct Subscriptions {
     rooms: HashMap<i64, HashMap<ConnId, Arc<Subscriber>>>,
     /// user → their connections (limits, membership changes).
     users: HashMap<i64, HashMap<ConnId, Arc<Subscriber>>>,
+    /// The position of the last stored event dispatched.
+    delivered: i64,
+    /// The last [`RECENT`] events dispatched, oldest first.
+    recent: VecDeque<Arc<LoggedEvent>>,
+    /// What was dispatched before the oldest of `recent`: it covers `(recent_from, delivered]`.
+    recent_from: i64,
 }
+
+/// A connection cannot go live at its snapshot: more has been dispatched since than the
+/// registry keeps. It replays from the log again, up to a newer snapshot.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Behind;
 
 /// Told the id of a user whose first connection opened or whose last one closed.
 type PresenceWatcher = Box<dyn Fn(i64) + Send + Sync>;
@@ -189,12 +226,32 @@ impl Registry {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds a connection listening to `rooms`; it is removed when the [`Registration`] drops.
+    /// Adds a live connection listening to `rooms` from now on; it is removed when the
+    /// [`Registration`] drops.
     pub fn register(
         self: &Arc<Self>,
         user_id: i64,
         scope: Scope,
         rooms: &[i64],
+    ) -> Result<Registration, TooManyConnections> {
+        let registration = self.register_pending(user_id, scope)?;
+        let mut subs = self.lock();
+        let delivered = subs.delivered;
+        if let Some(subscriber) = subs.subscriber(&registration) {
+            subscriber.live_after.store(delivered, Ordering::Relaxed);
+            for room in rooms {
+                subs.hear(*room, registration.id, &subscriber);
+            }
+        }
+        Ok(registration)
+    }
+
+    /// Adds a connection that hears nothing until [`Registry::activate`] (it counts against
+    /// the user's limit and for presence at once).
+    pub fn register_pending(
+        self: &Arc<Self>,
+        user_id: i64,
+        scope: Scope,
     ) -> Result<Registration, TooManyConnections> {
         let (queue, events) = mpsc::channel(self.queue_len);
         let (closing, closed) = watch::channel(None);
@@ -204,6 +261,7 @@ impl Registry {
             scope,
             queue,
             closing,
+            live_after: AtomicI64::new(PENDING),
         });
         let mut subs = self.lock();
         let mine = subs.users.entry(user_id).or_default();
@@ -211,13 +269,7 @@ impl Registry {
             return Err(TooManyConnections);
         }
         let first = mine.is_empty();
-        mine.insert(id, Arc::clone(&subscriber));
-        for room in rooms {
-            subs.rooms
-                .entry(*room)
-                .or_default()
-                .insert(id, Arc::clone(&subscriber));
-        }
+        mine.insert(id, subscriber);
         drop(subs);
         if first {
             self.presence_changed(user_id);
@@ -242,21 +294,89 @@ impl Registry {
         Ok(())
     }
 
-    /// Starts delivering `room` to a registered connection (idempotent).
-    pub fn listen(&self, registration: &Registration, room: i64) {
+    /// Makes a pending connection live at `snapshot`: the client has every stored event up
+    /// to its position (replayed), and it hears the rooms the user was in then. Events
+    /// dispatched after the snapshot are queued to it first, from those the registry keeps;
+    /// [`Behind`] if it no longer keeps them all. A room connection whose user was no longer
+    /// in the room is closed.
+    pub fn activate(&self, registration: &Registration, snapshot: &Snapshot) -> Result<(), Behind> {
         let mut subs = self.lock();
-        let Some(subscriber) = subs
-            .users
-            .get(&registration.user_id)
-            .and_then(|mine| mine.get(&registration.id))
-            .cloned()
-        else {
-            return;
+        let Some(subscriber) = subs.subscriber(registration) else {
+            return Ok(());
         };
-        subs.rooms
-            .entry(room)
-            .or_default()
-            .insert(registration.id, subscriber);
+        let mut rooms: BTreeSet<i64> = match registration.scope {
+            Scope::AllRooms => snapshot.rooms.iter().copied().collect(),
+            Scope::Room(room) => snapshot.rooms.iter().copied().filter(|r| *r == room).collect(),
+        };
+        if let Scope::Room(room) = registration.scope
+            && !rooms.contains(&room)
+        {
+            subscriber.close(NOT_A_PARTICIPANT);
+            return Ok(());
+        }
+        if subs.delivered > snapshot.position {
+            if subs.recent_from > snapshot.position {
+                return Err(Behind);
+            }
+            let later = subs.recent.iter().filter(|e| e.position > snapshot.position);
+            for event in later {
+                let heard = follow(event, subscriber.user_id, registration.scope, &mut rooms);
+                if heard.deliver {
+                    subscriber.deliver(&event.frame);
+                }
+                if let Some(why) = heard.close {
+                    subscriber.close(why);
+                }
+            }
+        }
+        let live_after = subs.delivered.max(snapshot.position);
+        subscriber.live_after.store(live_after, Ordering::Relaxed);
+        for room in rooms {
+            subs.hear(room, registration.id, &subscriber);
+        }
+        Ok(())
+    }
+
+    /// Delivers a stored event to the live connections that may see it, and follows the
+    /// membership change it is: the feed calls this in position order.
+    pub fn dispatch(&self, event: Arc<LoggedEvent>) {
+        let mut subs = self.lock();
+        let (position, frame) = (event.position, event.frame.as_str());
+        match &event.audience {
+            Audience::Room(room) => subs.to_room(*room, position, frame),
+            Audience::RoomCreated { room, members } => {
+                subs.join(*room, members, position);
+                subs.to_room(*room, position, frame);
+            }
+            Audience::MemberAdded { room, user } => {
+                subs.join(*room, &[*user], position);
+                subs.to_room(*room, position, frame);
+            }
+            Audience::MemberRemoved { room, user } => {
+                subs.to_room(*room, position, frame);
+                subs.leave(*room, *user, position);
+            }
+            Audience::RoomDeleted(room) => {
+                subs.to_room(*room, position, frame);
+                subs.drop_room(*room, position);
+            }
+            Audience::Users(users) => subs.to_users(users, position, frame),
+        }
+        subs.delivered = position;
+        subs.recent.push_back(event);
+        while subs.recent.len() > RECENT {
+            if let Some(oldest) = subs.recent.pop_front() {
+                subs.recent_from = oldest.position;
+            }
+        }
+    }
+
+    /// Where dispatching stands when the feed starts: what came before is not this
+    /// instance's to deliver.
+    pub fn start_at(&self, position: i64) {
+        let mut subs = self.lock();
+        subs.delivered = position;
+        subs.recent_from = position;
     }
 
     /// Whether a connection currently hears `room` (its membership, as far as sockets know).
@@ -292,47 +412,14 @@ impl Registry {
         self.lock().users.keys().copied().collect()
     }
 
-    /// Puts every connection in line with `member_of` (user → the rooms they are in now, as
-    /// the database says), after membership broadcasts may have been lost: every-room
-    /// connections hear exactly their user's rooms, and a one-room connection whose user is
-    /// no longer in that room closes, as if it had heard the change.
-    pub fn reconcile(&self, member_of: &HashMap<i64, BTreeSet<i64>>) {
-        let nowhere = BTreeSet::new();
-        let mut subs = self.lock();
-        let Subscriptions { rooms, users } = &mut *subs;
-        for (room, conns) in rooms.iter_mut() {
-            conns.retain(|_, subscriber| {
-                let stays = member_of
-                    .get(&subscriber.user_id)
-                    .unwrap_or(&nowhere)
-                    .contains(room);
-                if !stays && subscriber.scope == Scope::Room(*room) {
-                    subscriber.close(NOT_A_PARTICIPANT);
-                }
-                stays
-            });
-        }
-        rooms.retain(|_, conns| !conns.is_empty());
-        for (user, conns) in users.iter() {
-            let everywhere = conns.iter().filter(|(_, s)| s.scope == Scope::AllRooms);
-            for (id, subscriber) in everywhere {
-                for room in member_of.get(user).unwrap_or(&nowhere) {
-                    rooms
-                        .entry(*room)
-                        .or_default()
-                        .insert(*id, Arc::clone(subscriber));
-                }
-            }
-        }
-    }
-
     /// How many connections are open (for logs and tests).
     pub fn connections(&self) -> usize {
         self.lock().users.values().map(HashMap::len).sum()
     }
 
+    /// Delivers an ephemeral event (no position: never replayed).
     pub fn apply(&self, broadcast: &Broadcast) {
-        let mut subs = self.lock();
+        let subs = self.lock();
         match broadcast {
             Broadcast::Event {
                 room_id,
@@ -343,47 +430,6 @@ impl Registry {
                     if Some(subscriber.user_id) != *except_user {
                         subscriber.deliver(json);
                     }
-                }
-            }
-            Broadcast::Members {
-                room_id,
-                added,
-                removed,
-            } => {
-                for user in added {
-                    let joining: Vec<(ConnId, Arc<Subscriber>)> = subs
-                        .users
-                        .get(user)
-                        .into_iter()
-                        .flatten()
-                        .filter(|(_, s)| s.scope == Scope::AllRooms)
-                        .map(|(id, s)| (*id, Arc::clone(s)))
-                        .collect();
-                    if !joining.is_empty() {
-                        subs.rooms.entry(*room_id).or_default().extend(joining);
-                    }
-                }
-                for user in removed {
-                    let leaving: Vec<ConnId> = subs
-                        .users
-                        .get(user)
-                        .into_iter()
-                        .flatten()
-                        .map(|(id, s)| {
-                            if s.scope == Scope::Room(*room_id) {
-                                s.close(NOT_A_PARTICIPANT);
-                            }
-                            *id
-                        })
-                        .collect();
-                    if let Some(conns) = subs.rooms.get_mut(room_id) {
-                        for id in leaving {
-                            conns.remove(&id);
-                        }
-                    }
-                }
-                if subs.rooms.get(room_id).is_some_and(HashMap::is_empty) {
-                    subs.rooms.remove(room_id);
                 }
             }
             Broadcast::Rooms {
@@ -397,28 +443,6 @@ impl Registry {
                         if Some(subscriber.user_id) != *except_user && reached.insert(*id) {
                             subscriber.deliver(json);
                         }
-                    }
-                }
-            }
-            Broadcast::Users { users, json } => {
-                for subscriber in users
-                    .iter()
-                    .filter_map(|user| subs.users.get(user))
-                    .flat_map(HashMap::values)
-                    .filter(|s| s.scope == Scope::AllRooms)
-                {
-                    subscriber.deliver(json);
-                }
-            }
-            Broadcast::RoomDeleted { room_id } => {
-                for subscriber in subs
-                    .rooms
-                    .remove(room_id)
-                    .into_iter()
-                    .flat_map(|c| c.into_values())
-                {
-                    if subscriber.scope == Scope::Room(*room_id) {
-                        subscriber.close(ROOM_DELETED);
                     }
                 }
             }
@@ -443,6 +467,140 @@ impl Registry {
             self.presence_changed(user_id);
         }
     }
+}
+
+impl Subscriptions {
+    fn subscriber(&self, registration: &Registration) -> Option<Arc<Subscriber>> {
+        self.users
+            .get(&registration.user_id)
+            .and_then(|mine| mine.get(&registration.id))
+            .cloned()
+    }
+
+    fn hear(&mut self, room: i64, id: ConnId, subscriber: &Arc<Subscriber>) {
+        self.rooms
+            .entry(room)
+            .or_default()
+            .insert(id, Arc::clone(subscriber));
+    }
+
+    fn to_room(&self, room: i64, position: i64, frame: &str) {
+        for subscriber in self.rooms.get(&room).into_iter().flat_map(HashMap::values) {
+            subscriber.deliver_at(position, frame);
+        }
+    }
+
+    fn to_users(&self, users: &[i64], position: i64, frame: &str) {
+        let everywhere = users
+            .iter()
+            .filter_map(|user| self.users.get(user))
+            .flat_map(HashMap::values)
+            .filter(|s| s.scope == Scope::AllRooms && s.is_live());
+        for subscriber in everywhere {
+            subscriber.deliver_at(position, frame);
+        }
+    }
+
+    /// `users` join `room`: their live every-room connections start hearing it.
+    fn join(&mut self, room: i64, users: &[i64], position: i64) {
+        let joining: Vec<(ConnId, Arc<Subscriber>)> = users
+            .iter()
+            .filter_map(|user| self.users.get(user))
+            .flatten()
+            .filter(|(_, s)| s.scope == Scope::AllRooms && s.is_live() && s.is_after(position))
+            .map(|(id, s)| (*id, Arc::clone(s)))
+            .collect();
+        if !joining.is_empty() {
+            self.rooms.entry(room).or_default().extend(joining);
+        }
+    }
+
+    /// `user` leaves `room`: their connections stop hearing it, and those for that room alone
+    /// close.
+    fn leave(&mut self, room: i64, user: i64, position: i64) {
+        let leaving: Vec<ConnId> = self
+            .users
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter(|(_, s)| s.is_after(position))
+            .map(|(id, s)| {
+                if s.scope == Scope::Room(room) {
+                    s.close(NOT_A_PARTICIPANT);
+                }
+                *id
+            })
+            .collect();
+        if let Some(conns) = self.rooms.get_mut(&room) {
+            for id in leaving {
+                conns.remove(&id);
+            }
+            if conns.is_empty() {
+                self.rooms.remove(&room);
+            }
+        }
+    }
+
+    /// The room is gone: nobody hears it, and its own connections close.
+    fn drop_room(&mut self, room: i64, position: i64) {
+        let Some(mut conns) = self.rooms.remove(&room) else {
+            return;
+        };
+        // A connection that went live after the deletion never heard the room.
+        conns.retain(|_, s| s.is_after(position));
+        for subscriber in conns.into_values() {
+            if subscriber.scope == Scope::Room(room) {
+                subscriber.close(ROOM_DELETED);
+            }
+        }
+    }
+}
+
+/// What a stored event does to one connection of `user` with `scope`, hearing `rooms`: whether
+/// it is delivered, and whether the connection closes; `rooms` follows the membership change.
+/// The same rules as [`Registry::dispatch`], for one connection catching up.
+struct Heard {
+    deliver: bool,
+    close: Option<Closing>,
+}
+
+fn follow(event: &LoggedEvent, user: i64, scope: Scope, rooms: &mut BTreeSet<i64>) -> Heard {
+    let everywhere = scope == Scope::AllRooms;
+    let mut close = None;
+    let deliver = match &event.audience {
+        Audience::Room(room) => rooms.contains(room),
+        Audience::RoomCreated { room, members } => {
+            if everywhere && members.contains(&user) {
+                rooms.insert(*room);
+            }
+            rooms.contains(room)
+        }
+        Audience::MemberAdded { room, user: added } => {
+            if everywhere && *added == user {
+                rooms.insert(*room);
+            }
+            rooms.contains(room)
+        }
+        Audience::MemberRemoved { room, user: removed } => {
+            let heard = rooms.contains(room);
+            if *removed == user && heard {
+                rooms.remove(room);
+                if scope == Scope::Room(*room) {
+                    close = Some(NOT_A_PARTICIPANT);
+                }
+            }
+            heard
+        }
+        Audience::RoomDeleted(room) => {
+            let heard = rooms.remove(room);
+            if heard && scope == Scope::Room(*room) {
+                close = Some(ROOM_DELETED);
+            }
+            heard
+        }
+        Audience::Users(users) => everywhere && users.contains(&user),
+    };
+    Heard { deliver, close }
 }
 
 /// A connection's receiving half: its queue of events and the server's reason to close it.
@@ -470,6 +628,130 @@ impl Drop for Registration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn logged(position: i64, audience: Audience) -> Arc<LoggedEvent> {
+        Arc::new(LoggedEvent {
+            position,
+            audience,
+            frame: format!("e{position}"),
+        })
+    }
+
+    fn snapshot(position: i64, rooms: &[i64]) -> Snapshot {
+        Snapshot {
+            position,
+            rooms: rooms.to_vec(),
+            pruned_through: 0,
+        }
+    }
+
+    fn drain(registration: &mut Registration) -> Vec<String> {
+        let mut frames = Vec::new();
+        while let Ok(frame) = registration.events.try_recv() {
+            frames.push(frame);
+        }
+        frames
+    }
+
+    #[test]
+    fn stored_membership_events_move_connections_in_and_out_of_rooms() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let mut everywhere = registry.register(1, Scope::AllRooms, &[]).expect("all");
+        let room_socket = registry.register(1, Scope::Room(10), &[10]).expect("room");
+
+        registry.dispatch(logged(1, Audience::MemberAdded { room: 10, user: 1 }));
+        registry.dispatch(logged(2, Audience::Room(10)));
+        registry.dispatch(logged(3, Audience::MemberRemoved { room: 10, user: 1 }));
+        registry.dispatch(logged(4, Audience::Room(10)));
+
+        assert_eq!(drain(&mut everywhere), ["e1", "e2", "e3"]);
+        assert_eq!(*room_socket.closed.borrow(), Some(NOT_A_PARTICIPANT));
+        assert!(!registry.hears(&everywhere, 10));
+    }
+
+    #[test]
+    fn events_for_users_reach_their_every_room_connections_only() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let mut everywhere = registry.register(1, Scope::AllRooms, &[]).expect("all");
+        let mut one_room = registry.register(1, Scope::Room(10), &[10]).expect("room");
+        let mut someone_else = registry.register(2, Scope::AllRooms, &[]).expect("all");
+
+        registry.dispatch(logged(1, Audience::Users(vec![1])));
+
+        assert_eq!(drain(&mut everywhere), ["e1"]);
+        assert!(drain(&mut one_room).is_empty());
+        assert!(drain(&mut someone_else).is_empty());
+    }
+
+    #[test]
+    fn a_pending_connection_hears_nothing_until_it_goes_live() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let mut pending = registry.register_pending(1, Scope::AllRooms).expect("pending");
+        registry.dispatch(logged(1, Audience::RoomCreated { room: 10, members: vec![1] }));
+        registry.dispatch(logged(2, Audience::Users(vec![1])));
+        assert!(drain(&mut pending).is_empty());
+        assert!(!registry.hears(&pending, 10));
+    }
+
+    #[test]
+    fn going_live_behind_the_feed_catches_up_in_order_without_repeats() {
+        let registry = Arc::new(Registry::new(16, 4));
+        registry.start_at(0);
+        let mut socket = registry.register_pending(1, Scope::AllRooms).expect("pending");
+        // The snapshot saw position 2 (user 1 in room 10); the feed went on to 5 meanwhile.
+        for event in [
+            logged(1, Audience::Room(10)),
+            logged(2, Audience::Room(10)),
+            logged(3, Audience::Room(10)),
+            logged(4, Audience::RoomCreated { room: 11, members: vec![1] }),
+            logged(5, Audience::Room(12)),
+        ] {
+            registry.dispatch(event);
+        }
+        registry.activate(&socket, &snapshot(2, &[10])).expect("live");
+        registry.dispatch(logged(6, Audience::Room(11)));
+        registry.dispatch(logged(7, Audience::Room(10)));
+
+        assert_eq!(drain(&mut socket), ["e3", "e4", "e6", "e7"]);
+    }
+
+    #[test]
+    fn going_live_ahead_of_the_feed_skips_what_the_replay_had() {
+        let registry = Arc::new(Registry::new(16, 4));
+        registry.start_at(0);
+        let mut socket = registry.register_pending(1, Scope::Room(10)).expect("pending");
+        // The snapshot (and the replay) reached position 3 before the feed dispatched it.
+        registry.activate(&socket, &snapshot(3, &[10])).expect("live");
+        registry.dispatch(logged(1, Audience::MemberRemoved { room: 10, user: 1 }));
+        registry.dispatch(logged(2, Audience::MemberAdded { room: 10, user: 1 }));
+        for position in 3..=5 {
+            registry.dispatch(logged(position, Audience::Room(10)));
+        }
+        // Removed and added back before the snapshot: the socket stays open.
+        assert_eq!(*socket.closed.borrow(), None);
+        assert_eq!(drain(&mut socket), ["e4", "e5"]);
+    }
+
+    #[test]
+    fn going_live_further_behind_than_the_registry_keeps_is_refused() {
+        let registry = Arc::new(Registry::new(8, 4));
+        registry.start_at(0);
+        let socket = registry.register_pending(1, Scope::AllRooms).expect("pending");
+        for position in 1..=i64::try_from(RECENT).expect("small") + 2 {
+            registry.dispatch(logged(position, Audience::Room(99)));
+        }
+        assert_eq!(registry.activate(&socket, &snapshot(1, &[])), Err(Behind));
+        assert!(registry.activate(&socket, &snapshot(2, &[])).is_ok());
+    }
+
+    #[test]
+    fn a_room_socket_whose_user_left_before_its_snapshot_closes() {
+        let registry = Arc::new(Registry::new(8, 4));
+        let socket = registry.register_pending(1, Scope::Room(10)).expect("pending");
+        registry.activate(&socket, &snapshot(0, &[11])).expect("checked");
+        assert_eq!(*socket.closed.borrow(), Some(NOT_A_PARTICIPANT));
+    }
+
 
     fn event(room_id: i64, json: &str) -> Broadcast {
         Broadcast::Event {
@@ -504,54 +786,6 @@ mod tests {
 
         assert_eq!(*slow.closed.borrow(), Some(SLOW_CONSUMER));
         assert_eq!(*fast.closed.borrow(), None);
-    }
-
-    #[test]
-    fn membership_changes_follow_every_room_sockets_and_close_room_sockets() {
-        let registry = Arc::new(Registry::new(8, 4));
-        let mut everywhere = registry.register(1, Scope::AllRooms, &[]).expect("all");
-        let room_socket = registry.register(1, Scope::Room(10), &[10]).expect("room");
-
-        registry.apply(&Broadcast::Members {
-            room_id: 10,
-            added: vec![1],
-            removed: vec![],
-        });
-        registry.apply(&event(10, "hello"));
-        assert_eq!(everywhere.events.try_recv().ok().as_deref(), Some("hello"));
-
-        registry.apply(&Broadcast::Members {
-            room_id: 10,
-            added: vec![],
-            removed: vec![1],
-        });
-        registry.apply(&event(10, "gone"));
-        assert!(everywhere.events.try_recv().is_err());
-        assert_eq!(*room_socket.closed.borrow(), Some(NOT_A_PARTICIPANT));
-        assert!(!registry.hears(&everywhere, 10));
-    }
-
-    #[test]
-    fn reconciling_follows_the_database_for_both_kinds_of_connection() {
-        let registry = Arc::new(Registry::new(8, 4));
-        let mut everywhere = registry.register(1, Scope::AllRooms, &[10]).expect("all");
-        let left = registry.register(1, Scope::Room(10), &[10]).expect("room");
-        let stays = registry.register(2, Scope::Room(10), &[10]).expect("room");
-
-        // User 1 left room 10 and joined 11 while the broadcasts saying so were lost.
-        let member_of = HashMap::from([(1, BTreeSet::from([11])), (2, BTreeSet::from([10]))]);
-        registry.reconcile(&member_of);
-
-        assert!(!registry.hears(&everywhere, 10));
-        assert!(registry.hears(&everywhere, 11));
-        assert_eq!(*left.closed.borrow(), Some(NOT_A_PARTICIPANT));
-        assert!(registry.hears(&stays, 10));
-        assert_eq!(*stays.closed.borrow(), None);
-        registry.apply(&event(11, "new room"));
-        assert_eq!(
-            everywhere.events.try_recv().ok().as_deref(),
-            Some("new room")
-        );
     }
 
     #[test]
@@ -618,26 +852,6 @@ mod tests {
         drop(second);
         assert!(!registry.is_connected(1));
         assert_eq!(*heard.lock().expect("log"), [1, 1]);
-    }
-
-    #[test]
-    fn an_event_for_users_reaches_their_every_room_connections() {
-        let registry = Arc::new(Registry::new(8, 4));
-        let mut everywhere = registry.register(1, Scope::AllRooms, &[]).expect("all");
-        let mut one_room = registry.register(1, Scope::Room(10), &[10]).expect("room");
-        let mut someone_else = registry.register(2, Scope::AllRooms, &[]).expect("all");
-
-        registry.apply(&Broadcast::Users {
-            users: vec![1],
-            json: "invited".into(),
-        });
-
-        assert_eq!(
-            everywhere.events.try_recv().ok().as_deref(),
-            Some("invited")
-        );
-        assert!(one_room.events.try_recv().is_err());
-        assert!(someone_else.events.try_recv().is_err());
     }
 
     #[test]

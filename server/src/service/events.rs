@@ -2,9 +2,95 @@
 //! write's position to its caller (`X-Event-Position`), and reading the log over REST.
 
 use std::cell::Cell;
+use std::time::Duration;
 
-use crate::domain::events::Stored;
+use tokio::time::{Instant, sleep_until};
+
+use crate::domain::events::{Stored, integer_param};
+use crate::error::Error;
+use crate::startup::AppState;
+use crate::store::Store;
 use crate::store::events::{Audience, NewEvent};
+
+/// `GET /api/events/`'s `limit`: default and bounds.
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 500;
+/// The longest a long poll waits (`timeout`, seconds).
+pub const MAX_TIMEOUT_SECS: i64 = 30;
+/// How often a long poll looks at the log while it waits, besides this instance's commits:
+/// bounds how late another instance's event wakes it.
+const LONG_POLL_CHECK: Duration = Duration::from_millis(100);
+
+/// A page of the stream: the frames, and where to go on from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventPage {
+    pub events: Vec<String>,
+    pub position: i64,
+}
+
+/// A `since` parameter: a position no newer than the log's (400 under `since` otherwise).
+pub async fn since(store: &Store, raw: Option<&str>) -> Result<Option<i64>, Error> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let since = integer_param(raw, 0, i64::MAX).map_err(|message| Error::field("since", message))?;
+    let latest = store.log_bounds().await?.latest;
+    if since > latest {
+        return Err(Error::field(
+            "since",
+            format!("Ensure this value is less than or equal to {latest}."),
+        ));
+    }
+    Ok(Some(since))
+}
+
+/// The frames `user` may see after `since`, at most `limit`, waiting up to `wait` for one if
+/// there is none yet (long poll). Without `since`: none, and the newest position.
+pub async fn read(
+    state: &AppState,
+    user: i64,
+    since: Option<i64>,
+    limit: i64,
+    wait: Duration,
+) -> Result<EventPage, Error> {
+    let store = &state.store;
+    let Some(since) = since else {
+        let position = store.log_bounds().await?.latest;
+        return Ok(EventPage {
+            events: Vec::new(),
+            position,
+        });
+    };
+    let deadline = Instant::now() + wait;
+    let mut dispatched = state.realtime.dispatched.subscribe();
+    loop {
+        let bounds = store.log_bounds().await?;
+        if since < bounds.pruned_through {
+            return Err(Error::PositionExpired(bounds.latest));
+        }
+        let frames = store
+            .replay(user, None, since, bounds.latest, limit)
+            .await?;
+        let full = i64::try_from(frames.len()).unwrap_or(i64::MAX) >= limit;
+        if !frames.is_empty() || Instant::now() >= deadline {
+            // A full page goes on from its last event; a shorter one from the newest position
+            // it looked at (the events in between are not the caller's).
+            let position = match frames.last() {
+                Some((last, _)) if full => *last,
+                _ => bounds.latest.max(since),
+            };
+            return Ok(EventPage {
+                events: frames.into_iter().map(|(_, frame)| frame).collect(),
+                position,
+            });
+        }
+        let check = (Instant::now() + LONG_POLL_CHECK).min(deadline);
+        tokio::select! {
+            _ = dispatched.changed() => {}
+            () = sleep_until(check) => {}
+        }
+    }
+}
 
 /// An event to append with a change.
 pub fn event(audience: Audience, frame: &Stored<'_>) -> NewEvent {
@@ -12,6 +98,7 @@ pub fn event(audience: Audience, frame: &Stored<'_>) -> NewEvent {
         kind: frame.kind(),
         audience,
         frame: frame.to_text(),
+        message_id: None,
     }
 }
 

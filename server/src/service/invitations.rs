@@ -136,9 +136,10 @@ pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Erro
     let events = |row: &InvitationRow, joined: bool| {
         let mut events = vec![invitation_event(row, |invitation| {
             Stored::InvitationAccepted { invitation }
-        })];
+        })?];
         if let (true, Some(room)) = (joined, &room) {
-            let room_type = RoomType::parse(&room.room_type).unwrap_or(RoomType::Group);
+            let room_type = RoomType::parse(&room.room_type)
+                .map_err(|err| sqlx::Error::Decode(err.into()))?;
             let view = rooms::event_room(
                 room.id,
                 &room.name,
@@ -160,7 +161,7 @@ pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Erro
             };
             events.push(event(audience, &added));
         }
-        events
+        Ok(events)
     };
     match state
         .store
@@ -228,17 +229,13 @@ fn view(row: InvitationRow) -> Result<Invitation, Error> {
 }
 
 /// An invitation's event, to its invitee and its inviter.
-fn invitation_event(row: &InvitationRow, frame: impl Fn(&Invitation) -> Stored<'_>) -> NewEvent {
+fn invitation_event(
+    row: &InvitationRow,
+    frame: impl Fn(&Invitation) -> Stored<'_>,
+) -> Result<NewEvent, sqlx::Error> {
     let users = vec![row.invitee_id, row.inviter_id];
-    // A row read back from the database always has a known type and status.
-    match view(row.clone()) {
-        Ok(invitation) => event(Audience::Users(users), &frame(&invitation)),
-        Err(_) => NewEvent {
-            kind: "invitation.created",
-            audience: Audience::Users(Vec::new()),
-            frame: String::from("{}"),
-        },
-    }
+    let invitation = view(row.clone()).map_err(|err| sqlx::Error::Decode(err.to_string().into()))?;
+    Ok(event(Audience::Users(users), &frame(&invitation)))
 }
 
 fn views(rows: Vec<InvitationRow>) -> Result<Vec<Invitation>, Error> {

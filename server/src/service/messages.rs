@@ -285,6 +285,7 @@ pub async fn edit(
                     Audience::Room(room_id),
                     &Stored::MessageUpdated { message: &message },
                 )
+                .about_message(message.id)
             },
         )
         .await?;

@@ -11,7 +11,6 @@
 use serde::Deserialize;
 
 use super::{Dialect, Store, on_reads};
-use crate::domain::time::now_micros;
 
 /// Who sees an event: the participants of a room at its position, or named users.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +47,17 @@ pub struct NewEvent {
     pub kind: &'static str,
     pub audience: Audience,
     pub frame: String,
+    /// The message whose text the frame holds: the event is deleted with it.
+    pub message_id: Option<i64>,
+}
+
+impl NewEvent {
+    pub fn about_message(self, id: i64) -> Self {
+        Self {
+            message_id: Some(id),
+            ..self
+        }
+    }
 }
 
 /// A stored event as the feed reads it.
@@ -72,7 +82,7 @@ pub fn with_position(position: i64, frame: &str) -> String {
     text
 }
 
-/// The columns an event is stored in: `[kind, room_id, subject_id, users, frame]`.
+/// The columns an event is stored in: `[kind, room_id, subject_id, users, frame, message_id]`.
 fn row(event: &NewEvent) -> serde_json::Value {
     let (subject, users) = match &event.audience {
         Audience::MemberAdded { user, .. } | Audience::MemberRemoved { user, .. } => {
@@ -87,7 +97,8 @@ fn row(event: &NewEvent) -> serde_json::Value {
         event.audience.room(),
         subject,
         users,
-        event.frame
+        event.frame,
+        event.message_id
     ])
 }
 
@@ -99,17 +110,18 @@ pub(super) fn rows(events: &[NewEvent]) -> String {
 
 /// SQLite: positions follow the array's order, one statement.
 pub(super) const APPEND_SQLITE: &str = "INSERT INTO events \
-     (kind, room_id, subject_id, users, frame, created_at) \
-     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, $2 \
+     (kind, room_id, subject_id, users, frame, message_id, created_at) \
+     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, $2 \
      FROM json_each($1) WHERE $3 > 0 ORDER BY key RETURNING position";
 
 /// PostgreSQL: takes the counter's row lock (held until commit) and the positions with it.
 pub(super) const APPEND_POSTGRES: &str = "WITH counter AS (\
      UPDATE event_log SET last_position = last_position + $3 WHERE id = 1 \
      RETURNING last_position) \
-     INSERT INTO events (position, kind, room_id, subject_id, users, frame, created_at) \
+     INSERT INTO events (position, kind, room_id, subject_id, users, frame, message_id, \
+     created_at) \
      SELECT counter.last_position - $3 + e.ord, e.value ->> 0, (e.value ->> 1)::bigint, \
-     (e.value ->> 2)::bigint, e.value ->> 3, e.value ->> 4, $2 \
+     (e.value ->> 2)::bigint, e.value ->> 3, e.value ->> 4, (e.value ->> 5)::bigint, $2 \
      FROM counter, json_array_elements($1::json) WITH ORDINALITY AS e(value, ord) \
      RETURNING position";
 
@@ -122,6 +134,22 @@ pub(super) fn open_spans(dialect: Dialect) -> &'static str {
          SELECT $1, value::bigint, $2 FROM json_array_elements_text($3::json) \
          ON CONFLICT DO NOTHING",
     )
+}
+
+/// Before message `$1` is deleted: its own events go (they hold its text), and the events of
+/// the replies that quote it lose the quote, as the replies themselves do.
+pub(super) fn forget_message(dialect: Dialect) -> [&'static str; 2] {
+    [
+        dialect.pick(
+            "UPDATE events SET frame = json_set(frame, '$.message.reply_to', NULL, \
+             '$.message.reply_preview', NULL) \
+             WHERE message_id IN (SELECT id FROM messages WHERE reply_to = $1)",
+            "UPDATE events SET frame = jsonb_set(jsonb_set(frame::jsonb, \
+             '{message,reply_to}', 'null'), '{message,reply_preview}', 'null')::text \
+             WHERE message_id IN (SELECT id FROM messages WHERE reply_to = $1)",
+        ),
+        "DELETE FROM events WHERE message_id = $1",
+    ]
 }
 
 /// Closes the open spans of the room at position `$2`: of user `$3`, or everyone's if NULL.
@@ -225,12 +253,13 @@ impl EventRow {
     }
 }
 
-/// What a user may see of the log where it stands now: its newest position, and the rooms
-/// the user is in at that position.
+/// What a user may see of the log where it stands now: its newest position, the rooms the
+/// user is in at that position, and the newest position pruned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     pub position: i64,
     pub rooms: Vec<i64>,
+    pub pruned_through: i64,
 }
 
 /// Where the log stands: its newest position, and the newest one pruned.
@@ -309,12 +338,14 @@ impl Store {
 
     /// The newest position and `user_id`'s rooms at it, read in one snapshot.
     pub async fn snapshot(&self, user_id: i64) -> Result<Snapshot, sqlx::Error> {
-        let (position, rooms): (i64, String) = on_reads!(self, |pool, dialect| {
+        let (position, rooms, pruned_through): (i64, String, i64) =
+            on_reads!(self, |pool, dialect| {
             sqlx::query_as(dialect.pick(
                 "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), \
-                 (SELECT json_group_array(room_id) FROM room_participants WHERE user_id = $1)",
+                 (SELECT json_group_array(room_id) FROM room_participants WHERE user_id = $1), \
+                 pruned_through FROM event_log",
                 "SELECT last_position, (SELECT COALESCE(json_agg(room_id), '[]')::text \
-                 FROM room_participants WHERE user_id = $1) FROM event_log",
+                 FROM room_participants WHERE user_id = $1), pruned_through FROM event_log",
             ))
             .bind(user_id)
             .fetch_one(pool)
@@ -322,7 +353,11 @@ impl Store {
         });
         let Positions(rooms) =
             serde_json::from_str(&rooms).map_err(|err| sqlx::Error::Decode(Box::new(err)))?;
-        Ok(Snapshot { position, rooms })
+        Ok(Snapshot {
+            position,
+            rooms,
+            pruned_through,
+        })
     }
 
     /// The frames `user_id` may see after `after` and up to `through`, oldest first, at most
@@ -411,12 +446,6 @@ impl Store {
             Ok(deleted)
         })
     }
-}
-
-/// Microseconds since the epoch `hours` ago.
-pub fn hours_ago(hours: u64) -> i64 {
-    let hours = i64::try_from(hours).unwrap_or(i64::MAX / 3_600_000_000);
-    now_micros().saturating_sub(hours.saturating_mul(3_600_000_000))
 }
 
 #[cfg(test)]

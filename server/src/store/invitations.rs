@@ -65,7 +65,7 @@ impl Store {
         room_id: i64,
         inviter_id: i64,
         invitee_id: i64,
-        event: impl FnOnce(&InvitationRow) -> NewEvent,
+        event: impl FnOnce(&InvitationRow) -> Result<NewEvent, sqlx::Error>,
     ) -> Result<Result<(InvitationRow, i64), NotInvited>, sqlx::Error> {
         let inserted: Result<(InvitationRow, i64), sqlx::Error> =
             on_writes!(self, |pool, dialect| async {
@@ -85,7 +85,7 @@ impl Store {
                     .bind(id)
                     .fetch_one(&mut *tx)
                     .await?;
-                let positions = append_events!(tx, dialect, &[event(&row)]).await?;
+                let positions = append_events!(tx, dialect, &[event(&row)?]).await?;
                 tx.commit().await?;
                 self.committed(&positions);
                 Ok((row, positions.first().copied().unwrap_or_default()))
@@ -176,7 +176,7 @@ impl Store {
     pub async fn revoke_invitation(
         &self,
         id: i64,
-        event: impl FnOnce(&InvitationRow) -> NewEvent,
+        event: impl FnOnce(&InvitationRow) -> Result<NewEvent, sqlx::Error>,
     ) -> Result<Option<i64>, sqlx::Error> {
         on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
@@ -196,7 +196,7 @@ impl Store {
             if deleted == 0 {
                 return Ok(None);
             }
-            let positions = append_events!(tx, dialect, &[event(&row)]).await?;
+            let positions = append_events!(tx, dialect, &[event(&row)?]).await?;
             tx.commit().await?;
             self.committed(&positions);
             Ok(positions.first().copied())
@@ -208,7 +208,7 @@ impl Store {
     pub async fn decline_invitation(
         &self,
         id: i64,
-        event: impl FnOnce(&InvitationRow) -> NewEvent,
+        event: impl FnOnce(&InvitationRow) -> Result<NewEvent, sqlx::Error>,
     ) -> Result<Option<i64>, sqlx::Error> {
         on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
@@ -228,7 +228,7 @@ impl Store {
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let positions = append_events!(tx, dialect, &[event(&row)]).await?;
+            let positions = append_events!(tx, dialect, &[event(&row)?]).await?;
             tx.commit().await?;
             self.committed(&positions);
             Ok(positions.first().copied())
@@ -247,7 +247,7 @@ impl Store {
         &self,
         id: i64,
         limit: usize,
-        events: impl FnOnce(&InvitationRow, bool) -> Vec<NewEvent>,
+        events: impl FnOnce(&InvitationRow, bool) -> Result<Vec<NewEvent>, sqlx::Error>,
     ) -> Result<Accepted, sqlx::Error> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         on_writes!(self, |pool, dialect| {
@@ -302,7 +302,7 @@ impl Store {
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let positions = append_events!(tx, dialect, &events(&row, !already)).await?;
+            let positions = append_events!(tx, dialect, &events(&row, !already)?).await?;
             tx.commit().await?;
             self.committed(&positions);
             Ok(Accepted::Done {

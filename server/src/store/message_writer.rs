@@ -304,6 +304,7 @@ async fn store_all(
                             kind: "message.created",
                             audience: Audience::Room(message.room_id),
                             frame: frame(&row),
+                            message_id: Some(id),
                         });
                         announced.push(outcomes.len());
                     }

@@ -1,7 +1,7 @@
 use serde::Deserialize;
 use sqlx::FromRow;
 
-use super::events::{NewEvent, append_events};
+use super::events::{NewEvent, append_events, forget_message};
 use super::message_extras::Extras;
 use super::message_writer::{Announce, NewMessage};
 use super::sql::Listings;
@@ -213,6 +213,9 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+                for statement in forget_message(dialect) {
+                    sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+                }
                 sqlx::query("DELETE FROM messages WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)

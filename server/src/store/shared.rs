@@ -1,7 +1,6 @@
 //! State that several instances on one PostgreSQL database must agree on: the signing secret
 //! and the throttles. (On SQLite one process owns the database and keeps these itself.)
 
-use std::collections::{BTreeSet, HashMap};
 
 use sqlx::PgPool;
 
@@ -70,22 +69,4 @@ pub async fn forget_idle_throttles(pool: &PgPool, now: i64) -> Result<u64, sqlx:
         .execute(pool)
         .await?
         .rows_affected())
-}
-
-/// The rooms each of `users` is in (an instance putting its sockets back in line after it may
-/// have missed membership broadcasts).
-pub async fn memberships(
-    pool: &PgPool,
-    users: &[i64],
-) -> Result<HashMap<i64, BTreeSet<i64>>, sqlx::Error> {
-    let pairs: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT user_id, room_id FROM room_participants WHERE user_id = ANY($1)")
-            .bind(users)
-            .fetch_all(pool)
-            .await?;
-    let mut member_of: HashMap<i64, BTreeSet<i64>> = HashMap::new();
-    for (user, room) in pairs {
-        member_of.entry(user).or_default().insert(room);
-    }
-    Ok(member_of)
 }
