@@ -21,6 +21,9 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
         ///Validation errors not tied to one field.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub non_field_errors: ::std::vec::Vec<::std::string::String>,
+        ///With `position_expired` (410): the newest position, to go on from after reloading.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position: ::std::option::Option<i64>,
         #[serde(flatten)]
         pub extra: ::std::collections::HashMap<
             ::std::string::String,
@@ -121,6 +124,20 @@ validation map `{"field": ["message", ...]}` with `non_field_errors` for the res
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    ///Stored events after `since`, and where to go on from.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct EventsPage {
+        ///The frames the sockets send (`asyncapi.yaml`), oldest first, each with its `position`.
+        pub events: ::std::vec::Vec<::serde_json::Value>,
+        /**Pass this as `since` next time: the last event's position, or (with fewer than
+`limit` events) the newest position looked at.*/
+        pub position: i64,
+    }
+    impl EventsPage {
+        pub fn builder() -> builder::EventsPage {
+            Default::default()
         }
     }
     ///`Health`
@@ -1850,6 +1867,10 @@ was first recorded.*/
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
+            position: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             extra: ::std::result::Result<
                 ::std::collections::HashMap<
                     ::std::string::String,
@@ -1864,6 +1885,7 @@ was first recorded.*/
                     code: Ok(Default::default()),
                     detail: Ok(Default::default()),
                     non_field_errors: Ok(Default::default()),
+                    position: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
                 }
             }
@@ -1907,6 +1929,18 @@ was first recorded.*/
                     });
                 self
             }
+            pub fn position<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.position = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for position: {e}")
+                    });
+                self
+            }
             pub fn extra<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -1934,6 +1968,7 @@ was first recorded.*/
                     code: value.code?,
                     detail: value.detail?,
                     non_field_errors: value.non_field_errors?,
+                    position: value.position?,
                     extra: value.extra?,
                 })
             }
@@ -1944,6 +1979,7 @@ was first recorded.*/
                     code: Ok(value.code),
                     detail: Ok(value.detail),
                     non_field_errors: Ok(value.non_field_errors),
+                    position: Ok(value.position),
                     extra: Ok(value.extra),
                 }
             }
@@ -2048,6 +2084,67 @@ was first recorded.*/
                     client_id: Ok(value.client_id),
                     content: Ok(value.content),
                     sender: Ok(value.sender),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EventsPage {
+            events: ::std::result::Result<
+                ::std::vec::Vec<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            position: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for EventsPage {
+            fn default() -> Self {
+                Self {
+                    events: Err("no value supplied for events".to_string()),
+                    position: Err("no value supplied for position".to_string()),
+                }
+            }
+        }
+        impl EventsPage {
+            pub fn events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for events: {e}")
+                    });
+                self
+            }
+            pub fn position<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.position = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for position: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EventsPage> for super::EventsPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EventsPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    events: value.events?,
+                    position: value.position?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EventsPage> for EventsPage {
+            fn from(value: super::EventsPage) -> Self {
+                Self {
+                    events: Ok(value.events),
+                    position: Ok(value.position),
                 }
             }
         }
@@ -6024,9 +6121,14 @@ Upgrades to a WebSocket carrying the room's events (`message.created`,
 
 Sends a `GET` request to `/ws/chat/rooms/{room_id}/`
 
+Arguments:
+- `room_id`
+- `since`: Resume after this position (see `GET /api/events/`): the room's stored events
+after it come first, then live ones.
 ```ignore
 let response = client.ws_room()
     .room_id(room_id)
+    .since(since)
     .send()
     .await;
 ```*/
@@ -6040,8 +6142,12 @@ actions name their room with `chat_room`.
 
 Sends a `GET` request to `/ws/chat/`
 
+Arguments:
+- `since`: Resume after this position (see `GET /api/events/`): the stored events after it
+that the caller may see come first, then live ones.
 ```ignore
 let response = client.ws_all_rooms()
+    .since(since)
     .send()
     .await;
 ```*/
@@ -6056,15 +6162,48 @@ and the socket carries its events. Actions may name `sender` (the caller),
 
 Sends a `GET` request to `/ws/chat/{user_id}/{other_user_id}/`
 
+Arguments:
+- `user_id`
+- `other_user_id`
+- `since`: Resume after this position (see `GET /api/events/`): the pair room's stored
+events after it come first, then live ones.
 ```ignore
 let response = client.ws_direct()
     .user_id(user_id)
     .other_user_id(other_user_id)
+    .since(since)
     .send()
     .await;
 ```*/
     pub fn ws_direct(&self) -> builder::WsDirect<'_> {
         builder::WsDirect::new(self)
+    }
+    /**Stored events after a position (long poll)
+
+The caller's share of the durable event stream: every stored event after `since` that
+the caller may see (the events of the rooms they were in at the time, and invitations
+to or from them), oldest first, as the sockets send them. Without `since`: no events
+and the newest position, a starting point. With `timeout` and nothing new, waits up to
+that many seconds for an event. A position older than the log keeps (see
+`--event-retention-hours`) is 410 with the newest position: reload over REST and go on
+from it.
+
+Sends a `GET` request to `/api/events/`
+
+Arguments:
+- `limit`: At most this many events, 1 to 500 (default 100).
+- `since`: Return the events after this position (exclusive; 0: from the start).
+- `timeout`: Wait up to this many seconds (0 to 30, default 0) for an event when there is none.
+```ignore
+let response = client.events_list()
+    .limit(limit)
+    .since(since)
+    .timeout(timeout)
+    .send()
+    .await;
+```*/
+    pub fn events_list(&self) -> builder::EventsList<'_> {
+        builder::EventsList::new(self)
     }
     /**Create a one-to-one room (seed 000)
 
@@ -9821,12 +9960,14 @@ pub mod builder {
     pub struct WsRoom<'a> {
         client: &'a super::Client,
         room_id: Result<i64, String>,
+        since: Result<Option<i64>, String>,
     }
     impl<'a> WsRoom<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 room_id: Err("room_id was not initialized".to_string()),
+                since: Ok(None),
             }
         }
         pub fn room_id<V>(mut self, value: V) -> Self
@@ -9838,12 +9979,23 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for room_id failed".to_string());
             self
         }
+        pub fn since<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.since = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for since failed".to_string());
+            self
+        }
         ///Sends a `GET` request to `/ws/chat/rooms/{room_id}/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<reqwest::Upgraded>, Error<types::ApiError>> {
-            let Self { client, room_id } = self;
+            let Self { client, room_id, since } = self;
             let room_id = room_id.map_err(Error::InvalidRequest)?;
+            let since = since.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/ws/chat/rooms/{}/", client.baseurl, encode_path(& room_id
                 .to_string()),
@@ -9860,6 +10012,7 @@ pub mod builder {
             let mut request = client
                 .client
                 .get(url)
+                .query(&progenitor_client::QueryParam::new("since", &since))
                 .headers(header_map)
                 .header(::reqwest::header::CONNECTION, "Upgrade")
                 .header(::reqwest::header::UPGRADE, "websocket")
@@ -9940,16 +10093,31 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WsAllRooms<'a> {
         client: &'a super::Client,
+        since: Result<Option<i64>, String>,
     }
     impl<'a> WsAllRooms<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                since: Ok(None),
+            }
+        }
+        pub fn since<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.since = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for since failed".to_string());
+            self
         }
         ///Sends a `GET` request to `/ws/chat/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<reqwest::Upgraded>, Error<types::ApiError>> {
-            let Self { client } = self;
+            let Self { client, since } = self;
+            let since = since.map_err(Error::InvalidRequest)?;
             let url = format!("{}/ws/chat/", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -9963,6 +10131,7 @@ pub mod builder {
             let mut request = client
                 .client
                 .get(url)
+                .query(&progenitor_client::QueryParam::new("since", &since))
                 .headers(header_map)
                 .header(::reqwest::header::CONNECTION, "Upgrade")
                 .header(::reqwest::header::UPGRADE, "websocket")
@@ -10031,6 +10200,7 @@ pub mod builder {
         client: &'a super::Client,
         user_id: Result<i64, String>,
         other_user_id: Result<i64, String>,
+        since: Result<Option<i64>, String>,
     }
     impl<'a> WsDirect<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10038,6 +10208,7 @@ pub mod builder {
                 client: client,
                 user_id: Err("user_id was not initialized".to_string()),
                 other_user_id: Err("other_user_id was not initialized".to_string()),
+                since: Ok(None),
             }
         }
         pub fn user_id<V>(mut self, value: V) -> Self
@@ -10058,13 +10229,24 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for other_user_id failed".to_string());
             self
         }
+        pub fn since<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.since = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for since failed".to_string());
+            self
+        }
         ///Sends a `GET` request to `/ws/chat/{user_id}/{other_user_id}/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<reqwest::Upgraded>, Error<types::ApiError>> {
-            let Self { client, user_id, other_user_id } = self;
+            let Self { client, user_id, other_user_id, since } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let other_user_id = other_user_id.map_err(Error::InvalidRequest)?;
+            let since = since.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/ws/chat/{}/{}/", client.baseurl, encode_path(& user_id.to_string()),
                 encode_path(& other_user_id.to_string()),
@@ -10081,6 +10263,7 @@ pub mod builder {
             let mut request = client
                 .client
                 .get(url)
+                .query(&progenitor_client::QueryParam::new("since", &since))
                 .headers(header_map)
                 .header(::reqwest::header::CONNECTION, "Upgrade")
                 .header(::reqwest::header::UPGRADE, "websocket")
@@ -10131,6 +10314,133 @@ pub mod builder {
                     )
                 }
                 429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::events_list`]
+
+[`Client::events_list`]: super::Client::events_list*/
+    #[derive(Debug, Clone)]
+    pub struct EventsList<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<i64>, String>,
+        since: Result<Option<i64>, String>,
+        timeout: Result<Option<i64>, String>,
+    }
+    impl<'a> EventsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+                since: Ok(None),
+                timeout: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn since<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.since = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for since failed".to_string());
+            self
+        }
+        pub fn timeout<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.timeout = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for timeout failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/events/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EventsPage>, Error<types::ApiError>> {
+            let Self { client, limit, since, timeout } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let since = since.map_err(Error::InvalidRequest)?;
+            let timeout = timeout.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/events/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("since", &since))
+                .query(&progenitor_client::QueryParam::new("timeout", &timeout))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "events_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                410u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -140,6 +140,7 @@ pub fn spec() -> Spec {
         {
             describe_responses(operation);
             mark_websocket(operation);
+            document_event_position(operation);
         }
         *paths = std::mem::take(paths)
             .into_iter()
@@ -178,6 +179,63 @@ fn describe_responses(operation: &mut serde_json::Value) {
             && description.as_str() == Some("")
         {
             *description = reason.into();
+        }
+    }
+}
+
+/// The writes that store events: their successes carry `X-Event-Position`
+/// ([`middleware::echo_position`]).
+const EVENT_WRITES: &[&str] = &[
+    "rooms_create",
+    "rooms_update",
+    "rooms_partial_update",
+    "rooms_destroy",
+    "messages_create",
+    "messages_update",
+    "messages_partial_update",
+    "messages_destroy",
+    "rooms_read_create",
+    "messages_reactions_create",
+    "messages_reactions_destroy",
+    "legacy_rooms_create",
+    "legacy_rooms_update",
+    "legacy_rooms_destroy",
+    "legacy_messages_create",
+    "legacy_messages_update",
+    "legacy_messages_destroy",
+    "direct_messages_create",
+    "rooms_invitations_create",
+    "rooms_invitations_destroy",
+    "invitations_accept",
+    "invitations_decline",
+];
+
+fn document_event_position(operation: &mut serde_json::Value) {
+    let writes = operation
+        .get("operationId")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|id| EVENT_WRITES.contains(&id));
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(serde_json::Value::as_object_mut)
+        .filter(|_| writes)
+    else {
+        return;
+    };
+    for (_, response) in responses.iter_mut().filter(|(status, _)| status.starts_with('2')) {
+        if let Some(response) = response.as_object_mut() {
+            response.insert(
+                "headers".into(),
+                serde_json::json!({
+                    "X-Event-Position": {
+                        "description": "The position of the newest event this write stored \
+                            (absent when it changed nothing, such as a `client_id` retry or a \
+                            repeated reaction): the client can tell its own change when it \
+                            comes back on the event stream (`GET /api/events/`, sockets).",
+                        "schema": {"type": "integer", "format": "int64", "minimum": 1}
+                    }
+                }),
+            );
         }
     }
 }
