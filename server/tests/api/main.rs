@@ -35,6 +35,7 @@ mod search;
 mod spec;
 mod startup;
 mod storage;
+mod stream;
 mod text_fields;
 mod timeouts;
 mod users;

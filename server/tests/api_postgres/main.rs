@@ -66,6 +66,8 @@ mod rooms;
 mod schema;
 #[path = "../api/search.rs"]
 mod search;
+#[path = "../api/stream/mod.rs"]
+mod stream;
 #[path = "../api/spec.rs"]
 mod spec;
 // Its binaries run on URLs it writes (an unreachable PostgreSQL among them), whatever the
