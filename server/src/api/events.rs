@@ -42,16 +42,16 @@ pub struct EventsPage {
 
 impl Example for EventsPage {
     fn example() -> Self {
-    EventsPage {
-        events: vec![serde_json::json!({
-            "position": 42,
-            "type": "read",
-            "chat_room": 3,
-            "user_id": 2,
-            "message_id": 17
-        })],
-        position: 42,
-    }
+        EventsPage {
+            events: vec![serde_json::json!({
+                "position": 42,
+                "type": "read",
+                "chat_room": 3,
+                "user_id": 2,
+                "message_id": 17
+            })],
+            position: 42,
+        }
     }
 }
 

@@ -222,7 +222,10 @@ fn document_event_position(operation: &mut serde_json::Value) {
     else {
         return;
     };
-    for (_, response) in responses.iter_mut().filter(|(status, _)| status.starts_with('2')) {
+    for (_, response) in responses
+        .iter_mut()
+        .filter(|(status, _)| status.starts_with('2'))
+    {
         if let Some(response) = response.as_object_mut() {
             response.insert(
                 "headers".into(),

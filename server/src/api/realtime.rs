@@ -13,12 +13,12 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi,
 use super::ApiTags;
 use super::bearer::{BearerAuth, authenticate};
 use super::error::{ApiError, E400, E401, E403, E404, E429_SOCKETS, Errors};
+use super::params::{LenientInt, raw};
 use crate::auth::CurrentUser;
 use crate::realtime::Scope;
 use crate::realtime::connection::{self, Connection};
 use crate::realtime::hub::{Registration, TooManyConnections};
 use crate::service::members::require_member;
-use super::params::{LenientInt, raw};
 use crate::service::{events, members, rooms};
 use crate::startup::AppState;
 

@@ -117,7 +117,9 @@ pub fn integer_param(raw: &str, min: i64, max: i64) -> Result<i64, String> {
         .parse()
         .map_err(|_| "A valid integer is required.".to_owned())?;
     if value < min {
-        return Err(format!("Ensure this value is greater than or equal to {min}."));
+        return Err(format!(
+            "Ensure this value is greater than or equal to {min}."
+        ));
     }
     if value > max {
         return Err(format!("Ensure this value is less than or equal to {max}."));

@@ -38,10 +38,7 @@ pub enum Event<'a> {
     /// The position the client resumed from is older than the log keeps: it reloads what it
     /// shows over REST, and goes on from `position` (live events follow).
     #[serde(rename = "resync")]
-    Resync {
-        reason: &'static str,
-        position: i64,
-    },
+    Resync { reason: &'static str, position: i64 },
 }
 
 impl Event<'_> {

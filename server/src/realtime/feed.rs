@@ -1,8 +1,9 @@
 //! This instance's reader of the event log: it takes the events committed after the last one
 //! it delivered, by position, and hands each to the local sockets that may see it. Every
 //! instance reads the log itself, so an event committed by an instance that dies right after
-//! still reaches the others' sockets. A local commit wakes it at once; other instances'
-//! commits are found by polling (a notification would only be a hint).
+//! still reaches the others' sockets. A local commit wakes it at once, and it tells the other
+//! instances' feeds ([`Broadcast::Appended`], a NOTIFY on PostgreSQL); that is only a hint,
+//! so each feed also polls.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,11 +13,11 @@ use tokio::time::sleep;
 use tokio::sync::watch;
 
 use super::Realtime;
-use super::hub::Registry;
+use super::hub::{Broadcast, Bus, Registry};
 use crate::store::Store;
 
-/// How often the log is read when nothing local woke the feed: how late another instance's
-/// event can be on this one's sockets.
+/// How often the log is read when nothing woke the feed: how late another instance's event
+/// can be on this one's sockets when its hint was lost.
 const POLL: Duration = Duration::from_millis(100);
 /// Events read at once.
 const BATCH: i64 = 1000;
@@ -27,50 +28,67 @@ pub async fn start(store: Store, realtime: &Realtime) -> Result<(), sqlx::Error>
     let from = store.log_bounds().await?.latest;
     realtime.registry.start_at(from);
     realtime.dispatched.send_replace(from);
-    let registry = Arc::clone(&realtime.registry);
-    tokio::spawn(run(store, registry, Arc::clone(&realtime.dispatched), from));
+    let feed = Feed {
+        store,
+        registry: Arc::clone(&realtime.registry),
+        bus: Arc::clone(&realtime.bus),
+        dispatched: Arc::clone(&realtime.dispatched),
+    };
+    tokio::spawn(feed.run(from));
     Ok(())
 }
 
-async fn run(
+struct Feed {
     store: Store,
     registry: Arc<Registry>,
+    /// Where the other instances hear that this one committed.
+    bus: Arc<dyn Bus>,
     dispatched: Arc<watch::Sender<i64>>,
-    mut delivered: i64,
-) {
-    let mut appended = store.appended();
-    let mut retry = POLL;
-    loop {
-        match store.events_after(delivered, BATCH).await {
-            Ok(events) => {
-                retry = POLL;
-                let full = i64::try_from(events.len()).unwrap_or(0) >= BATCH;
-                for event in events {
-                    delivered = event.position;
-                    registry.dispatch(Arc::new(event));
+}
+
+impl Feed {
+    async fn run(self, mut delivered: i64) {
+        let Feed {
+            store,
+            registry,
+            bus,
+            dispatched,
+        } = self;
+        let mut appended = store.appended();
+        let mut retry = POLL;
+        loop {
+            match store.events_after(delivered, BATCH).await {
+                Ok(events) => {
+                    retry = POLL;
+                    let full = i64::try_from(events.len()).unwrap_or(0) >= BATCH;
+                    for event in events {
+                        delivered = event.position;
+                        registry.dispatch(Arc::new(event));
+                    }
+                    dispatched.send_if_modified(|newest| {
+                        let moved = *newest != delivered;
+                        *newest = delivered;
+                        moved
+                    });
+                    if full {
+                        continue;
+                    }
                 }
-                dispatched.send_if_modified(|newest| {
-                    let moved = *newest != delivered;
-                    *newest = delivered;
-                    moved
-                });
-                if full {
-                    continue;
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot read the event log; retrying");
+                    retry = (retry * 2).min(RETRY_MAX);
                 }
             }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot read the event log; retrying");
-                retry = (retry * 2).min(RETRY_MAX);
-            }
-        }
-        tokio::select! {
-            changed = appended.changed() => {
-                if changed.is_err() {
-                    return;
+            tokio::select! {
+                changed = appended.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    bus.publish(Broadcast::Appended);
                 }
+                () = registry.appended_elsewhere() => {}
+                () = sleep(retry) => {}
             }
-            () = sleep(retry) => {}
         }
     }
 }
-

@@ -39,6 +39,9 @@ pub enum Broadcast {
         json: String,
         except_user: Option<i64>,
     },
+    /// An instance committed events: the feeds read the log now rather than at their next
+    /// poll. Only a hint: a feed that misses it reads them at its next poll anyway.
+    Appended,
 }
 
 /// Carries broadcasts to every instance's registry.
@@ -46,12 +49,15 @@ pub trait Bus: Send + Sync + 'static {
     fn publish(&self, broadcast: Broadcast);
 }
 
-/// The single-instance bus: straight into the local registry.
+/// The single-instance bus: straight into the local registry. There is no other instance to
+/// wake: [`Broadcast::Appended`] goes nowhere.
 pub struct LocalBus(pub Arc<Registry>);
 
 impl Bus for LocalBus {
     fn publish(&self, broadcast: Broadcast) {
-        self.0.apply(&broadcast);
+        if broadcast != Broadcast::Appended {
+            self.0.apply(&broadcast);
+        }
     }
 }
 
@@ -182,6 +188,8 @@ pub struct Registry {
     queue_len: usize,
     max_per_user: usize,
     presence: OnceLock<PresenceWatcher>,
+    /// Woken by [`Broadcast::Appended`]: this instance's feed waits on it.
+    appended: tokio::sync::Notify,
 }
 
 /// Refused: the user already has the configured number of sockets open.
@@ -196,7 +204,13 @@ impl Registry {
             queue_len: queue_len.max(1),
             max_per_user,
             presence: OnceLock::new(),
+            appended: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Resolves when an instance says it committed events ([`Broadcast::Appended`]).
+    pub async fn appended_elsewhere(&self) {
+        self.appended.notified().await;
     }
 
     /// Calls `watcher` with a user's id whenever their first connection on this instance
@@ -306,7 +320,12 @@ impl Registry {
         };
         let mut rooms: BTreeSet<i64> = match registration.scope {
             Scope::AllRooms => snapshot.rooms.iter().copied().collect(),
-            Scope::Room(room) => snapshot.rooms.iter().copied().filter(|r| *r == room).collect(),
+            Scope::Room(room) => snapshot
+                .rooms
+                .iter()
+                .copied()
+                .filter(|r| *r == room)
+                .collect(),
         };
         if let Scope::Room(room) = registration.scope
             && !rooms.contains(&room)
@@ -318,7 +337,10 @@ impl Registry {
             if subs.recent_from > snapshot.position {
                 return Err(Behind);
             }
-            let later = subs.recent.iter().filter(|e| e.position > snapshot.position);
+            let later = subs
+                .recent
+                .iter()
+                .filter(|e| e.position > snapshot.position);
             for event in later {
                 let heard = follow(event, subscriber.user_id, registration.scope, &mut rooms);
                 if heard.deliver {
@@ -417,8 +439,12 @@ impl Registry {
         self.lock().users.values().map(HashMap::len).sum()
     }
 
-    /// Delivers an ephemeral event (no position: never replayed).
+    /// Delivers an ephemeral event (no position: never replayed), or wakes the feed.
     pub fn apply(&self, broadcast: &Broadcast) {
+        if let Broadcast::Appended = broadcast {
+            self.appended.notify_one();
+            return;
+        }
         let subs = self.lock();
         match broadcast {
             Broadcast::Event {
@@ -446,6 +472,7 @@ impl Registry {
                     }
                 }
             }
+            Broadcast::Appended => {}
         }
     }
 
@@ -581,7 +608,10 @@ fn follow(event: &LoggedEvent, user: i64, scope: Scope, rooms: &mut BTreeSet<i64
             }
             rooms.contains(room)
         }
-        Audience::MemberRemoved { room, user: removed } => {
+        Audience::MemberRemoved {
+            room,
+            user: removed,
+        } => {
             let heard = rooms.contains(room);
             if *removed == user && heard {
                 rooms.remove(room);
@@ -686,8 +716,16 @@ mod tests {
     #[test]
     fn a_pending_connection_hears_nothing_until_it_goes_live() {
         let registry = Arc::new(Registry::new(8, 4));
-        let mut pending = registry.register_pending(1, Scope::AllRooms).expect("pending");
-        registry.dispatch(logged(1, Audience::RoomCreated { room: 10, members: vec![1] }));
+        let mut pending = registry
+            .register_pending(1, Scope::AllRooms)
+            .expect("pending");
+        registry.dispatch(logged(
+            1,
+            Audience::RoomCreated {
+                room: 10,
+                members: vec![1],
+            },
+        ));
         registry.dispatch(logged(2, Audience::Users(vec![1])));
         assert!(drain(&mut pending).is_empty());
         assert!(!registry.hears(&pending, 10));
@@ -697,18 +735,28 @@ mod tests {
     fn going_live_behind_the_feed_catches_up_in_order_without_repeats() {
         let registry = Arc::new(Registry::new(16, 4));
         registry.start_at(0);
-        let mut socket = registry.register_pending(1, Scope::AllRooms).expect("pending");
+        let mut socket = registry
+            .register_pending(1, Scope::AllRooms)
+            .expect("pending");
         // The snapshot saw position 2 (user 1 in room 10); the feed went on to 5 meanwhile.
         for event in [
             logged(1, Audience::Room(10)),
             logged(2, Audience::Room(10)),
             logged(3, Audience::Room(10)),
-            logged(4, Audience::RoomCreated { room: 11, members: vec![1] }),
+            logged(
+                4,
+                Audience::RoomCreated {
+                    room: 11,
+                    members: vec![1],
+                },
+            ),
             logged(5, Audience::Room(12)),
         ] {
             registry.dispatch(event);
         }
-        registry.activate(&socket, &snapshot(2, &[10])).expect("live");
+        registry
+            .activate(&socket, &snapshot(2, &[10]))
+            .expect("live");
         registry.dispatch(logged(6, Audience::Room(11)));
         registry.dispatch(logged(7, Audience::Room(10)));
 
@@ -719,9 +767,13 @@ mod tests {
     fn going_live_ahead_of_the_feed_skips_what_the_replay_had() {
         let registry = Arc::new(Registry::new(16, 4));
         registry.start_at(0);
-        let mut socket = registry.register_pending(1, Scope::Room(10)).expect("pending");
+        let mut socket = registry
+            .register_pending(1, Scope::Room(10))
+            .expect("pending");
         // The snapshot (and the replay) reached position 3 before the feed dispatched it.
-        registry.activate(&socket, &snapshot(3, &[10])).expect("live");
+        registry
+            .activate(&socket, &snapshot(3, &[10]))
+            .expect("live");
         registry.dispatch(logged(1, Audience::MemberRemoved { room: 10, user: 1 }));
         registry.dispatch(logged(2, Audience::MemberAdded { room: 10, user: 1 }));
         for position in 3..=5 {
@@ -736,7 +788,9 @@ mod tests {
     fn going_live_further_behind_than_the_registry_keeps_is_refused() {
         let registry = Arc::new(Registry::new(8, 4));
         registry.start_at(0);
-        let socket = registry.register_pending(1, Scope::AllRooms).expect("pending");
+        let socket = registry
+            .register_pending(1, Scope::AllRooms)
+            .expect("pending");
         for position in 1..=i64::try_from(RECENT).expect("small") + 2 {
             registry.dispatch(logged(position, Audience::Room(99)));
         }
@@ -747,11 +801,14 @@ mod tests {
     #[test]
     fn a_room_socket_whose_user_left_before_its_snapshot_closes() {
         let registry = Arc::new(Registry::new(8, 4));
-        let socket = registry.register_pending(1, Scope::Room(10)).expect("pending");
-        registry.activate(&socket, &snapshot(0, &[11])).expect("checked");
+        let socket = registry
+            .register_pending(1, Scope::Room(10))
+            .expect("pending");
+        registry
+            .activate(&socket, &snapshot(0, &[11]))
+            .expect("checked");
         assert_eq!(*socket.closed.borrow(), Some(NOT_A_PARTICIPANT));
     }
-
 
     fn event(room_id: i64, json: &str) -> Broadcast {
         Broadcast::Event {

@@ -137,7 +137,10 @@ async fn publish_all(pool: PgPool, mut queue: mpsc::Receiver<Broadcast>) {
         };
         if payload.len() >= MAX_NOTIFY_PAYLOAD {
             metrics::counter!("chat_realtime_publish_dropped_total").increment(1);
-            tracing::warn!(bytes = payload.len(), "realtime: an ephemeral event too big to send");
+            tracing::warn!(
+                bytes = payload.len(),
+                "realtime: an ephemeral event too big to send"
+            );
             continue;
         }
         let sent = timeout(STATEMENT_TIMEOUT, bus::notify(&pool, CHANNEL, &payload)).await;
@@ -340,7 +343,6 @@ mod tests {
             .expect("an event in time")
             .expect("the connection is registered")
     }
-
 
     #[tokio::test]
     async fn every_instance_delivers_every_broadcast_in_the_same_order() {

@@ -33,7 +33,8 @@ pub async fn since(store: &Store, raw: Option<&str>) -> Result<Option<i64>, Erro
     let Some(raw) = raw else {
         return Ok(None);
     };
-    let since = integer_param(raw, 0, i64::MAX).map_err(|message| Error::field("since", message))?;
+    let since =
+        integer_param(raw, 0, i64::MAX).map_err(|message| Error::field("since", message))?;
     let latest = store.log_bounds().await?.latest;
     if since > latest {
         return Err(Error::field(

@@ -2,10 +2,11 @@
 //! outsiders get 404 (as on the other room routes), and an invitation that is not the
 //! caller's is a 404 to them too, so ids reveal nothing.
 
-
 use super::PageWindow;
+use super::events::{echo, echo_all, event};
 use super::members::member_room;
 use super::rooms::{self, room_type_of};
+use crate::domain::events::Stored;
 use crate::domain::fields::{Fields, primary_key};
 use crate::domain::invitations::{
     ALREADY_INVITED, InvitationStatus, InviteFacts, check_answerable, check_invite, may_revoke,
@@ -15,10 +16,8 @@ use crate::domain::rooms::{MAX_PARTICIPANTS, RoomType};
 use crate::domain::time::rfc3339;
 use crate::domain::views::{Invitation, Room};
 use crate::error::Error;
-use super::events::{echo, echo_all, event};
-use crate::domain::events::Stored;
-use crate::store::events::{Audience, NewEvent};
 use crate::startup::AppState;
+use crate::store::events::{Audience, NewEvent};
 use crate::store::{Accepted, InvitationRow, NotInvited, Store};
 
 /// Invites the user the body names to `room_id` as `caller`, and tells the invitee's sockets.
@@ -130,7 +129,10 @@ pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Erro
     let invitation = own(&state.store, id, caller).await?;
     check_answerable(invitation.status)?;
     // The room as the invitee joins it, for `member.added`: read before the answer.
-    let room = state.store.room_for_member(invitation.chat_room, invitation.inviter_id).await?;
+    let room = state
+        .store
+        .room_for_member(invitation.chat_room, invitation.inviter_id)
+        .await?;
     let mut members = state.store.room_members(invitation.chat_room).await?;
     members.insert(caller);
     let events = |row: &InvitationRow, joined: bool| {
@@ -138,8 +140,8 @@ pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Erro
             Stored::InvitationAccepted { invitation }
         })?];
         if let (true, Some(room)) = (joined, &room) {
-            let room_type = RoomType::parse(&room.room_type)
-                .map_err(|err| sqlx::Error::Decode(err.into()))?;
+            let room_type =
+                RoomType::parse(&room.room_type).map_err(|err| sqlx::Error::Decode(err.into()))?;
             let view = rooms::event_room(
                 room.id,
                 &room.name,
@@ -234,7 +236,8 @@ fn invitation_event(
     frame: impl Fn(&Invitation) -> Stored<'_>,
 ) -> Result<NewEvent, sqlx::Error> {
     let users = vec![row.invitee_id, row.inviter_id];
-    let invitation = view(row.clone()).map_err(|err| sqlx::Error::Decode(err.to_string().into()))?;
+    let invitation =
+        view(row.clone()).map_err(|err| sqlx::Error::Decode(err.to_string().into()))?;
     Ok(event(Audience::Users(users), &frame(&invitation)))
 }
 

@@ -14,8 +14,8 @@ use crate::domain::time::rfc3339;
 use crate::domain::views::{Message, Reaction, ReplyPreview};
 use crate::error::Error;
 use crate::realtime::{Broadcast, Event};
-use crate::store::events::Audience;
 use crate::startup::AppState;
+use crate::store::events::Audience;
 use crate::store::{
     Announce, CreateOutcome, Extras, MessageRow, MessageWindow, NewMessage, ParentPreview, Store,
 };
@@ -266,7 +266,10 @@ pub async fn edit(
     };
     // What the edit leaves unchanged (reactions, the quoted parent) is read before it; the
     // event is made in the edit's transaction from the row as edited.
-    let extras = state.store.message_extras(Some(caller), &[message.clone()]).await?;
+    let extras = state
+        .store
+        .message_extras(Some(caller), &[message.clone()])
+        .await?;
     let new_mentions = mentions.clone();
     let (row, position) = state
         .store
@@ -340,7 +343,6 @@ pub fn typing(
     });
     Ok(())
 }
-
 
 /// A message just stored: nobody has reacted or read past it yet.
 fn just_stored(row: MessageRow, parent: Option<ParentPreview>, mentions: Vec<i64>) -> Message {

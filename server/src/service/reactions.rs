@@ -1,18 +1,18 @@
 //! Emoji reactions, one per user per emoji. The message routes' rules apply: 403 for a room
 //! the caller is not in, 404 for a message not in that room.
 
+use super::events::{echo, event};
 use super::members::require_member;
 use super::messages::{find, render_one};
 use crate::auth::CurrentUser;
 use crate::domain::emoji;
+use crate::domain::events::Stored;
 use crate::domain::fields::Fields;
 use crate::domain::views::Message;
 use crate::error::Error;
-use super::events::{echo, event};
-use crate::domain::events::Stored;
-use crate::store::events::{Audience, NewEvent};
 use crate::startup::AppState;
 use crate::store::Reacted;
+use crate::store::events::{Audience, NewEvent};
 
 /// What a reaction did to its message, which comes back with its reactions as the caller
 /// sees them.

@@ -1,12 +1,12 @@
 //! Read markers: a participant's place in a room, moved forward only; the room hears each move.
 
+use super::events::{echo, event};
+use crate::domain::events::Stored;
 use crate::domain::fields::Fields;
 use crate::domain::reads::{marked_message, no_such_message};
 use crate::error::Error;
-use super::events::{echo, event};
-use crate::domain::events::Stored;
-use crate::store::events::Audience;
 use crate::startup::AppState;
+use crate::store::events::Audience;
 use crate::store::{MarkRead, ReadState};
 
 /// The caller's read state in a room.

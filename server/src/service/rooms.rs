@@ -5,20 +5,20 @@ use std::collections::BTreeSet;
 
 use super::PageWindow;
 use super::members::require_participant;
+use crate::domain::events::{Departure, Stored};
 use crate::domain::fields::{Draft, Fields};
 use crate::domain::rooms::{
     self, CreateRoom, CreateRoomDraft, RoomFacts, RoomPair, RoomPairDraft, RoomType, UpdateRoom,
     direct_room_name,
 };
 use crate::domain::text::RoomName;
+use crate::domain::time::now_micros;
 use crate::domain::time::rfc3339;
 use crate::domain::views::{Message, Room};
 use crate::error::Error;
-use crate::domain::events::{Departure, Stored};
-use crate::domain::time::now_micros;
-use crate::store::events::Audience;
 use crate::service::messages::render;
 use crate::startup::AppState;
+use crate::store::events::Audience;
 use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
 
 // `service::invitations` and `api::invitations` still find these here.
@@ -42,7 +42,15 @@ pub async fn create(state: &AppState, caller: i64, room: CreateRoom) -> Result<(
     let members = &plan.members;
     // The first participants hear of it with `room.created` (no `member.added` for them).
     let frame = |id, now| {
-        let view = event_room(id, room.name.as_str(), room.room_type, members, caller, now, now);
+        let view = event_room(
+            id,
+            room.name.as_str(),
+            room.room_type,
+            members,
+            caller,
+            now,
+            now,
+        );
         let audience = Audience::RoomCreated {
             room: id,
             members: members.iter().copied().collect(),
@@ -227,10 +235,21 @@ async fn update_parsed(
     let members = rooms::plan_update(&facts, caller, &update.change)?;
     let new_members = update.change.participants.is_some();
     let now = now_micros();
-    let name = update.name.as_ref().map_or(room.name.as_str(), RoomName::as_str);
+    let name = update
+        .name
+        .as_ref()
+        .map_or(room.name.as_str(), RoomName::as_str);
     let room_type = update.change.room_type.unwrap_or(facts.room_type);
     let after = if new_members { &members } else { &current };
-    let view = event_room(room_id, name, room_type, after, room.created_by, room.created_at, now);
+    let view = event_room(
+        room_id,
+        name,
+        room_type,
+        after,
+        room.created_by,
+        room.created_at,
+        now,
+    );
     let mut events = Vec::new();
     if name != room.name || room_type != facts.room_type {
         let updated = Stored::RoomUpdated { room: &view };

@@ -340,17 +340,17 @@ impl Store {
     pub async fn snapshot(&self, user_id: i64) -> Result<Snapshot, sqlx::Error> {
         let (position, rooms, pruned_through): (i64, String, i64) =
             on_reads!(self, |pool, dialect| {
-            sqlx::query_as(dialect.pick(
-                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), \
+                sqlx::query_as(dialect.pick(
+                    "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), \
                  (SELECT json_group_array(room_id) FROM room_participants WHERE user_id = $1), \
                  pruned_through FROM event_log",
-                "SELECT last_position, (SELECT COALESCE(json_agg(room_id), '[]')::text \
+                    "SELECT last_position, (SELECT COALESCE(json_agg(room_id), '[]')::text \
                  FROM room_participants WHERE user_id = $1), pruned_through FROM event_log",
-            ))
-            .bind(user_id)
-            .fetch_one(pool)
-            .await?
-        });
+                ))
+                .bind(user_id)
+                .fetch_one(pool)
+                .await?
+            });
         let Positions(rooms) =
             serde_json::from_str(&rooms).map_err(|err| sqlx::Error::Decode(Box::new(err)))?;
         Ok(Snapshot {

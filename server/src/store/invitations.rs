@@ -81,10 +81,11 @@ impl Store {
                 .bind(now_micros())
                 .fetch_one(&mut *tx)
                 .await?;
-                let row: InvitationRow = sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let row: InvitationRow =
+                    sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
                 let positions = append_events!(tx, dialect, &[event(&row)?]).await?;
                 tx.commit().await?;
                 self.committed(&positions);
@@ -188,11 +189,12 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(row) = row else { return Ok(None) };
-            let deleted = sqlx::query("DELETE FROM room_invitations WHERE id = $1 AND status = 'pending'")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let deleted =
+                sqlx::query("DELETE FROM room_invitations WHERE id = $1 AND status = 'pending'")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             if deleted == 0 {
                 return Ok(None);
             }
@@ -224,10 +226,11 @@ impl Store {
             if declined == 0 {
                 return Ok(None);
             }
-            let row: InvitationRow = sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let row: InvitationRow =
+                sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let positions = append_events!(tx, dialect, &[event(&row)?]).await?;
             tx.commit().await?;
             self.committed(&positions);
@@ -298,10 +301,11 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let row: InvitationRow = sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let row: InvitationRow =
+                sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let positions = append_events!(tx, dialect, &events(&row, !already)?).await?;
             tx.commit().await?;
             self.committed(&positions);

@@ -257,7 +257,9 @@ impl Store {
 /// (perf: ~1 ms of CPU for a 50-room page of ~300 rows); one row per listing costs one.
 /// Callers sort what they decode: `json_group_array(... ORDER BY ...)` doubled the cost of a
 /// 50-room page, and without it SQLite does not promise an order.
-pub(crate) fn from_json_array<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>, sqlx::Error> {
+pub(crate) fn from_json_array<T: serde::de::DeserializeOwned>(
+    json: &str,
+) -> Result<Vec<T>, sqlx::Error> {
     serde_json::from_str(json).map_err(|err| sqlx::Error::Decode(Box::new(err)))
 }
 

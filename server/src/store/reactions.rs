@@ -64,7 +64,11 @@ impl Store {
             if !added && count == 0 {
                 return Ok(Reacted::MessageGone);
             }
-            let events = if added { vec![event(count)] } else { Vec::new() };
+            let events = if added {
+                vec![event(count)]
+            } else {
+                Vec::new()
+            };
             let positions = append_events!(tx, dialect, &events).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Reacted::Done {
@@ -109,7 +113,10 @@ impl Store {
             let count = reaction_count!(tx, message_id, emoji);
             let positions = append_events!(tx, dialect, &[event(count)]).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(Some((count, positions.first().copied().unwrap_or_default())))
+            Ok::<_, sqlx::Error>(Some((
+                count,
+                positions.first().copied().unwrap_or_default(),
+            )))
         })?;
         if let Some((_, position)) = removed {
             self.committed(&[position]);

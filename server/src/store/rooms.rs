@@ -333,7 +333,11 @@ impl Store {
 
     /// Deletes the room; its participants and messages go with it (foreign-key cascade).
     /// `event` is stored with it; its position, if the room was there to delete.
-    pub async fn delete_room(&self, room_id: i64, event: NewEvent) -> Result<Option<i64>, sqlx::Error> {
+    pub async fn delete_room(
+        &self,
+        room_id: i64,
+        event: NewEvent,
+    ) -> Result<Option<i64>, sqlx::Error> {
         on_writes!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
             let deleted = sqlx::query("DELETE FROM chat_rooms WHERE id = $1")

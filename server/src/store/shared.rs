@@ -1,7 +1,6 @@
 //! State that several instances on one PostgreSQL database must agree on: the signing secret
 //! and the throttles. (On SQLite one process owns the database and keeps these itself.)
 
-
 use sqlx::PgPool;
 
 /// The signing secret every instance uses: `candidate` if no instance stored one yet, else
