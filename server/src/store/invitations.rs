@@ -57,6 +57,16 @@ macro_rules! invitation_select {
     };
 }
 
+/// The invitation `$id` as the transaction `$tx` sees it (after its change, for its event).
+macro_rules! invitation_in {
+    ($tx:expr, $id:expr) => {
+        sqlx::query_as::<_, InvitationRow>(concat!(invitation_select!(), "WHERE i.id = $1"))
+            .bind($id)
+            .fetch_one(&mut *$tx)
+            .await?
+    };
+}
+
 impl Store {
     /// Stores a pending invitation with its event (`event` makes it from the stored row);
     /// returns the row and the event's position.
@@ -81,11 +91,7 @@ impl Store {
                 .bind(now_micros())
                 .fetch_one(&mut *tx)
                 .await?;
-                let row: InvitationRow =
-                    sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let row = invitation_in!(tx, id);
                 let positions = append_events!(tx, dialect, &[event(&row)?]).await?;
                 tx.commit().await?;
                 self.committed(&positions);
@@ -226,11 +232,7 @@ impl Store {
             if declined == 0 {
                 return Ok(None);
             }
-            let row: InvitationRow =
-                sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let row = invitation_in!(tx, id);
             let positions = append_events!(tx, dialect, &[event(&row)?]).await?;
             tx.commit().await?;
             self.committed(&positions);
@@ -301,11 +303,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let row: InvitationRow =
-                sqlx::query_as(concat!(invitation_select!(), "WHERE i.id = $1"))
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let row = invitation_in!(tx, id);
             let positions = append_events!(tx, dialect, &events(&row, !already)?).await?;
             tx.commit().await?;
             self.committed(&positions);
