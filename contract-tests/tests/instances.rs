@@ -348,7 +348,7 @@ async fn an_instance_killed_right_after_its_201s_loses_nothing_for_the_others() 
 }
 
 #[tokio::test]
-async fn the_sdk_fetches_what_a_lost_listener_missed_and_says_so() {
+async fn the_sdk_gets_what_was_stored_while_its_instance_could_not_reach_the_database() {
     use chat_sdk::realtime::Event as SdkEvent;
     let Some(db) = migrated_postgres_db().await else {
         return;
@@ -369,8 +369,8 @@ async fn the_sdk_fetches_what_a_lost_listener_missed_and_says_so() {
         .expect("login on B");
     let mut subscription = client.realtime_room(room).await.expect("subscribed on B");
 
-    // The listeners drop and cannot come back yet (the servers keep the connections they
-    // hold), so what A stores meanwhile is announced to nobody.
+    // B's listener is cut and no instance may connect anew for a while (the servers keep the
+    // connections they hold), so B cannot read the log meanwhile; A stores a message.
     let name = db
         .url
         .rsplit('/')
@@ -408,13 +408,22 @@ async fn the_sdk_fetches_what_a_lost_listener_missed_and_says_so() {
         .expect("connections allowed again");
     assert_eq!(status, 201, "{missed}");
 
-    // B listens again and says `resync`; the SDK fetches the message, then passes the news on.
+    // B reads it from the log: the SDK gets it once, with its position, and no resync.
     match sdk_event(&mut subscription).await {
-        SdkEvent::MessageCreated(message) => assert_eq!(Some(message.id), missed["id"].as_i64()),
-        other => panic!("expected the missed message first, got {other:?}"),
+        SdkEvent::MessageCreated { message, position } => {
+            assert_eq!(Some(message.id), missed["id"].as_i64());
+            assert!(position.is_some());
+        }
+        other => panic!("expected the message stored meanwhile, got {other:?}"),
     }
-    let told = sdk_event(&mut subscription).await;
-    assert!(matches!(told, SdkEvent::Resync), "{told:?}");
+    let (status, next) = post(&a, room, &token, json!({"content": "and then"})).await;
+    assert_eq!(status, 201);
+    match sdk_event(&mut subscription).await {
+        SdkEvent::MessageCreated { message, .. } => {
+            assert_eq!(Some(message.id), next["id"].as_i64());
+        }
+        other => panic!("expected the next message, got {other:?}"),
+    }
 }
 
 async fn sdk_event(

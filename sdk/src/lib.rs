@@ -16,9 +16,10 @@
 //!   [`users_list`](Client::users_list) and [`messages_list`](Client::messages_list) builders
 //!   yields every item of every page by following the server's `next` links;
 //! - [`realtime`]: typed WebSocket events of a room ([`Client::realtime_room`]) or of every
-//!   room ([`Client::realtime_all`]) as a stream that reconnects by itself and catches up on
-//!   what it missed, yielding each message exactly once, and sends messages and typing
-//!   notices on the same socket.
+//!   room ([`Client::realtime_all`]) as a stream that reconnects by itself and resumes from
+//!   the last stream position it yielded, so every stored event (messages, edits, deletions,
+//!   reactions, reads, membership changes) arrives exactly once, in order; it sends messages
+//!   and typing notices on the same socket.
 //!
 //! ```no_run
 //! use chat_sdk::{types, Client, Error};

@@ -1,9 +1,10 @@
-//! Typed events as REST and sockets cause them, and actions sent on the socket.
+//! Typed events as REST and sockets cause them, with the positions the writes answered, and
+//! actions sent on the socket.
 
 use chat_sdk::realtime::{Event, RealtimeError};
 use contract_tests::Server;
 
-use super::{group, next_event, say, user};
+use super::{echoed, group, next_event, say_at, user};
 
 #[tokio::test]
 async fn events_arrive_typed() {
@@ -14,10 +15,14 @@ async fn events_arrive_typed() {
     let mut bobs_room = bob_client.realtime_room(room).await.expect("subscribed");
     let mut bobs_all = bob_client.realtime_all().await.expect("subscribed");
 
-    let sent = say(&alice_client, room, "Hello, Bob").await;
+    let (sent, at) = say_at(&alice_client, room, "Hello, Bob").await;
     for subscription in [&mut bobs_room, &mut bobs_all] {
         match next_event(subscription).await {
-            Event::MessageCreated(message) => {
+            Event::MessageCreated {
+                message,
+                position: Some(position),
+            } => {
+                assert_eq!(position, at);
                 assert_eq!(message.id, sent.id);
                 assert_eq!(message.content, "Hello, Bob");
                 assert_eq!((message.chat_room, message.sender_id), (room, alice.id));
@@ -32,11 +37,15 @@ async fn events_arrive_typed() {
         .id(sent.id)
         .body_map(|b| b.is_read(true))
         .send()
-        .await;
-    assert!(read.is_ok(), "{read:?}");
+        .await
+        .expect("marked read");
+    let at = echoed(&read);
     for subscription in [&mut bobs_room, &mut bobs_all] {
         match next_event(subscription).await {
-            Event::MessageUpdated(message) => assert!(message.id == sent.id && message.is_read),
+            Event::MessageUpdated { message, position } => {
+                assert!(message.id == sent.id && message.is_read);
+                assert_eq!(position, at);
+            }
             other => panic!("expected message.updated, got {other:?}"),
         }
     }
@@ -46,14 +55,16 @@ async fn events_arrive_typed() {
         .room_id(room)
         .id(sent.id)
         .send()
-        .await;
-    assert!(deleted.is_ok(), "{deleted:?}");
+        .await
+        .expect("deleted");
+    let at = echoed(&deleted);
     for subscription in [&mut bobs_room, &mut bobs_all] {
         match next_event(subscription).await {
             Event::MessageDeleted {
                 chat_room,
                 message_id,
-            } => assert_eq!((chat_room, message_id), (room, sent.id)),
+                position,
+            } => assert_eq!((chat_room, message_id, position), (room, sent.id, at)),
             other => panic!("expected message.deleted, got {other:?}"),
         }
     }
@@ -62,7 +73,10 @@ async fn events_arrive_typed() {
     let alices_room = alice_client.realtime_room(room).await.expect("subscribed");
     alices_room.typing().await.expect("sent");
     for subscription in [&mut bobs_room, &mut bobs_all] {
-        match next_event(subscription).await {
+        // Ephemeral: no position.
+        let typing = next_event(subscription).await;
+        assert_eq!(typing.position(), None, "{typing:?}");
+        match typing {
             Event::Typing {
                 chat_room,
                 user_id,
@@ -92,7 +106,10 @@ async fn messages_and_typing_are_sent_on_the_socket() {
         .await
         .expect("sent");
     let ack = match next_event(&mut alices).await {
-        Event::MessageCreated(message) => message,
+        Event::MessageCreated {
+            message,
+            position: Some(_),
+        } => message,
         other => panic!("expected the acknowledgement, got {other:?}"),
     };
     assert_eq!(ack.client_id, Some(client_id));
@@ -101,8 +118,21 @@ async fn messages_and_typing_are_sent_on_the_socket() {
         ("From a socket", alice.id)
     );
     match next_event(&mut bobs).await {
-        Event::MessageCreated(message) => assert_eq!(message.id, ack.id),
+        Event::MessageCreated { message, .. } => assert_eq!(message.id, ack.id),
         other => panic!("expected message.created, got {other:?}"),
+    }
+    // Sent again with its client_id: the stored message comes back to the sender alone, as
+    // no new event (no position); Bob's next event below is the next message.
+    alices
+        .send_message("From a socket", Some(client_id))
+        .await
+        .expect("sent again");
+    match next_event(&mut alices).await {
+        Event::MessageCreated {
+            message,
+            position: None,
+        } => assert_eq!(message.id, ack.id),
+        other => panic!("expected the stored message again, got {other:?}"),
     }
     let stored = bob_client
         .messages_retrieve()
@@ -144,7 +174,7 @@ async fn messages_and_typing_are_sent_on_the_socket() {
     task.await.expect("joined").expect("sent");
     for subscription in [&mut alices, &mut bobs] {
         match next_event(subscription).await {
-            Event::MessageCreated(message) => {
+            Event::MessageCreated { message, .. } => {
                 assert_eq!(
                     (message.content.as_str(), message.sender_id),
                     ("Hi Alice", bob.id)
@@ -172,7 +202,7 @@ async fn a_message_over_the_throttle_is_a_throttled_error_event() {
 
     alices.send_message("First", None).await.expect("sent");
     match next_event(&mut alices).await {
-        Event::MessageCreated(message) => assert_eq!(message.sender_id, alice.id),
+        Event::MessageCreated { message, .. } => assert_eq!(message.sender_id, alice.id),
         other => panic!("expected the acknowledgement, got {other:?}"),
     }
     alices.send_message("Too soon", None).await.expect("sent");
@@ -194,7 +224,7 @@ async fn a_message_over_the_throttle_is_a_throttled_error_event() {
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     alices.send_message("In time", None).await.expect("sent");
     match next_event(&mut alices).await {
-        Event::MessageCreated(message) => assert_eq!(message.content, "In time"),
+        Event::MessageCreated { message, .. } => assert_eq!(message.content, "In time"),
         other => panic!("expected the acknowledgement, got {other:?}"),
     }
 }

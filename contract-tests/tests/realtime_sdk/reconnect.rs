@@ -1,4 +1,4 @@
-//! Dropped connections: every message yielded exactly once, in order, none lost.
+//! Dropped connections: every message yielded exactly once, in position order, none lost.
 
 use std::time::Duration;
 
@@ -44,7 +44,7 @@ async fn a_reconnection_yields_every_message_once_in_order() {
                 .id,
         );
     }
-    // ...and while he reconnects, so the catch-up and the new socket overlap.
+    // ...and while he reconnects, so the replay and the live events meet at the seam.
     proxy.refuse(false);
     for i in 0..6 {
         sent.push(say(&alice_client, room, &format!("Meanwhile {i}")).await.id);
@@ -53,7 +53,7 @@ async fn a_reconnection_yields_every_message_once_in_order() {
     let last = *sent.last().expect("messages");
     assert_eq!(messages_until(&mut bobs_room, last).await, sent[3..]);
 
-    // The every-room subscription caught up on both rooms, each in order.
+    // The every-room subscription resumed in both rooms, each in order.
     let heard = messages_until(&mut bobs_all, last).await;
     let in_room: Vec<i64> = heard
         .iter()
@@ -86,7 +86,10 @@ async fn a_reconnection_yields_every_message_once_in_order() {
         .expect("joined")
         .expect("sent after reconnecting");
     match next_event(&mut bobs_room).await {
-        Event::MessageCreated(message) => {
+        Event::MessageCreated {
+            message,
+            position: Some(_),
+        } => {
             assert_eq!(
                 (message.content.as_str(), message.sender_id),
                 ("Queued", bob.id)
@@ -134,7 +137,7 @@ async fn many_reconnections_lose_and_repeat_nothing() {
 }
 
 #[tokio::test]
-async fn a_slow_consumer_dropped_by_the_server_catches_up() {
+async fn a_slow_consumer_dropped_by_the_server_resumes() {
     let server = Server::start_with(&[("CHAT_WS_QUEUE_LEN", "2")]);
     let (bob, bob_client) = user(&server.base, "bob").await;
     // Several talkers: the throttle is per user.

@@ -1,15 +1,14 @@
 //! The task behind a [`Subscription`](super::Subscription): it holds the socket, reads
-//! events, writes actions, and when the connection drops reconnects, catches up and drops
-//! the duplicates.
+//! events, writes actions, and when the connection drops reconnects from the position of
+//! the last stored event it yielded, so that the server replays what was missed.
 
-use std::collections::BTreeSet;
 use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt, TryStreamExt};
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, sleep, timeout};
 use tokio_tungstenite::WebSocketStream;
@@ -17,15 +16,11 @@ use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::error::{is_final_close, is_transient};
-use super::ledger::Ledger;
 use super::subscription::{Command, Item, Status};
 use super::{Event, Options, RealtimeError, Target};
 use crate::{Client, Error, types};
 
 type Socket = WebSocketStream<reqwest::Upgraded>;
-
-/// Pages as large as the server allows: a catch-up takes as few requests as possible.
-const PAGE_SIZE: i64 = 100;
 
 /// Why a connection, or the whole subscription, stopped.
 enum Stop {
@@ -43,31 +38,44 @@ impl Stop {
     }
 }
 
+/// An item read from the socket, waiting for room in the subscriber's buffer.
+struct Pending {
+    item: Item,
+    /// Where the stream stands once the item is yielded: a stored event's position, or the
+    /// one a `resync` goes on from.
+    position: Option<i64>,
+}
+
 pub(crate) struct Driver {
     pub(crate) client: Client,
     pub(crate) target: Target,
     pub(crate) options: Options,
-    pub(crate) ledger: Ledger,
+    /// The position of the last stored event yielded (or of the `resync` that moved the
+    /// stream on); every connection resumes after it. Set by [`Driver::connect`].
+    pub(crate) position: i64,
     pub(crate) events: mpsc::Sender<Item>,
     pub(crate) commands: mpsc::Receiver<Command>,
     pub(crate) status: Arc<Status>,
 }
 
 impl Driver {
-    /// The first connection: the handshake, then what counts as history in each room (so
-    /// that a later catch-up knows where news begins). Any failure is returned.
+    /// The first connection: from [`Options::since`], or else from the stream's newest
+    /// position now (so that a reconnection before the first event still misses nothing).
+    /// Any failure is returned.
     pub(crate) async fn connect(&mut self) -> Result<Socket, RealtimeError> {
-        let socket = match timeout(self.options.handshake_timeout, self.handshake()).await {
-            Ok(socket) => socket.map_err(RealtimeError::Handshake)?,
-            Err(_) => {
-                return Err(RealtimeError::Handshake(Error::Custom(format!(
-                    "chat-sdk: no WebSocket handshake within {:?}",
-                    self.options.handshake_timeout
-                ))));
-            }
+        let limit = self.options.handshake_timeout;
+        let late = |what| Error::Custom(format!("chat-sdk: no {what} within {limit:?}"));
+        self.position = match self.options.since {
+            Some(position) => position,
+            None => match timeout(limit, self.client.events_list().send()).await {
+                Ok(page) => page.map_err(RealtimeError::Start)?.position,
+                Err(_) => return Err(RealtimeError::Start(late("event stream position"))),
+            },
         };
-        self.start_ledger().await.map_err(RealtimeError::CatchUp)?;
-        Ok(socket)
+        match timeout(limit, self.handshake()).await {
+            Ok(socket) => socket.map_err(RealtimeError::Handshake),
+            Err(_) => Err(RealtimeError::Handshake(late("WebSocket handshake"))),
+        }
     }
 
     /// Serves the subscription until it ends; `socket` is the first connection.
@@ -88,25 +96,15 @@ impl Driver {
             let connection = match socket.take() {
                 Some(socket) => socket,
                 None => {
-                    let Some(reconnected) =
-                        unless_gone(events, self.reconnect(&mut failures)).await
-                    else {
-                        return Stop::Gone;
-                    };
-                    let connection = match reconnected {
-                        Ok(connection) => connection,
-                        Err(stop) => return stop,
-                    };
-                    // The new socket hears everything published from its handshake on; what
-                    // came before is fetched now, and the overlap is dropped by the ledger.
-                    match unless_gone(events, self.catch_up()).await {
-                        None | Some(Err(Stop::Gone)) => return Stop::Gone,
-                        Some(Err(Stop::Dropped)) => continue,
+                    // The server replays what came after our position before going live.
+                    match unless_gone(events, self.reconnect(&mut failures)).await {
+                        None => return Stop::Gone,
                         Some(Err(stop)) => return stop,
-                        Some(Ok(())) => {}
+                        Some(Ok(connection)) => {
+                            self.status.reconnects.fetch_add(1, Ordering::Relaxed);
+                            connection
+                        }
                     }
-                    self.status.reconnects.fetch_add(1, Ordering::Relaxed);
-                    connection
                 }
             };
             let connected = Instant::now();
@@ -120,12 +118,21 @@ impl Driver {
         }
     }
 
+    /// Opens the socket, resuming after [`Driver::position`].
     async fn handshake(&self) -> Result<Socket, Error<types::ApiError>> {
         // The generated operations send the upgrade headers and go through the session hooks,
         // so the token is fresh and a refused one is renewed once.
+        let since = self.position;
         let upgraded = match self.target {
-            Target::Room(room) => self.client.ws_room().room_id(room).send().await?,
-            Target::AllRooms => self.client.ws_all_rooms().send().await?,
+            Target::Room(room) => {
+                self.client
+                    .ws_room()
+                    .room_id(room)
+                    .since(since)
+                    .send()
+                    .await?
+            }
+            Target::AllRooms => self.client.ws_all_rooms().since(since).send().await?,
         };
         Ok(WebSocketStream::from_raw_socket(upgraded.into_inner(), Role::Client, None).await)
     }
@@ -148,109 +155,6 @@ impl Driver {
         }
     }
 
-    /// Records, per room, the newest message now: older ones are history.
-    async fn start_ledger(&mut self) -> Result<(), Error<types::ApiError>> {
-        match self.target {
-            Target::Room(room) => {
-                let page = self
-                    .client
-                    .messages_list()
-                    .room_id(room)
-                    .page_size(1)
-                    .send()
-                    .await?
-                    .into_inner();
-                self.ledger
-                    .follow(room, page.results.first().map_or(0, |m| m.id));
-            }
-            Target::AllRooms => {
-                let mut rooms = pin!(
-                    self.client
-                        .rooms_list()
-                        .page_size(PAGE_SIZE)
-                        .messages_limit(1)
-                        .into_stream()
-                );
-                while let Some(room) = rooms.try_next().await? {
-                    self.ledger
-                        .follow(room.id, room.messages.first().map_or(0, |m| m.id));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Yields, oldest first, the messages sent while disconnected: in the room, or in every
-    /// room the caller is in now (rooms left are forgotten, rooms joined start at the
-    /// ledger's watermark).
-    async fn catch_up(&mut self) -> Result<(), Stop> {
-        let rooms = match self.target {
-            Target::Room(room) => {
-                return match self.catch_up_room(room).await {
-                    Err(Some(error)) if !is_transient(&error) => {
-                        Err(Stop::end(RealtimeError::CatchUp(error)))
-                    }
-                    Err(Some(_)) => Err(Stop::Dropped),
-                    Err(None) => Err(Stop::Gone),
-                    Ok(()) => Ok(()),
-                };
-            }
-            Target::AllRooms => {
-                let listed: Result<BTreeSet<i64>, _> = self
-                    .client
-                    .rooms_list()
-                    .page_size(PAGE_SIZE)
-                    .messages_limit(0)
-                    .into_stream()
-                    .map_ok(|room| room.id)
-                    .try_collect()
-                    .await;
-                match listed {
-                    Ok(rooms) => rooms,
-                    Err(error) if is_transient(&error) => return Err(Stop::Dropped),
-                    Err(error) => return Err(Stop::end(RealtimeError::CatchUp(error))),
-                }
-            }
-        };
-        self.ledger.retain(&rooms);
-        for room in rooms {
-            match self.catch_up_room(room).await {
-                Ok(()) => {}
-                Err(None) => return Err(Stop::Gone),
-                // Left (or deleted) since the list was read: nothing more to hear from it.
-                Err(Some(error))
-                    if matches!(error.status().map(|s| s.as_u16()), Some(403 | 404)) => {}
-                Err(Some(error)) if is_transient(&error) => return Err(Stop::Dropped),
-                Err(Some(error)) => return Err(Stop::end(RealtimeError::CatchUp(error))),
-            }
-        }
-        Ok(())
-    }
-
-    /// Yields the room's messages after its anchor that were not yielded yet. `Err(None)`:
-    /// the subscription was dropped.
-    async fn catch_up_room(&mut self, room: i64) -> Result<(), Option<Error<types::ApiError>>> {
-        let after = self.ledger.anchor(room);
-        self.ledger.follow(room, after);
-        let mut missed = pin!(
-            self.client
-                .messages_list()
-                .room_id(room)
-                .after(after)
-                .page_size(PAGE_SIZE)
-                .into_stream()
-        );
-        while let Some(message) = missed.try_next().await.map_err(Some)? {
-            if self.ledger.first_time(room, message.id) {
-                self.events
-                    .send(Ok(Event::MessageCreated(message)))
-                    .await
-                    .map_err(|_| None)?;
-            }
-        }
-        Ok(())
-    }
-
     /// Relays one connection until it drops or the subscription ends.
     async fn serve(&mut self, mut socket: Socket) -> Stop {
         let keepalive = self.options.keepalive;
@@ -259,7 +163,9 @@ impl Driver {
         let mut last_heard = Instant::now();
         // An event read but not yet taken by the subscriber: the socket is not read until it
         // is, so a subscriber that falls behind holds the server back, not this task's memory.
-        let mut pending: Option<Item> = None;
+        // The position moves on only once it is yielded: if the connection drops first, the
+        // next one replays it.
+        let mut pending: Option<Pending> = None;
         let mut senders = true;
         loop {
             tokio::select! {
@@ -270,8 +176,11 @@ impl Driver {
                 }
                 permit = self.events.reserve(), if pending.is_some() => {
                     let Ok(permit) = permit else { return Stop::Gone };
-                    if let Some(item) = pending.take() {
+                    if let Some(Pending { item, position }) = pending.take() {
                         permit.send(item);
+                        if let Some(position) = position {
+                            self.position = position;
+                        }
                     }
                 }
                 command = self.commands.recv(), if senders => {
@@ -293,7 +202,7 @@ impl Driver {
                 frame = socket.next(), if pending.is_none() => {
                     last_heard = Instant::now();
                     match frame {
-                        Some(Ok(Frame::Text(text))) => pending = accept(&mut self.ledger, text.as_str()),
+                        Some(Ok(Frame::Text(text))) => pending = accept(self.position, &text),
                         Some(Ok(Frame::Close(Some(close))))
                             if is_final_close(close.code.into(), &close.reason) =>
                         {
@@ -319,28 +228,43 @@ impl Driver {
                     }
                 }
             }
-            // Told that events may have been missed: fetch the messages before passing the
-            // news on (the ledger drops any that also arrive on the socket).
-            if matches!(pending, Some(Ok(Event::Resync)))
-                && let Err(stop) = self.catch_up().await
-            {
-                return stop;
-            }
         }
     }
 }
 
-/// The item for a text frame: `None` for a message already yielded.
-fn accept(ledger: &mut Ledger, text: &str) -> Option<Item> {
-    match serde_json::from_str::<Event>(text) {
-        Ok(Event::MessageCreated(message)) => ledger
-            .first_time(message.chat_room, message.id)
-            .then_some(Ok(Event::MessageCreated(message))),
-        Ok(event) => Some(Ok(event)),
-        Err(source) => Some(Err(RealtimeError::Decode {
-            frame: text.to_owned(),
-            source,
-        })),
+/// What to yield for a text frame, the stream being at `position`: `None` for a stored event
+/// at or before it (already yielded; the server's replay and live events do not overlap,
+/// so this is a safety net). A `resync` moves the stream to the position it names, and a
+/// frame that cannot be decoded still counts by its `position`, so that it is reported once.
+fn accept(position: i64, text: &str) -> Option<Pending> {
+    let (item, at) = match serde_json::from_str::<Event>(text) {
+        Ok(Event::Resync {
+            reason,
+            position: to,
+        }) => {
+            return Some(Pending {
+                item: Ok(Event::Resync {
+                    reason,
+                    position: to,
+                }),
+                position: Some(to),
+            });
+        }
+        Ok(event) => {
+            let at = event.position();
+            (Ok(event), at)
+        }
+        Err(source) => {
+            let at = serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|frame| frame.get("position").and_then(Value::as_i64));
+            let frame = text.to_owned();
+            (Err(RealtimeError::Decode { frame, source }), at)
+        }
+    };
+    match at {
+        Some(at) if at <= position => None,
+        _ => Some(Pending { item, position: at }),
     }
 }
 
@@ -365,4 +289,76 @@ fn retry_after(error: &Error<types::ApiError>) -> Duration {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
         .map_or(Duration::ZERO, Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn deleted(position: i64) -> String {
+        json!({"position": position, "type": "message.deleted", "chat_room": 7, "message_id": 3})
+            .to_string()
+    }
+
+    fn at(pending: Option<Pending>) -> Option<Option<i64>> {
+        pending.map(|p| p.position)
+    }
+
+    #[test]
+    fn stored_events_at_or_before_the_position_are_dropped() {
+        assert_eq!(at(accept(10, &deleted(9))), None);
+        assert_eq!(at(accept(10, &deleted(10))), None);
+        assert_eq!(at(accept(10, &deleted(11))), Some(Some(11)));
+        // Also the frames of types this SDK does not know.
+        let newer = json!({"position": 10, "type": "user.updated", "user": {}}).to_string();
+        assert_eq!(at(accept(10, &newer)), None);
+        assert_eq!(at(accept(9, &newer)), Some(Some(10)));
+    }
+
+    #[test]
+    fn events_without_a_position_always_pass() {
+        let typing = json!({"type": "typing", "chat_room": 7, "user_id": 2, "username": "b"});
+        assert_eq!(at(accept(10, &typing.to_string())), Some(None));
+        let message = json!({
+            "id": 3, "chat_room": 7, "sender": "alice", "sender_id": 1, "content": "hi",
+            "created_at": "2024-01-01T00:00:00.000000Z", "is_read": false, "reactions": [],
+            "mentions": [],
+        });
+        let retried = json!({"type": "message.created", "message": message});
+        assert_eq!(at(accept(10, &retried.to_string())), Some(None));
+    }
+
+    #[test]
+    fn a_resync_moves_the_stream_wherever_it_says() {
+        let resync = |position: i64| {
+            json!({"type": "resync", "reason": "position_expired", "position": position})
+                .to_string()
+        };
+        let moved = accept(10, &resync(500)).expect("yielded");
+        assert!(matches!(
+            moved.item,
+            Ok(Event::Resync { position: 500, .. })
+        ));
+        assert_eq!(moved.position, Some(500));
+        // The server's word, even behind: what follows is after it.
+        assert_eq!(at(accept(10, &resync(4))), Some(Some(4)));
+    }
+
+    #[test]
+    fn an_undecodable_stored_frame_is_reported_once() {
+        let broken = json!({"position": 11, "type": "message.created", "message": {}}).to_string();
+        let reported = accept(10, &broken).expect("reported");
+        assert!(matches!(reported.item, Err(RealtimeError::Decode { .. })));
+        assert_eq!(reported.position, Some(11));
+        assert!(accept(11, &broken).is_none());
+        assert!(matches!(
+            accept(10, "not json"),
+            Some(Pending {
+                item: Err(RealtimeError::Decode { .. }),
+                position: None
+            })
+        ));
+    }
 }

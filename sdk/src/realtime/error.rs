@@ -10,15 +10,17 @@ use crate::{Error, types};
 #[non_exhaustive]
 pub enum RealtimeError {
     /// The WebSocket handshake failed: refused before the upgrade (401 no or invalid token,
-    /// 403 not a participant, 404, 429 too many connections) or the server was unreachable.
-    /// When connecting, any failure ends up here; on a reconnection only those that retrying
-    /// cannot cure (401, 403, 404, 400, a token that cannot be renewed).
+    /// 403 not a participant, 404, 429 too many connections, 400 a `since` newer than the
+    /// server's newest position) or the server was unreachable. When connecting, any failure
+    /// ends up here; on a reconnection only those that retrying cannot cure (401, 403, 404,
+    /// 400, a token that cannot be renewed).
     #[error("the WebSocket handshake failed: {0}")]
     Handshake(#[source] Error<types::ApiError>),
-    /// Fetching what was missed (`messages_list` with `after`, or `rooms_list`) failed in a
-    /// way retrying cannot cure, e.g. 403 once the caller left the room.
-    #[error("catching up on missed messages failed: {0}")]
-    CatchUp(#[source] Error<types::ApiError>),
+    /// Reading where the event stream stands (`GET /api/events/`), which a subscription
+    /// without [`Options::since`](super::Options::since) starts from, failed: e.g. 401, or
+    /// the server was unreachable. Only when connecting.
+    #[error("reading the event stream's position failed: {0}")]
+    Start(#[source] Error<types::ApiError>),
     /// The server closed the socket because the caller may not listen any more: 1008
     /// `not a participant`, 1000 `room deleted`.
     #[error("the server ended the subscription: {code} {reason}")]
@@ -51,12 +53,10 @@ pub enum RealtimeError {
 }
 
 impl RealtimeError {
-    /// The HTTP status of a refused handshake or catch-up request, if that is what this is.
+    /// The HTTP status of a refused handshake or position request, if that is what this is.
     pub fn status(&self) -> Option<u16> {
         match self {
-            RealtimeError::Handshake(e) | RealtimeError::CatchUp(e) => {
-                e.status().map(|s| s.as_u16())
-            }
+            RealtimeError::Handshake(e) | RealtimeError::Start(e) => e.status().map(|s| s.as_u16()),
             _ => None,
         }
     }
@@ -84,7 +84,7 @@ fn retry_status(status: u16) -> bool {
 /// How a close frame (or its absence) decides between reconnecting and ending.
 pub(crate) fn is_final_close(code: u16, reason: &str) -> bool {
     // 1000 is only sent when the room is gone; 1008 is a policy decision, and only `slow
-    // consumer` invites the client back (to catch up with `after`).
+    // consumer` invites the client back (to resume from its position).
     code == 1000 || (code == 1008 && reason != "slow consumer")
 }
 

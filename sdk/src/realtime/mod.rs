@@ -1,37 +1,70 @@
-//! Realtime events over WebSocket, typed, with reconnection and catch-up.
+//! Realtime events over WebSocket: typed, and resumed by stream position.
 //!
 //! [`Client::realtime_room`] subscribes to one room, [`Client::realtime_all`] to every room
-//! of the caller. A [`Subscription`] is a [`Stream`](futures::Stream) of [`Event`]s and sends
-//! [`Action`]s (messages, typing) on the same socket.
+//! of the caller, following membership: a room the caller joins is heard from its
+//! [`Event::RoomCreated`] or [`Event::MemberAdded`] on, one they leave up to their
+//! [`Event::MemberRemoved`]. A [`Subscription`] is a [`Stream`](futures::Stream) of
+//! [`Event`]s and sends [`Action`]s (messages, typing) on the same socket.
 //!
 //! The socket is opened with the generated upgrade operations (`ws_room`, `ws_all_rooms`),
-//! so it carries the session's Bearer token, renewed like any request's. When the connection
-//! drops — the server restarts or shuts down (1001), closes it as a slow consumer (1008
-//! `slow consumer`), or the network fails — the subscription reconnects with [`Backoff`],
-//! fetches the messages sent in between (`messages_list` with `after`, for each room the
-//! caller is in), and yields them as [`Event::MessageCreated`], oldest first. Every message
-//! is yielded exactly once, whether it came from the catch-up, the socket, or both.
+//! so it carries the session's Bearer token, renewed like any request's.
 //!
-//! It does not reconnect when the caller may not listen any more: the server closed the
-//! socket with 1008 `not a participant` or 1000 `room deleted`, or refused the handshake
-//! with 401, 403 or 404. The stream then ends with a [`RealtimeError`] as its last item.
-//! Updates and deletions that happened while disconnected are not replayed (only new
-//! messages can be fetched with `after`).
+//! # Resuming
+//!
+//! Every change other clients must learn about is a *stored* event with a position, an
+//! integer that grows with commit order across the service: messages created, edited and
+//! deleted, reactions, read markers, rooms created, changed and deleted, members added and
+//! removed, invitations ([`Event::position`]). A subscription remembers the position of the
+//! last stored event it yielded. When the connection drops — the server restarts or shuts
+//! down (1001), closes it as a slow consumer (1008 `slow consumer`), or the network fails —
+//! it reconnects with [`Backoff`] and asks for the stream after that position (`since`): the
+//! server first sends every stored event after it that the caller may see, then live ones,
+//! with no gap and no duplicate at the seam. Everything that happened while disconnected is
+//! therefore yielded, exactly once and in position order: edits, deletions, reactions, reads
+//! and membership changes as well as new messages. As a safety net, a stored event at or
+//! before the last position yielded is never yielded again. Ephemeral events (typing,
+//! presence, errors) are not replayed.
+//!
+//! A subscription starts from the stream's newest position when it connects (read with
+//! `GET /api/events/`, so that a connection lost before the first event misses nothing
+//! either; events from then on are delivered), or after the position given with
+//! [`Options::since`]: an app that saved the last position it handled resumes there after a
+//! restart, and the events it missed come first. If that position is older than the server
+//! keeps (`--event-retention-hours`), the first event is [`Event::Resync`]: reload what is
+//! shown over REST, and the stream goes on from the position it carries.
+//!
+//! It does not reconnect when the caller may not listen any more: the server closed a
+//! room's socket with 1008 `not a participant` (after the caller's
+//! [`Event::MemberRemoved`]) or 1000 `room deleted` (after [`Event::RoomDeleted`]), or
+//! refused the handshake with 401, 403, 404 or 400. The stream then ends with a
+//! [`RealtimeError`] as its last item.
 //!
 //! ```no_run
 //! use chat_sdk::Client;
-//! use chat_sdk::realtime::{Event, RealtimeError};
+//! use chat_sdk::realtime::{Event, Options, RealtimeError, Target};
 //! use futures::TryStreamExt;
 //!
-//! # async fn demo(client: Client, room_id: i64) -> Result<(), RealtimeError> {
-//! let mut room = client.realtime_room(room_id).await?;
+//! # fn save(_: i64) {}
+//! # async fn demo(client: Client, room_id: i64, saved: Option<i64>) -> Result<(), RealtimeError> {
+//! // Resume after the last position handled by a previous run, if it saved one.
+//! let mut options = Options::default();
+//! options.since = saved;
+//! let mut room = client.realtime(Target::Room(room_id), options).await?;
 //! room.send_message("Hello everyone!", Some(uuid::Uuid::new_v4())).await?;
 //! while let Some(event) = room.try_next().await? {
-//!     match event {
-//!         Event::MessageCreated(message) => println!("{}: {}", message.sender, message.content),
+//!     match &event {
+//!         Event::MessageCreated { message, .. } => {
+//!             println!("{}: {}", message.sender, message.content)
+//!         }
+//!         Event::MessageUpdated { message, .. } => println!("edited: {}", message.content),
+//!         Event::MessageDeleted { message_id, .. } => println!("{message_id} was deleted"),
 //!         Event::Typing { username, .. } => println!("{username} is typing…"),
+//!         Event::Resync { .. } => println!("too much was missed: reload the room over REST"),
 //!         Event::Error { detail, .. } => eprintln!("the server refused an action: {detail}"),
 //!         _ => {}
+//!     }
+//!     if let Some(position) = event.position() {
+//!         save(position);
 //!     }
 //! }
 //! # Ok(()) }
@@ -39,11 +72,11 @@
 //!
 //! The subscription's task runs on the Tokio runtime it was created in.
 
+mod action;
 mod backoff;
 mod driver;
 mod error;
 mod event;
-mod ledger;
 mod subscription;
 
 use std::sync::Arc;
@@ -51,14 +84,14 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+pub use action::Action;
 pub use backoff::Backoff;
 pub use error::RealtimeError;
-pub use event::{Action, Event, Reaction};
+pub use event::{Departure, Event, Reaction};
 pub use subscription::{Sender, Subscription};
 
 use crate::Client;
 use driver::Driver;
-use ledger::Ledger;
 
 /// What a subscription listens to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +117,9 @@ pub struct Options {
     pub keepalive: Duration,
     /// How long a handshake may take. Default: 30 s.
     pub handshake_timeout: Duration,
+    /// Where the stream starts: after this position (see [`Options::since`]), or with
+    /// `None`, at the newest position when the subscription connects. Default: `None`.
+    pub since: Option<i64>,
 }
 
 impl Default for Options {
@@ -93,6 +129,7 @@ impl Default for Options {
             buffer: 256,
             keepalive: Duration::from_secs(20),
             handshake_timeout: Duration::from_secs(30),
+            since: None,
         }
     }
 }
@@ -121,6 +158,16 @@ impl Options {
         self.handshake_timeout = limit;
         self
     }
+
+    /// Starts the stream after `position`, e.g. the last [`Event::position`] an app handled
+    /// before it stopped: the stored events after it that the caller may see (in the
+    /// subscription's room, or in any of theirs) are yielded first, then live ones. A
+    /// position older than the server keeps yields [`Event::Resync`] first; one newer than
+    /// the server's newest is refused ([`RealtimeError::Handshake`], 400).
+    pub fn since(mut self, position: i64) -> Options {
+        self.since = Some(position);
+        self
+    }
 }
 
 /// Actions waiting for the socket (e.g. during a reconnection) before senders wait too.
@@ -130,7 +177,7 @@ const COMMAND_QUEUE: usize = 32;
 impl Client {
     /// Subscribes to the events of one room, with [`Options::default`].
     ///
-    /// Returns once the socket is open: events published from then on are delivered. Any
+    /// Returns once the socket is open: events stored from then on are delivered. Any
     /// failure to open it is returned, e.g. [`RealtimeError::Handshake`] with a 403 for a
     /// room the caller is not in.
     pub async fn realtime_room(&self, room_id: i64) -> Result<Subscription, RealtimeError> {
@@ -157,7 +204,7 @@ impl Client {
             client: self.clone(),
             target,
             options,
-            ledger: Ledger::default(),
+            position: 0,
             events,
             commands: queue,
             status: Arc::clone(&status),

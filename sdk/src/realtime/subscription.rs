@@ -30,14 +30,15 @@ pub(crate) struct Status {
 /// or to every room of the caller ([`Client::realtime_all`](crate::Client::realtime_all)).
 ///
 /// It is a [`Stream`] of [`Event`]s that survives dropped connections: a background task
-/// reconnects with [`Backoff`](super::Backoff), fetches the messages sent in between, and
-/// yields every message exactly once. The stream ends, with a [`RealtimeError`] as its last
-/// item, only when the caller may not listen any more (removed from the room, the room
-/// deleted, a refused handshake). Dropping the subscription closes the socket.
+/// reconnects with [`Backoff`](super::Backoff), resuming the stream after the position of
+/// the last stored event it yielded, so every stored event is yielded exactly once, in
+/// position order (see [the module](super)). The stream ends, with a [`RealtimeError`] as
+/// its last item, only when the caller may not listen any more (removed from the room, the
+/// room deleted, a refused handshake). Dropping the subscription closes the socket.
 ///
 /// Events wait in a buffer ([`Options::buffer`](super::Options::buffer)) until read; while it
 /// is full the socket is not read, and if the server's queue fills too it closes the socket
-/// as a slow consumer — the subscription then reconnects and catches up, so nothing is lost.
+/// as a slow consumer — the subscription then reconnects and resumes, so nothing is lost.
 ///
 /// Actions (messages, typing) are sent with the methods here or through a [`Sender`] from
 /// [`sender`](Subscription::sender), which can live in another task.

@@ -185,9 +185,9 @@ impl RealtimeApi {
     }
 }
 
-/// Registers the connection with the hub before the upgrade, so nothing published from now
-/// on is missed (a client catches up on the past with `after=`), and the user reads as online
-/// once the socket is open. A request that cannot become a socket is not registered (it
+/// Registers the connection with the hub before the upgrade, pending: it counts against the
+/// user's limit and the user reads as online once the socket is open, and it goes live after
+/// its replay (`connection::go_live`). A request that cannot become a socket is not registered (it
 /// would make its user online for a moment), but still hears 429 first, as one that can.
 async fn register(
     state: &AppState,

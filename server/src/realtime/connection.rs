@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
-use super::hub::{Behind, Closing, Registration};
+use super::hub::{Behind, Closing, NOT_A_PARTICIPANT, ROOM_DELETED, Registration};
 use super::{Action, Event, Scope};
 use crate::auth::CurrentUser;
 use crate::domain::events::Stored;
@@ -114,6 +114,18 @@ pub async fn run(socket: WebSocketStream, mut conn: Connection) {
     };
     // A send abandoned because the hub closed the connection leaves the reason in `closed`.
     let closing = closing.or(*conn.registration.closed.borrow());
+    // The hub queues a membership change's event (member.removed, room.deleted) before it
+    // closes the connection for it: the client hears why before the close.
+    if closing.is_some_and(|why| why == NOT_A_PARTICIPANT || why == ROOM_DELETED) {
+        let flush = async {
+            while let Ok(text) = conn.registration.events.try_recv() {
+                if sink.send(Message::Text(text)).await.is_err() {
+                    break;
+                }
+            }
+        };
+        let _ = timeout(CLOSE_TIMEOUT, flush).await;
+    }
     // Out of the hub now: a slow consumer's close may take seconds, and its reconnection must
     // not find this socket still counted against the user's limit.
     drop(conn);
@@ -148,20 +160,26 @@ where
                 }
             } else {
                 let mut from = since;
+                let mut room_deleted = false;
                 while from < snapshot.position {
-                    let frames = store
+                    let events = store
                         .replay(conn.user.id, room, from, snapshot.position, REPLAY_BATCH)
                         .await
                         .map_err(unreadable)?;
-                    let Some((last, _)) = frames.last() else {
+                    let Some(last) = events.last() else {
                         break;
                     };
-                    from = *last;
-                    for (_, frame) in frames {
-                        if !send(sink, &mut closed, Message::Text(frame)).await {
+                    from = last.position;
+                    for event in events {
+                        room_deleted |= room.is_some() && event.kind == "room.deleted";
+                        if !send(sink, &mut closed, Message::Text(event.frame)).await {
                             return Err(None);
                         }
                     }
+                }
+                // The room of this socket is gone: it closes as it would have live.
+                if room_deleted {
+                    return Err(Some(ROOM_DELETED));
                 }
             }
         }
@@ -194,6 +212,7 @@ where
     S: futures::Sink<Message> + Unpin,
 {
     tokio::select! {
+        biased;
         sent = sink.send(frame) => sent.is_ok(),
         _ = closed.changed() => false,
     }

@@ -77,11 +77,11 @@ pub async fn read(
             // A full page goes on from its last event; a shorter one from the newest position
             // it looked at (the events in between are not the caller's).
             let position = match frames.last() {
-                Some((last, _)) if full => *last,
+                Some(last) if full => last.position,
                 _ => bounds.latest.max(since),
             };
             return Ok(EventPage {
-                events: frames.into_iter().map(|(_, frame)| frame).collect(),
+                events: frames.into_iter().map(|event| event.frame).collect(),
                 position,
             });
         }

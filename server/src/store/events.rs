@@ -253,6 +253,16 @@ impl EventRow {
     }
 }
 
+/// A stored event as a replay sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replayed {
+    pub position: i64,
+    /// Its frame's `type`.
+    pub kind: String,
+    /// The frame as sent: with its `position`.
+    pub frame: String,
+}
+
 /// What a user may see of the log where it stands now: its newest position, the rooms the
 /// user is in at that position, and the newest position pruned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,28 +380,28 @@ impl Store {
         after: i64,
         through: i64,
         limit: i64,
-    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-        let rows: Vec<(i64, String)> = on_reads!(self, |pool, dialect| {
+    ) -> Result<Vec<Replayed>, sqlx::Error> {
+        let rows: Vec<(i64, String, String)> = on_reads!(self, |pool, dialect| {
             sqlx::query_as(dialect.pick(
-                "SELECT position, frame FROM (\
-                 SELECT e.position, e.frame FROM member_spans s JOIN events e \
+                "SELECT position, kind, frame FROM (\
+                 SELECT e.position, e.kind, e.frame FROM member_spans s JOIN events e \
                  ON e.room_id = s.room_id AND e.position > $2 AND e.position <= $3 \
                  AND e.position >= s.joined_at AND (s.left_at IS NULL OR e.position <= s.left_at) \
                  WHERE s.user_id = $1 AND ($4 IS NULL OR s.room_id = $4) \
                  AND (s.left_at IS NULL OR s.left_at > $2) AND s.joined_at <= $3 \
                  UNION ALL \
-                 SELECT e.position, e.frame FROM events e \
+                 SELECT e.position, e.kind, e.frame FROM events e \
                  WHERE e.room_id IS NULL AND e.position > $2 AND e.position <= $3 AND $4 IS NULL \
                  AND EXISTS (SELECT 1 FROM json_each(e.users) WHERE value = $1)) \
                  ORDER BY position LIMIT $5",
-                "SELECT position, frame FROM (\
-                 SELECT e.position, e.frame FROM member_spans s JOIN events e \
+                "SELECT position, kind, frame FROM (\
+                 SELECT e.position, e.kind, e.frame FROM member_spans s JOIN events e \
                  ON e.room_id = s.room_id AND e.position > $2 AND e.position <= $3 \
                  AND e.position >= s.joined_at AND (s.left_at IS NULL OR e.position <= s.left_at) \
                  WHERE s.user_id = $1 AND ($4::bigint IS NULL OR s.room_id = $4) \
                  AND (s.left_at IS NULL OR s.left_at > $2) AND s.joined_at <= $3 \
                  UNION ALL \
-                 SELECT e.position, e.frame FROM events e \
+                 SELECT e.position, e.kind, e.frame FROM events e \
                  WHERE e.room_id IS NULL AND e.position > $2 AND e.position <= $3 \
                  AND $4::bigint IS NULL AND EXISTS (SELECT 1 FROM \
                  json_array_elements_text(e.users::json) u WHERE u.value::bigint = $1)) r \
@@ -407,7 +417,11 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(position, frame)| (position, with_position(position, &frame)))
+            .map(|(position, kind, frame)| Replayed {
+                position,
+                frame: with_position(position, &frame),
+                kind,
+            })
             .collect())
     }
 
