@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::database::DatabaseKind;
 use crate::fanout::{self, Mode};
-use crate::server;
+use crate::{resume, server};
 
 /// The API's limit on a room's participants (the creator included).
 pub const MAX_ROOM_PARTICIPANTS: usize = 500;
@@ -45,6 +45,9 @@ pub enum Which {
     Fanout,
     /// 7: 10,000 idle WebSockets: the server's memory per connection.
     Idle,
+    /// 8: resume 10,000 stored events over a socket (`?since=`) and over REST, and
+    /// GET /api/events/ with nothing new under load (with healthz, its baseline).
+    Resume,
 }
 
 impl Which {
@@ -57,8 +60,8 @@ impl Which {
 /// Every option; the numeric ones default to full size, or to tiny with `--smoke`.
 #[derive(Debug, Clone, Args)]
 pub struct Options {
-    /// Seconds and tiny data (2,000 messages, 20 subscribers, 100 idle sockets, 1 s per
-    /// scenario): proves every scenario works, measures nothing worth keeping.
+    /// Seconds and tiny data (2,000 messages, 20 subscribers, 100 idle sockets, 200 stored
+    /// events, 1 s per scenario): proves every scenario works, measures nothing worth keeping.
     #[arg(long, global = true)]
     pub smoke: bool,
     /// The server's database: a SQLite file in a temporary directory, or a PostgreSQL
@@ -152,6 +155,18 @@ pub struct Options {
     /// WebSocket handshakes in flight at once [64].
     #[arg(long, global = true)]
     pub connect_concurrency: Option<usize>,
+    /// Stored events scenario 8 resumes over, posted through the API [10,000; smoke 200].
+    #[arg(long, global = true)]
+    pub resume_events: Option<usize>,
+    /// Room members who post them, in turn (`--concurrency` in flight) [4; smoke 2].
+    #[arg(long, global = true)]
+    pub resume_senders: Option<usize>,
+    /// Timed reads of them each way, socket and REST [5; smoke 2].
+    #[arg(long, global = true)]
+    pub resume_repeats: Option<usize>,
+    /// `limit` of scenario 8's REST pages, 1 to 500 [500; smoke 50].
+    #[arg(long, global = true)]
+    pub resume_page: Option<u32>,
     /// Server CHAT_WS_QUEUE_LEN [the server's default, 256].
     #[arg(long, global = true)]
     pub ws_queue_len: Option<usize>,
@@ -193,6 +208,7 @@ pub struct Settings {
     pub idle: usize,
     pub register_concurrency: usize,
     pub fanout: fanout::Params,
+    pub resume: resume::Params,
 }
 
 impl Options {
@@ -256,6 +272,14 @@ impl Options {
                 connect_concurrency: self.connect_concurrency.unwrap_or(64),
                 drain_timeout_secs: pick(smoke, 10, 5),
             },
+            resume: resume::Params {
+                events: self.resume_events.unwrap_or(pick(smoke, 10_000, 200)),
+                senders: self.resume_senders.unwrap_or(pick(smoke, 4, 2)),
+                in_flight: self.concurrency.unwrap_or(pick(smoke, 64, 16)),
+                repeats: self.resume_repeats.unwrap_or(pick(smoke, 5, 2)),
+                page: self.resume_page.unwrap_or(pick(smoke, 500, 50)),
+                read_timeout_secs: pick(smoke, 60, 10),
+            },
         };
         settings.check()?;
         Ok(settings)
@@ -308,6 +332,17 @@ impl Settings {
         ensure!(
             !f.modes.contains(&Mode::Paced) || f.interval_ms > 0,
             "--interval-ms must be positive for paced mode"
+        );
+        let r = &self.resume;
+        ensure!(
+            r.events > 0 && r.repeats > 0 && (1..=500).contains(&r.page),
+            "--resume-events and --resume-repeats must be positive, --resume-page 1..=500 \
+             (the API's limit)"
+        );
+        ensure!(
+            (1..MAX_ROOM_PARTICIPANTS).contains(&r.senders),
+            "--resume-senders must be 1..{MAX_ROOM_PARTICIPANTS} (they share a room with the \
+             reader)"
         );
         Ok(())
     }

@@ -12,15 +12,18 @@ use crate::cli::{Settings, Which};
 use crate::fanout;
 use crate::idle::{self, IdleResult};
 use crate::load::{LoadResult, MakeRequest, Tally};
+use crate::resume::{self, ResumeResult};
 use crate::setup::World;
 
 /// One REST scenario's figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioResult {
     /// Stable key for the JSON and the ratios: `healthz`, `rooms`, `first_page`, `deep_page`,
-    /// `shallow_page` (the control of `deep_page`), `create_1_sender`, `create_n_senders`.
+    /// `shallow_page` (the control of `deep_page`), `create_1_sender`, `create_n_senders`,
+    /// `events_nothing_new`.
     pub id: &'static str,
-    /// The scenario's number in the issue (`5a`, `5b`: the two create runs; `4c`: control).
+    /// The scenario's number in the issue (`5a`, `5b`: the two create runs; `4c`: control;
+    /// `8c`: the REST part of scenario 8).
     pub number: &'static str,
     pub title: String,
     pub request: String,
@@ -33,6 +36,7 @@ pub struct Measured {
     pub scenarios: Vec<ScenarioResult>,
     pub fanout: Vec<fanout::RunResult>,
     pub idle: Option<IdleResult>,
+    pub resume: Option<ResumeResult>,
 }
 
 /// One REST scenario before it runs.
@@ -112,6 +116,13 @@ pub async fn run(settings: &Settings, which: Which, world: &mut World) -> anyhow
         .context("the idle-socket scenario")?;
         measured.idle = Some(result);
     }
+
+    if let (true, Some(stream)) = (which.includes(Which::Resume), &world.resume) {
+        let result = resume::run(&settings.resume, &world.http, stream, world.server.pid())
+            .await
+            .context("the resume scenario")?;
+        measured.resume = Some(result);
+    }
     Ok(measured)
 }
 
@@ -142,7 +153,8 @@ fn plan(settings: &Settings, which: Which, world: &World) -> anyhow::Result<Vec<
     };
 
     let mut planned = Vec::new();
-    if which.includes(Which::Healthz) {
+    // `resume` alone measures healthz too: the baseline of its (8c)/(1).
+    if which.includes(Which::Healthz) || which == Which::Resume {
         let url = world.http.url("/healthz");
         planned.push(get("healthz", "1", "healthz".into(), url, None));
     }
@@ -220,6 +232,22 @@ fn plan(settings: &Settings, which: Which, world: &World) -> anyhow::Result<Vec<
                 make,
             });
         }
+    }
+    if let (true, Some(stream)) = (which.includes(Which::Resume), &world.resume) {
+        // A client polling without `timeout` that is up to date: what the route costs when
+        // there is nothing to return. Events the create scenarios store meanwhile are not
+        // the reader's, so nothing new stays nothing new.
+        let url = world
+            .http
+            .url(&format!("/api/events/?since={}", stream.latest));
+        let title = "events after the newest position (nothing new)".to_owned();
+        planned.push(get(
+            "events_nothing_new",
+            "8c",
+            title,
+            url,
+            Some(&stream.reader.token),
+        ));
     }
     Ok(planned)
 }

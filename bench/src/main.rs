@@ -15,9 +15,10 @@
 //! (`database.rs`: SQLite in a temporary directory, or with `--database postgres` a PostgreSQL
 //! database created for the run and dropped after it), builds the data the selected scenarios
 //! need (`setup.rs`: users and rooms through the API, bulk messages straight into the database
-//! while the server is stopped),
-//! drives the load over loopback with its own client (`load.rs`, `fanout/`, `idle.rs`), prints
-//! a table with ratios and targets and, for a full `all`, writes `bench/results/latest.json`.
+//! while the server is stopped, the events scenario 8 resumes over through the API),
+//! drives the load over loopback with its own client (`load.rs`, `fanout/`, `idle.rs`,
+//! `resume/`), prints a table with ratios and targets and, for a full `all`, writes
+//! `bench/results/latest.json`.
 //! `bench/README.md` explains each scenario and holds the latest table.
 //!
 //! The exit status is 1 when the run itself went wrong (failed requests, lost deliveries,
@@ -32,6 +33,7 @@ mod idle;
 mod load;
 mod print;
 mod report;
+mod resume;
 mod seed;
 mod server;
 mod setup;

@@ -49,6 +49,17 @@ pub fn print(r: &Results) {
         "setup:    {} users registered in {:.1} s; {} room(s); {} messages inserted directly in {:.1} s",
         u.users, u.register_secs, u.rooms_created, u.seeded_messages, u.seed_secs
     );
+    if u.posted_events > 0 {
+        println!(
+            "          resume: {} events stored through the API (POSTs, {} senders, {} in flight) \
+             in {:.1} s, {:.0} events/s",
+            u.posted_events,
+            s.resume.senders,
+            s.resume.in_flight,
+            u.post_events_secs,
+            u.posted_events as f64 / u.post_events_secs.max(1e-9)
+        );
+    }
     if u.deep_walk_pages > 0 {
         println!(
             "          deep cursor: {} messages down, found by following `next` over {} pages \
@@ -156,6 +167,11 @@ pub fn print(r: &Results) {
             i.bytes_per_connection
                 .map_or("?".to_owned(), |b| format!("{b:.0}"))
         );
+    }
+
+    if let Some(resume) = &r.resume {
+        println!();
+        crate::resume::print_section(resume);
     }
 
     if !r.ratios.is_empty() {

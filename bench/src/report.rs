@@ -9,6 +9,7 @@ use crate::cli::Settings;
 use crate::fanout::{self, Mode};
 use crate::harness::{Measured, ScenarioResult};
 use crate::idle::IdleResult;
+use crate::resume::ResumeResult;
 use crate::setup::SetupInfo;
 use crate::system::{Git, Machine};
 
@@ -31,6 +32,7 @@ pub struct Results {
     pub scenarios: Vec<ScenarioResult>,
     pub fanout: Vec<fanout::RunResult>,
     pub idle: Option<IdleResult>,
+    pub resume: Option<ResumeResult>,
     pub ratios: Vec<Ratio>,
     pub targets: Vec<Target>,
     /// Failed requests, lost deliveries, sockets closed early: the exit status is 1 if any.
@@ -79,6 +81,7 @@ impl Results {
             scenarios: measured.scenarios,
             fanout: measured.fanout,
             idle: measured.idle,
+            resume: measured.resume,
             ratios: Vec::new(),
             targets: Vec::new(),
             problems: Vec::new(),
@@ -116,12 +119,14 @@ impl Results {
             self.throughput("deep_page"),
             self.throughput("shallow_page"),
         );
+        let events_r = ratio(self.throughput("events_nothing_new"), healthz);
         for (name, value) in [
             ("(2)/(1) rooms list / healthz", rooms_r),
             ("(3)/(1) first page / healthz", first_r),
             ("(4)/(3) deep page / first page", deep_r),
             ("(4)/(4c) deep page / shallow cursor page", depth_r),
             ("(5b)/(1) create, many senders / healthz", create_r),
+            ("(8c)/(1) no new events / healthz", events_r),
         ] {
             if let Some(value) = value {
                 self.ratios.push(Ratio { name, value });
@@ -160,6 +165,8 @@ impl Results {
                 32.0 * 1024.0,
                 "bytes",
             ),
+            // Issue 19's target.
+            target("(8c)/(1) no new events / healthz", events_r, ">=", 0.35, ""),
         ];
 
         for s in &self.scenarios {
@@ -204,6 +211,16 @@ impl Results {
                     .first()
                     .map_or(String::new(), |(e, n)| format!(" ({n}× {e})"))
             ));
+        }
+        if let Some(resume) = &self.resume {
+            for read in [&resume.socket, &resume.rest] {
+                for failure in &read.failures {
+                    self.problems.push(format!(
+                        "{} resume {}: {failure}",
+                        read.number, read.request
+                    ));
+                }
+            }
         }
     }
 

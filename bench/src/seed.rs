@@ -21,8 +21,8 @@ use crate::database::Database;
 const CHUNK: u64 = 100_000;
 
 /// Filler the contents are cut from, so messages have realistic, varying lengths.
-const FILLER: &str = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod \
-                      tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam.";
+pub const FILLER: &str = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod \
+                          tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam.";
 
 /// Sets a room's `last_activity_at` to its newest message (the room list is ordered by it)
 /// and its `message_count` (read state counts from it), as the server's writer keeps them.

@@ -12,6 +12,7 @@ use tempfile::TempDir;
 use crate::cli::{Settings, Which};
 use crate::database::{Database, DatabaseInfo};
 use crate::http::{Http, User, create_room, register_users};
+use crate::resume;
 use crate::seed::{self, Batch};
 use crate::server::Server;
 
@@ -33,6 +34,8 @@ pub struct World {
     pub deep_cursor: Option<String>,
     /// The cursor after the walk's first page: the control for the deep page.
     pub shallow_cursor: Option<String>,
+    /// The stored events scenario 8 resumes over.
+    pub resume: Option<resume::Stream>,
     pub info: SetupInfo,
     /// Dropped after `server`, which is killed before its database goes.
     _database: Database,
@@ -55,6 +58,9 @@ pub struct SetupInfo {
     pub shallow_cursor_depth: u64,
     pub deep_walk_pages: u64,
     pub deep_walk_secs: f64,
+    /// Scenario 8's events, stored through the API (POSTs), and how long that took.
+    pub posted_events: usize,
+    pub post_events_secs: f64,
 }
 
 /// A cursor page, as far as the bench reads it.
@@ -85,6 +91,9 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
     if which.includes(Which::Idle) {
         pool_size = pool_size.max(settings.users);
         per_user = per_user.max(settings.idle.div_ceil(settings.users));
+    }
+    if which.includes(Which::Resume) {
+        pool_size = pool_size.max(settings.resume.senders);
     }
 
     let mut env = vec![
@@ -204,6 +213,19 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
         server.restart()?;
         http = http.rebased(&server.base);
     }
+    // After the direct inserts: these go through the server, which appends their events.
+    let resume = match which.includes(Which::Resume) {
+        true => {
+            let senders = &pool[..settings.resume.senders];
+            let stream = resume::prepare(&settings.resume, &http, senders, &nonce).await?;
+            info.users += 1;
+            info.rooms_created += 1;
+            info.posted_events = stream.positions.len();
+            info.post_events_secs = stream.seed_secs;
+            Some(stream)
+        }
+        false => None,
+    };
 
     let mut world = World {
         server,
@@ -217,6 +239,7 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
         idle_room: idle,
         deep_cursor: None,
         shallow_cursor: None,
+        resume,
         info,
         _database: database,
         _dir: dir,

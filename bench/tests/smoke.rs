@@ -113,7 +113,8 @@ fn smoke(extra: &[&str]) -> Value {
             "deep_page",
             "shallow_page",
             "create_1_sender",
-            "create_n_senders"
+            "create_n_senders",
+            "events_nothing_new"
         ]
     );
     assert_eq!(results["setup"]["deep_cursor_depth"], 1800);
@@ -127,10 +128,24 @@ fn smoke(extra: &[&str]) -> Value {
     assert_eq!(idle["opened"], 100);
     assert!(idle["bytes_per_connection"].is_number(), "{idle}");
 
+    // Every read brought back exactly the 200 stored events (or `problems` says otherwise).
+    let resume = &results["resume"];
+    assert_eq!(resume["events"], 200);
+    assert_eq!(results["setup"]["posted_events"], 200);
+    for read in [&resume["socket"], &resume["rest"]] {
+        assert_eq!(read["exact_runs"], 2, "{read}");
+        assert!(
+            read["events_per_sec"].as_f64().unwrap_or(0.0) > 0.0,
+            "{read}"
+        );
+    }
+    // Pages of 50: following `position` is exercised.
+    assert_eq!(resume["rest"]["pages"], 4);
+
     // Every ratio and target is computed (pass or miss does not matter here).
-    assert_eq!(results["ratios"].as_array().map(Vec::len), Some(5));
+    assert_eq!(results["ratios"].as_array().map(Vec::len), Some(6));
     let targets = results["targets"].as_array().expect("targets");
-    assert_eq!(targets.len(), 6);
+    assert_eq!(targets.len(), 7);
     assert!(
         targets.iter().all(|t| t["pass"].is_boolean()),
         "{targets:?}"

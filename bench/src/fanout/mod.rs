@@ -23,7 +23,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 pub use run::RunResult;
-pub use socket::{Socket, connect};
+pub use socket::{Socket, connect, open};
 pub use table::print_table;
 
 use crate::http::{Http, User, create_room};

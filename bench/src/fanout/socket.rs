@@ -46,7 +46,12 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 pub async fn connect(ws_base: &str, room: i64, token: &str) -> anyhow::Result<Socket> {
-    let mut request = format!("{ws_base}/ws/chat/rooms/{room}/").into_client_request()?;
+    open(&format!("{ws_base}/ws/chat/rooms/{room}/"), token).await
+}
+
+/// A socket on `url` (`ws://...`, any route and query), authenticated as `token`'s user.
+pub async fn open(url: &str, token: &str) -> anyhow::Result<Socket> {
+    let mut request = url.into_client_request()?;
     request.headers_mut().insert(
         "authorization",
         HeaderValue::from_str(&format!("Bearer {token}"))?,

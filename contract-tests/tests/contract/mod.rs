@@ -5,6 +5,7 @@
 
 mod accounts;
 mod direct_messages;
+mod events;
 mod invitations;
 mod legacy;
 mod messages;
@@ -84,6 +85,12 @@ async fn keeps_the_contract(database: Database) {
     presence::presence(&api).await;
     invitations::invitations(&api).await;
     realtime::realtime(&api, &server.base).await;
+    events::events(&api).await;
+    // The 410 of a position no longer kept, from a server that keeps about a second of events.
+    let Some(forgetful) = Server::start_on(database, &events::SHORT_RETENTION).await else {
+        return;
+    };
+    events::expiry(&api.sharing_ledger(&forgetful.base), &forgetful.base).await;
     // The 429s of the throttles, from a server of their own: the main one runs without
     // throttles. Its responses go into the same ledger.
     let Some(throttled_server) = Server::start_on(database, &throttles::LOW_THROTTLES).await else {

@@ -142,7 +142,7 @@ impl EventsApi {
         };
         let limit = check("limit", raw(limit.0), 1, MAX_LIMIT, DEFAULT_LIMIT);
         let wait = check("timeout", raw(timeout.0), 0, MAX_TIMEOUT_SECS, 0);
-        let since = match events::since(&state.store, raw(since.0).as_deref()).await {
+        let since = match events::since_format(raw(since.0).as_deref()) {
             Ok(since) => since,
             Err(ApiError::Validation(fields)) => {
                 errors.extend(fields);

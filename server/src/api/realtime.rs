@@ -128,7 +128,8 @@ impl RealtimeApi {
         require_member(&state.store, room_id.0, user.id).await?;
         let since = events::since(&state.store, raw(since.0).as_deref()).await?;
         let registration = register(&state, &user, Scope::Room(room_id.0), &ws).await?;
-        accept(&state, ws, user, registration, None, since)
+        let start = events::start(&state.store, since).await?;
+        accept(&state, ws, user, registration, None, start)
     }
 
     /// Events of every room of the caller (WebSocket)
@@ -148,7 +149,8 @@ impl RealtimeApi {
         let user = auth.user();
         let since = events::since(&state.store, raw(since.0).as_deref()).await?;
         let registration = register(&state, &user, Scope::AllRooms, &ws).await?;
-        accept(&state, ws, user, registration, None, since)
+        let start = events::start(&state.store, since).await?;
+        accept(&state, ws, user, registration, None, start)
     }
 
     /// Chat with one user (WebSocket, seed 002)
@@ -181,7 +183,8 @@ impl RealtimeApi {
         }
         let room = rooms::direct(&state, user.id, other_user_id.0).await?;
         let registration = register(&state, &user, Scope::Room(room), &ws).await?;
-        accept(&state, ws, user, registration, Some(other_user_id.0), since)
+        let start = events::start(&state.store, since).await?;
+        accept(&state, ws, user, registration, Some(other_user_id.0), start)
     }
 }
 
@@ -216,7 +219,7 @@ fn accept<const E: u32>(
     user: CurrentUser,
     registration: Registration,
     other_user: Option<i64>,
-    since: Option<i64>,
+    since: i64,
 ) -> Upgrade<E> {
     let ws = ws.map_err(|_| ApiError::NotWebSocket)?;
     let scope = registration.scope();

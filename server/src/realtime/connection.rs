@@ -51,8 +51,9 @@ pub struct Connection {
     pub scope: Scope,
     /// Seed 002's pair route: the other user of the pair, whom actions may name.
     pub other_user: Option<i64>,
-    /// Resume after this position: replay what the client may see, then go live.
-    pub since: Option<i64>,
+    /// Replay what the client may see after this position, then go live: where it resumes,
+    /// or the newest position when its handshake was answered.
+    pub since: i64,
     pub registration: Registration,
 }
 
@@ -149,38 +150,35 @@ where
         Scope::AllRooms => None,
     };
     let mut closed = conn.registration.closed.clone();
-    let mut after = conn.since;
+    let mut since = conn.since;
     loop {
         let snapshot = store.snapshot(conn.user.id).await.map_err(unreadable)?;
-        if let Some(since) = after {
-            if since < snapshot.pruned_through {
-                let resync = Event::position_expired(snapshot.position).to_text();
-                if !send(sink, &mut closed, Message::Text(resync)).await {
+        if since < snapshot.pruned_through {
+            let resync = Event::position_expired(snapshot.position).to_text();
+            if !send(sink, &mut closed, Message::Text(resync)).await {
+                return Err(None);
+            }
+        } else {
+            let mut from = since;
+            let mut room_deleted = false;
+            while from < snapshot.position {
+                let events = store
+                    .replay(conn.user.id, room, from, snapshot.position, REPLAY_BATCH)
+                    .await
+                    .map_err(unreadable)?;
+                let Some(last) = events.last() else {
+                    break;
+                };
+                from = last.position;
+                room_deleted |= room.is_some() && events.iter().any(|e| e.kind == "room.deleted");
+                let frames = events.into_iter().map(|event| Message::Text(event.frame));
+                if !send_batch(sink, &mut closed, frames).await {
                     return Err(None);
                 }
-            } else {
-                let mut from = since;
-                let mut room_deleted = false;
-                while from < snapshot.position {
-                    let events = store
-                        .replay(conn.user.id, room, from, snapshot.position, REPLAY_BATCH)
-                        .await
-                        .map_err(unreadable)?;
-                    let Some(last) = events.last() else {
-                        break;
-                    };
-                    from = last.position;
-                    for event in events {
-                        room_deleted |= room.is_some() && event.kind == "room.deleted";
-                        if !send(sink, &mut closed, Message::Text(event.frame)).await {
-                            return Err(None);
-                        }
-                    }
-                }
-                // The room of this socket is gone: it closes as it would have live.
-                if room_deleted {
-                    return Err(Some(ROOM_DELETED));
-                }
+            }
+            // The room of this socket is gone: it closes as it would have live.
+            if room_deleted {
+                return Err(Some(ROOM_DELETED));
             }
         }
         match conn
@@ -191,7 +189,7 @@ where
         {
             Ok(()) => return Ok(()),
             // The feed moved on further than the registry keeps: replay up to a newer snapshot.
-            Err(Behind) => after = Some(snapshot.position),
+            Err(Behind) => since = snapshot.position,
         }
     }
 }
@@ -199,6 +197,29 @@ where
 fn unreadable(err: sqlx::Error) -> Option<Closing> {
     tracing::warn!(error = %err, "a socket could not read the event log to start");
     Some(TRY_AGAIN)
+}
+
+/// Sends frames with one flush for all of them (a replay writes batches, not a syscall per
+/// frame), unless the hub closes the connection first.
+async fn send_batch<S>(
+    sink: &mut S,
+    closed: &mut watch::Receiver<Option<Closing>>,
+    frames: impl Iterator<Item = Message>,
+) -> bool
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    let sending = async {
+        for frame in frames {
+            sink.feed(frame).await?;
+        }
+        sink.flush().await
+    };
+    tokio::select! {
+        biased;
+        sent = sending => sent.is_ok(),
+        _ = closed.changed() => false,
+    }
 }
 
 /// Sends one frame unless the hub closes the connection first (a client that stopped

@@ -30,23 +30,42 @@ pub struct EventPage {
 
 /// A `since` parameter: a position no newer than the log's (400 under `since` otherwise).
 pub async fn since(store: &Store, raw: Option<&str>) -> Result<Option<i64>, Error> {
-    let Some(raw) = raw else {
+    let Some(since) = since_format(raw)? else {
         return Ok(None);
     };
-    let since =
-        integer_param(raw, 0, i64::MAX).map_err(|message| Error::field("since", message))?;
-    let latest = store.log_bounds().await?.latest;
+    check_since(since, store.log_bounds().await?.latest)?;
+    Ok(Some(since))
+}
+
+/// A `since` parameter's form: a non-negative integer.
+pub fn since_format(raw: Option<&str>) -> Result<Option<i64>, Error> {
+    raw.map(|raw| integer_param(raw, 0, i64::MAX).map_err(|message| Error::field("since", message)))
+        .transpose()
+}
+
+fn check_since(since: i64, latest: i64) -> Result<(), Error> {
     if since > latest {
         return Err(Error::field(
             "since",
             format!("Ensure this value is less than or equal to {latest}."),
         ));
     }
-    Ok(Some(since))
+    Ok(())
 }
 
-/// The frames `user` may see after `since`, at most `limit`, waiting up to `wait` for one if
-/// there is none yet (long poll). Without `since`: none, and the newest position.
+/// Where a socket starts: after `since` if the client resumes, else after the newest position
+/// now, before its handshake is answered, so that a change made once the client has its 101
+/// reaches it even if it commits before the socket goes live.
+pub async fn start(store: &Store, since: Option<i64>) -> Result<i64, Error> {
+    match since {
+        Some(since) => Ok(since),
+        None => Ok(store.log_bounds().await?.latest),
+    }
+}
+
+/// The frames `user` may see after `since` (no newer than the log: 400 otherwise), at most
+/// `limit`, waiting up to `wait` for one if there is none yet (long poll). Without `since`:
+/// none, and the newest position.
 pub async fn read(
     state: &AppState,
     user: i64,
@@ -66,6 +85,7 @@ pub async fn read(
     let mut dispatched = state.realtime.dispatched.subscribe();
     loop {
         let bounds = store.log_bounds().await?;
+        check_since(since, bounds.latest)?;
         if since < bounds.pruned_through {
             return Err(Error::PositionExpired(bounds.latest));
         }
