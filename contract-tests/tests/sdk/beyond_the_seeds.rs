@@ -536,3 +536,65 @@ async fn invitations() {
     let (status, _) = api_error(dave_client.rooms_retrieve().id(room.id).send().await);
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_event_stream() {
+    let env = [("CHAT_EVENT_RETENTION_HOURS", "0.0003")];
+    let Some(server) = super::start_with(&env).await else {
+        return;
+    };
+    let (_, alice_client) = user(&server, "alice").await;
+    let (bob, bob_client) = user(&server, "bob").await;
+    let room = group(&alice_client, "Streaming", vec![bob.id]).await;
+
+    let start = ok(bob_client.events_list().send().await, 200);
+    assert!(start.events.is_empty());
+    let sent = alice_client
+        .messages_create()
+        .room_id(room.id)
+        .body_map(|b| b.content("on the stream"))
+        .send()
+        .await
+        .expect("sent");
+    let echoed: i64 = sent
+        .headers()
+        .get("x-event-position")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("X-Event-Position");
+    let page = ok(
+        bob_client
+            .events_list()
+            .since(start.position)
+            .limit(10)
+            .send()
+            .await,
+        200,
+    );
+    assert_eq!(page.events.len(), 1);
+    assert_eq!(page.events[0]["type"], "message.created");
+    assert_eq!(page.events[0]["position"], echoed);
+    assert_eq!(page.events[0]["message"]["id"], sent.id);
+    assert_eq!(page.position, echoed);
+
+    let (status, body) = api_error(bob_client.events_list().limit(0).send().await);
+    assert_eq!(status, 400);
+    assert!(body.extra.contains_key("limit"), "{body:?}");
+    let (status, _) = api_error(Client::anonymous(&server.base).events_list().send().await);
+    assert_eq!(status, 401);
+
+    // About a second later the message's event is pruned: resuming from before it is 410.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let (status, body) = loop {
+        match bob_client.events_list().since(0).send().await {
+            Ok(_) => {
+                assert!(std::time::Instant::now() < deadline, "nothing was pruned");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            err => break api_error(err),
+        }
+    };
+    assert_eq!(status, 410);
+    assert_eq!(body.code.as_deref(), Some("position_expired"));
+    assert_eq!(body.position, Some(echoed));
+}

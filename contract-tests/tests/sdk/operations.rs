@@ -22,7 +22,7 @@ use super::{
 /// to the spec's list.
 /// Seed 000's `legacy` operations are driven in `legacy.rs`, seed 002's in
 /// `direct_messages.rs`, those beyond the seeds in `beyond_the_seeds.rs`.
-const DRIVEN: [&str; 46] = [
+const DRIVEN: [&str; 47] = [
     "health_check",
     "readiness_check",
     "metrics",
@@ -69,6 +69,7 @@ const DRIVEN: [&str; 46] = [
     "invitations_list",
     "invitations_accept",
     "invitations_decline",
+    "events_list",
 ];
 
 #[test]
