@@ -6115,9 +6115,11 @@ let response = client.search_list()
     }
     /**Events of one room (WebSocket)
 
-Upgrades to a WebSocket carrying the room's events (`message.created`,
-`message.updated`, `message.deleted`, `typing`) and accepting `new_message` and
-`typing` actions; `asyncapi.yaml` describes every frame. Participants only (403).
+Upgrades to a WebSocket carrying the room's events (stored ones with their `position`:
+`message.*`, `reaction.*`, `read`, `room.*`, `member.*`; ephemeral ones: `typing`,
+`presence`, `error`, `resync`) and accepting `new_message` and `typing` actions;
+`asyncapi.yaml` describes every frame. Participants only (403). With `since`, the
+room's stored events after it come first.
 
 Sends a `GET` request to `/ws/chat/rooms/{room_id}/`
 
@@ -9960,7 +9962,7 @@ pub mod builder {
     pub struct WsRoom<'a> {
         client: &'a super::Client,
         room_id: Result<i64, String>,
-        since: Result<Option<i64>, String>,
+        since: Result<Option<u64>, String>,
     }
     impl<'a> WsRoom<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -9981,12 +9983,12 @@ pub mod builder {
         }
         pub fn since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: std::convert::TryInto<u64>,
         {
             self.since = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for since failed".to_string());
+                .map_err(|_| "conversion to `u64` for since failed".to_string());
             self
         }
         ///Sends a `GET` request to `/ws/chat/rooms/{room_id}/`
@@ -10093,7 +10095,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WsAllRooms<'a> {
         client: &'a super::Client,
-        since: Result<Option<i64>, String>,
+        since: Result<Option<u64>, String>,
     }
     impl<'a> WsAllRooms<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10104,12 +10106,12 @@ pub mod builder {
         }
         pub fn since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: std::convert::TryInto<u64>,
         {
             self.since = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for since failed".to_string());
+                .map_err(|_| "conversion to `u64` for since failed".to_string());
             self
         }
         ///Sends a `GET` request to `/ws/chat/`
@@ -10200,7 +10202,7 @@ pub mod builder {
         client: &'a super::Client,
         user_id: Result<i64, String>,
         other_user_id: Result<i64, String>,
-        since: Result<Option<i64>, String>,
+        since: Result<Option<u64>, String>,
     }
     impl<'a> WsDirect<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10231,12 +10233,12 @@ pub mod builder {
         }
         pub fn since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: std::convert::TryInto<u64>,
         {
             self.since = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for since failed".to_string());
+                .map_err(|_| "conversion to `u64` for since failed".to_string());
             self
         }
         ///Sends a `GET` request to `/ws/chat/{user_id}/{other_user_id}/`
@@ -10344,8 +10346,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct EventsList<'a> {
         client: &'a super::Client,
-        limit: Result<Option<i64>, String>,
-        since: Result<Option<i64>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        since: Result<Option<u64>, String>,
         timeout: Result<Option<i64>, String>,
     }
     impl<'a> EventsList<'a> {
@@ -10359,22 +10361,25 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: std::convert::TryInto<u64>,
         {
             self.since = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for since failed".to_string());
+                .map_err(|_| "conversion to `u64` for since failed".to_string());
             self
         }
         pub fn timeout<V>(mut self, value: V) -> Self

@@ -1,7 +1,7 @@
 //! The live scenario of the events beyond the seeds (README "Beyond the seeds"): replies sent
 //! as actions, `read`, `reaction.added` and `reaction.removed` on every channel of a room,
-//! `presence` on every channel of a room-mate, and `invitation.created` on the invitee's
-//! every-room socket.
+//! `presence` on every channel of a room-mate, and the `invitation.*` events on the invitee's
+//! and the inviter's every-room sockets.
 
 use std::sync::{Arc, Mutex};
 
@@ -9,7 +9,7 @@ use contract_tests::Server;
 use serde_json::{Value, json};
 
 use super::log::Log;
-use super::rest::Rest;
+use super::rest::{Rest, User};
 use super::socket::{Auth, Client};
 use super::{ALL_ROOMS, Cast, DIRECT, Sockets, assert_field_error};
 
@@ -158,7 +158,9 @@ async fn reads_and_reactions(rest: &Rest, cast: &Cast, sockets: &mut Sockets) {
 
 /// Dave comes online (his first socket) and goes offline (his last one): carol's sockets of
 /// the rooms she shares with him hear both, on the every-room and the direct channel. While
-/// online, he is invited to a room: `invitation.created` on his every-room socket.
+/// online, alice invites him to a room three times: he declines, she revokes, he accepts
+/// (and joins: `member.added` with `by` himself). Both their every-room sockets hear every
+/// `invitation.*`.
 async fn presence_and_invitations(
     server: &Server,
     rest: &Rest,
@@ -166,7 +168,7 @@ async fn presence_and_invitations(
     cast: &Cast,
     sockets: &mut Sockets,
 ) {
-    let (alice, carol) = (&cast.alice, &cast.carol);
+    let carol = &cast.carol;
     let dave = rest.user("dave").await;
     // Carol's direct socket to dave finds or creates their ONE_TO_ONE room.
     let mut c_direct = Client::open(
@@ -194,24 +196,14 @@ async fn presence_and_invitations(
             .await;
     }
 
-    let invitation = rest
-        .call(
-            "POST",
-            &format!("/api/chat/rooms/{}/invitations/", cast.room),
-            alice,
-            json!({"user_id": dave.id}),
-        )
-        .await;
-    d_all
-        .expect("invitation.created", |f| {
-            f["invitation"]["id"] == invitation["id"] && f["invitation"]["invitee_id"] == dave.id
-        })
-        .await;
-    rest.call(
-        "POST",
-        &format!("/api/invitations/{}/decline/", invitation["id"]),
+    invitations(
+        server,
+        rest,
+        log,
+        cast,
         &dave,
-        Value::Null,
+        &mut d_all,
+        &mut sockets.b_all,
     )
     .await;
 
@@ -225,4 +217,135 @@ async fn presence_and_invitations(
             .await;
     }
     c_direct.drain().await;
+}
+
+/// Alice invites dave to a new room of hers and bob's: declined, revoked, then accepted.
+async fn invitations(
+    server: &Server,
+    rest: &Rest,
+    log: &Arc<Mutex<Log>>,
+    cast: &Cast,
+    dave: &User,
+    d_all: &mut Client,
+    b_all: &mut Client,
+) {
+    let (alice, bob) = (&cast.alice, &cast.bob);
+    let club = rest.room(alice, "club", &[bob.id]).await;
+    let mut a_all = Client::open(
+        server,
+        log,
+        ALL_ROOMS,
+        "/ws/chat/",
+        Auth::Header(&alice.token),
+    )
+    .await;
+    let invite = move || async move {
+        let (invitation, echoed) = rest
+            .call_echoed(
+                "POST",
+                &format!("/api/chat/rooms/{club}/invitations/"),
+                alice,
+                json!({"user_id": dave.id}),
+            )
+            .await;
+        (invitation["id"].as_i64().expect("invitation id"), echoed)
+    };
+    let (first, echoed) = invite().await;
+    // `status` is the invitation's after the change (`pending` for a revoked one: it went
+    // as it was).
+    let hear = move |ty: &'static str, id: i64, status: &'static str| {
+        move |f: &Value| {
+            f["type"] == ty
+                && f["invitation"]["id"] == id
+                && f["invitation"]["invitee_id"] == dave.id
+                && f["invitation"]["inviter_id"] == alice.id
+                && f["invitation"]["status"] == status
+        }
+    };
+    for socket in [&mut *d_all, &mut a_all] {
+        let heard = socket
+            .expect(
+                "invitation.created",
+                hear("invitation.created", first, "pending"),
+            )
+            .await;
+        assert_eq!(
+            heard["position"].as_i64(),
+            echoed,
+            "X-Event-Position: {heard}"
+        );
+    }
+    rest.call(
+        "POST",
+        &format!("/api/invitations/{first}/decline/"),
+        dave,
+        Value::Null,
+    )
+    .await;
+    for socket in [&mut *d_all, &mut a_all] {
+        socket
+            .expect(
+                "invitation.declined",
+                hear("invitation.declined", first, "declined"),
+            )
+            .await;
+    }
+
+    let (second, _) = invite().await;
+    rest.call(
+        "DELETE",
+        &format!("/api/chat/rooms/{club}/invitations/{second}/"),
+        alice,
+        Value::Null,
+    )
+    .await;
+    for socket in [&mut *d_all, &mut a_all] {
+        socket
+            .expect(
+                "invitation.created",
+                hear("invitation.created", second, "pending"),
+            )
+            .await;
+        socket
+            .expect(
+                "invitation.revoked",
+                hear("invitation.revoked", second, "pending"),
+            )
+            .await;
+    }
+
+    let (third, _) = invite().await;
+    rest.call(
+        "POST",
+        &format!("/api/invitations/{third}/accept/"),
+        dave,
+        Value::Null,
+    )
+    .await;
+    for socket in [&mut *d_all, &mut a_all] {
+        socket
+            .expect(
+                "invitation.accepted",
+                hear("invitation.accepted", third, "accepted"),
+            )
+            .await;
+    }
+    // The room's participants hear dave join, and so does dave.
+    for socket in [&mut *d_all, &mut a_all, &mut *b_all] {
+        socket
+            .expect("member.added", |f| {
+                f["chat_room"] == club
+                    && f["user_id"] == dave.id
+                    && f["by"] == dave.id
+                    && f["room"]["participants"]
+                        .as_array()
+                        .is_some_and(|p| p.contains(&json!(dave.id)))
+            })
+            .await;
+    }
+    // Invitations are for the invitee and the inviter alone.
+    b_all
+        .refute("invitation.accepted", |f| f["invitation"]["id"] == third)
+        .await;
+    a_all.drain().await;
 }

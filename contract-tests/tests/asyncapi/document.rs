@@ -7,7 +7,8 @@ use contract_tests::asyncapi::{AsyncApi, Direction, SchemaFormat};
 use serde_json::{Value, json};
 
 use super::{
-    ACTIONS, ALL_ROOMS, CHANNELS, CLOSINGS, DIRECT, ERROR_CODES, MESSAGE_REF, ROOM, event_types,
+    ACTIONS, ALL_ROOMS, CHANNELS, CLOSINGS, DIRECT, ERROR_CODES, INVITATION_REF, MESSAGE_REF, ROOM,
+    ROOM_REF, UNPOSITIONED_ANSWER, event_types, is_stored,
 };
 
 #[test]
@@ -67,6 +68,11 @@ fn the_document_is_sane_and_declares_everything_the_server_does() {
         );
     }
 
+    let position_schema = &doc["components"]["schemas"]["Position"];
+    check(
+        position_schema["type"] == "integer" && position_schema["minimum"] == 1,
+        format!("components.schemas.Position is {position_schema}, not an integer from 1"),
+    );
     for channel in CHANNELS {
         let item = &doc["channels"][channel];
         // Path parameters: exactly the `{names}` of the address, each an integer id.
@@ -97,6 +103,11 @@ fn the_document_is_sane_and_declares_everything_the_server_does() {
                 && ws["headers"]["properties"]["Authorization"].is_object(),
             format!("{channel}: the ws binding does not show `?token=` and `Authorization`"),
         );
+        let since = &ws["query"]["properties"]["since"];
+        check(
+            since["type"] == "integer" && since["minimum"] == 0,
+            format!("{channel}: the ws binding has no `?since=` (an integer from 0): {since}"),
+        );
 
         // Server → client: every event type, named by its `type`, closed objects.
         let events = spec
@@ -123,6 +134,36 @@ fn the_document_is_sane_and_declares_everything_the_server_does() {
             check(
                 required(&event.payload).contains("type"),
                 format!("{channel}: `{}` does not require `type`", event.name),
+            );
+            // Stored events carry their position (required but on a retry's answer);
+            // ephemeral ones none, but `resync` its newest.
+            let position = &event.payload["properties"]["position"];
+            let requires = required(&event.payload).contains("position");
+            let (declared, expected_required) = if is_stored(&event.name) {
+                (
+                    *position == *position_schema,
+                    event.name != UNPOSITIONED_ANSWER,
+                )
+            } else if event.name == "resync" {
+                (position["allOf"] == json!([position_schema]), true)
+            } else {
+                (position.is_null(), false)
+            };
+            check(
+                declared && requires == expected_required,
+                format!(
+                    "{channel}: `{}` has position {position} (required: {requires}), \
+                     expected {}",
+                    event.name,
+                    match (
+                        is_stored(&event.name) || event.name == "resync",
+                        expected_required
+                    ) {
+                        (false, _) => "none".to_owned(),
+                        (true, true) => "the Position schema, required".to_owned(),
+                        (true, false) => "the Position schema, optional".to_owned(),
+                    }
+                ),
             );
         }
         // Client → server: the two actions, named by `action`.
@@ -170,7 +211,7 @@ fn the_document_is_sane_and_declares_everything_the_server_does() {
         }
         // Close codes, in the channel's own words.
         let description = item["description"].as_str().unwrap_or_default();
-        let mut closes = vec!["1001", "1002", "1009", "slow consumer"];
+        let mut closes = vec!["1001", "1002", "1009", "1011", "slow consumer"];
         if channel != ALL_ROOMS {
             closes.extend(["1000", "room deleted"]);
         }
@@ -185,12 +226,20 @@ fn the_document_is_sane_and_declares_everything_the_server_does() {
         }
     }
 
-    // Every close frame of the server, in the close-code table.
+    // Every close frame of the server, in the close-code table, and nothing else.
     let info = doc["info"]["description"].as_str().unwrap_or_default();
     for (code, reason) in CLOSINGS {
         check(
             info.contains(&format!("| {code} | `{reason}` |")),
             format!("info.description has no close-code row for {code} `{reason}`"),
+        );
+    }
+    for row in info.lines().filter(|line| line.starts_with("| 1")) {
+        check(
+            CLOSINGS
+                .iter()
+                .any(|(code, reason)| row.starts_with(&format!("| {code} | `{reason}` |"))),
+            format!("info.description documents a close the server never sends: {row}"),
         );
     }
 
@@ -218,26 +267,60 @@ fn the_document_is_sane_and_declares_everything_the_server_does() {
         spec.openapi["components"]["schemas"]["Message"].is_object(),
         "openapi.yaml has no components.schemas.Message".into(),
     );
-    for ty in ["message.created", "message.updated"] {
+    // So are the Room of room.created/room.updated/member.added and the Invitation of
+    // invitation.*.
+    check(
+        spec.openapi["components"]["schemas"]["Room"].is_object()
+            && spec.openapi["components"]["schemas"]["Invitation"].is_object(),
+        "openapi.yaml has no components.schemas.Room or Invitation".into(),
+    );
+    let references = [
+        ("message.created", "message", MESSAGE_REF),
+        ("message.updated", "message", MESSAGE_REF),
+        ("room.created", "room", ROOM_REF),
+        ("room.updated", "room", ROOM_REF),
+        ("member.added", "room", ROOM_REF),
+        ("invitation.created", "invitation", INVITATION_REF),
+        ("invitation.accepted", "invitation", INVITATION_REF),
+        ("invitation.declined", "invitation", INVITATION_REF),
+        ("invitation.revoked", "invitation", INVITATION_REF),
+    ];
+    for (ty, field, reference) in references {
         let message = spec
-            .message_for(ROOM, Direction::ServerToClient, &json!({ "type": ty }))
+            .message_for(ALL_ROOMS, Direction::ServerToClient, &json!({ "type": ty }))
             .unwrap_or_else(|err| panic!("{err}"));
         check(
             message.format == SchemaFormat::OpenApi30,
             format!("`{ty}` is not in the OpenAPI 3.0 schema format"),
         );
         check(
-            message.payload["properties"]["message"] == json!({ "$ref": MESSAGE_REF }),
+            message.payload["properties"][field] == json!({ "$ref": reference }),
             format!(
-                "`{ty}`.message is {}, not a reference to openapi.yaml's Message",
-                message.payload["properties"]["message"]
+                "`{ty}`.{field} is {}, not a reference to `{reference}`",
+                message.payload["properties"][field]
             ),
         );
         check(
-            required(&message.payload).contains("message"),
-            format!("`{ty}` does not require `message`"),
+            required(&message.payload).contains(field),
+            format!("`{ty}` does not require `{field}`"),
         );
     }
+
+    // Why a member left: the server's reasons, and `banned` reserved for moderation.
+    let removed = spec
+        .message_for(
+            ALL_ROOMS,
+            Direction::ServerToClient,
+            &json!({"type": "member.removed"}),
+        )
+        .unwrap_or_else(|err| panic!("{err}"));
+    check(
+        removed.payload["properties"]["reason"]["enum"] == json!(["left", "removed", "banned"]),
+        format!(
+            "member.removed reasons are {}, expected left, removed, banned",
+            removed.payload["properties"]["reason"]["enum"]
+        ),
+    );
 
     assert!(
         problems.is_empty(),

@@ -1,16 +1,19 @@
 //! The WebSocket protocol against `asyncapi.yaml`.
 //!
 //! - The document is sane and agrees with the server's source: its three channels, their
-//!   parameters and authentication, every event `type`, error `code`, action and close code
-//!   the server can produce, and `message.created`/`message.updated` carrying openapi.yaml's
-//!   own `Message` schema by reference.
+//!   parameters (`since` included) and authentication, every event `type` (stored ones with a
+//!   `position`, ephemeral ones without), error `code`, action and close code the server can
+//!   produce, and the events carrying openapi.yaml's own `Message`, `Room` and `Invitation`
+//!   schemas by reference.
 //! - Its examples match their own schemas.
 //! - Against the real server binary, every event and every error code that can be provoked is
-//!   provoked on every channel that declares it (`throttled` on a second server with a low message throttle);
-//!   every text frame the server sends is validated against the message its `type` names on
-//!   that channel, every action the test sends against the channel's action schemas (and the
+//!   provoked on every channel that declares it (`throttled` on a second server with a low
+//!   message throttle, `resync` on a third that keeps events for about a second); every text
+//!   frame the server sends is validated against the message its `type` names on that
+//!   channel, every action the test sends against the channel's action schemas (and the
 //!   deliberately malformed ones must match none), and every declared message must have been
-//!   seen.
+//!   seen. On every socket the positions of stored events strictly increase, and one position
+//!   is one frame, byte for byte, on every socket (live or replayed).
 
 mod all_rooms_channel;
 mod beyond_the_seeds;
@@ -20,8 +23,10 @@ mod drift;
 mod handshake_and_close;
 mod log;
 mod rest;
+mod resync;
 mod room_channel;
 mod socket;
+mod stream;
 mod throttle;
 
 use std::sync::{Arc, Mutex};
@@ -31,7 +36,7 @@ use contract_tests::Server;
 use contract_tests::asyncapi::AsyncApi;
 use serde_json::Value;
 
-use self::drift::the_check_catches_drift;
+use self::drift::{the_check_catches_drift, the_stream_check_catches_disorder};
 use self::log::{Log, check_log};
 use self::rest::{Rest, User};
 use self::socket::{Auth, Client};
@@ -41,23 +46,51 @@ const ALL_ROOMS: &str = "/ws/chat/";
 const DIRECT: &str = "/ws/chat/{user_id}/{other_user_id}/";
 const CHANNELS: [&str; 3] = [ROOM, ALL_ROOMS, DIRECT];
 
-/// Every `type` the server's `Event` (server/src/realtime/events.rs) serialises.
-const EVENT_TYPES: [&str; 11] = [
+/// Every `type` the server sends: the stored events (`Stored`, server/src/domain/events.rs),
+/// then the ephemeral ones (`Event`, server/src/realtime/events.rs).
+const EVENT_TYPES: [&str; 19] = [
     "message.created",
     "message.updated",
     "message.deleted",
-    "typing",
-    "read",
     "reaction.added",
     "reaction.removed",
-    "presence",
+    "read",
+    "room.created",
+    "room.updated",
+    "room.deleted",
+    "member.added",
+    "member.removed",
     "invitation.created",
+    "invitation.accepted",
+    "invitation.declined",
+    "invitation.revoked",
+    "typing",
+    "presence",
     "error",
     "resync",
 ];
-/// Events only some channels carry: (type, its channels). `invitation.created` goes to the
-/// invitee's every-room sockets only (they are not in the room yet).
-const CHANNEL_EVENTS: [(&str, &[&str]); 1] = [("invitation.created", &[ALL_ROOMS])];
+/// The events that are never stored: no `position` (but `resync`'s, the newest), never
+/// replayed.
+const EPHEMERAL_EVENTS: [&str; 4] = ["typing", "presence", "error", "resync"];
+/// The one stored event whose `position` may be missing: the answer to a retried
+/// `new_message`, to the sender only, stores nothing.
+const UNPOSITIONED_ANSWER: &str = "message.created";
+/// Events only some channels carry: (type, its channels). Invitations go to the invitee's
+/// and the inviter's every-room sockets only (the invitee is not in the room yet); a
+/// ONE_TO_ONE room keeps its pair, so the seed 002 route hears no `member.*`.
+const CHANNEL_EVENTS: [(&str, &[&str]); 6] = [
+    ("member.added", &[ROOM, ALL_ROOMS]),
+    ("member.removed", &[ROOM, ALL_ROOMS]),
+    ("invitation.created", &[ALL_ROOMS]),
+    ("invitation.accepted", &[ALL_ROOMS]),
+    ("invitation.declined", &[ALL_ROOMS]),
+    ("invitation.revoked", &[ALL_ROOMS]),
+];
+
+/// Whether events of type `ty` are stored (and carry a position).
+fn is_stored(ty: &str) -> bool {
+    EVENT_TYPES.contains(&ty) && !EPHEMERAL_EVENTS.contains(&ty)
+}
 
 /// The event types the server sends on `channel`.
 fn event_types(channel: &str) -> std::collections::BTreeSet<&'static str> {
@@ -71,12 +104,9 @@ fn event_types(channel: &str) -> std::collections::BTreeSet<&'static str> {
         })
         .collect()
 }
-/// Declared events no scenario against one server can provoke, and why.
-const UNREACHABLE_EVENTS: [(&str, &str); 1] = [(
-    "resync",
-    "sent only by the PostgreSQL bus (server/src/realtime/pg_bus.rs) when its LISTEN \
-     connection was lost or a broadcast could not be published; its tests provoke both",
-)];
+/// Declared events no scenario can provoke, and why (none: `resync` has a server of its own
+/// that keeps events for about a second).
+const UNREACHABLE_EVENTS: [(&str, &str); 0] = [];
 /// Every `code` of an `error` event (events.rs `from_api_error`, `Action::parse`, connection.rs).
 const ERROR_CODES: [&str; 9] = [
     "parse_error",
@@ -110,7 +140,7 @@ const UNREACHABLE_CODES: [(&str, &str); 3] = [
 /// The actions `Action::parse` accepts.
 const ACTIONS: [&str; 2] = ["new_message", "typing"];
 /// Every close frame the server sends (realtime/hub.rs, realtime/connection.rs).
-const CLOSINGS: [(u16, &str); 7] = [
+const CLOSINGS: [(u16, &str); 8] = [
     (1000, "room deleted"),
     (1001, "server shutting down"),
     (1001, "no pong"),
@@ -118,8 +148,11 @@ const CLOSINGS: [(u16, &str); 7] = [
     (1008, "slow consumer"),
     (1008, "not a participant"),
     (1009, "frame too large"),
+    (1011, "try again later"),
 ];
 const MESSAGE_REF: &str = "./openapi.yaml#/components/schemas/Message";
+const ROOM_REF: &str = "./openapi.yaml#/components/schemas/Room";
+const INVITATION_REF: &str = "./openapi.yaml#/components/schemas/Invitation";
 
 /// How long a test waits for a frame that should come.
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -162,7 +195,7 @@ async fn every_frame_the_server_sends_matches_asyncapi() {
     let room = rest.room(&alice, "general", &[bob.id]).await;
     let other_room = rest.room(&alice, "random", &[bob.id]).await;
 
-    handshake_and_close::refusals(&server, &alice, &bob, &carol, room).await;
+    handshake_and_close::refusals(&server, &rest, &alice, &bob, &carol, room).await;
 
     let a_room = Client::open(
         &server,
@@ -235,7 +268,10 @@ async fn every_frame_the_server_sends_matches_asyncapi() {
     all_rooms_channel::every_room_socket(&cast, &mut sockets).await;
     direct_channel::direct_socket(&rest, &cast, &mut sockets).await;
     beyond_the_seeds::beyond_the_seeds(&server, &rest, &log, &cast, &mut sockets).await;
+    stream::room_life(&server, &rest, &log, &cast, &mut sockets).await;
+    stream::direct_room_life(&server, &rest, &log, &cast).await;
     handshake_and_close::close_frames(&server, &rest, &log, &cast, &mut sockets).await;
+    stream::resume(&server, &log, &cast, &mut sockets).await;
 
     // Whatever else is still on its way is recorded too.
     for socket in [
@@ -250,6 +286,7 @@ async fn every_frame_the_server_sends_matches_asyncapi() {
     }
     drop(server);
     throttle::throttled_on_every_channel(&log).await;
+    resync::resync_on_every_channel(&log).await;
 
     let log = log.lock().unwrap_or_else(|e| e.into_inner());
     let report = check_log(&spec, &log);
@@ -262,6 +299,7 @@ async fn every_frame_the_server_sends_matches_asyncapi() {
         report.summary
     );
     the_check_catches_drift(&spec, &log);
+    the_stream_check_catches_disorder(&spec, &log);
 }
 
 fn assert_field_error(frame: &Value, field: &str) {

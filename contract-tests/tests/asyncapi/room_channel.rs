@@ -71,6 +71,10 @@ pub async fn one_room_socket(cast: &Cast, sockets: &mut Sockets) {
     let ack = a_room
         .expect("message.created", |f| f["message"]["client_id"] == key)
         .await;
+    assert!(
+        ack["position"].is_i64(),
+        "the acknowledgement is the stored event: {ack}"
+    );
     let id = ack["message"]["id"].clone();
     b_room
         .expect("message.created", |f| f["message"]["id"] == id)
@@ -82,9 +86,13 @@ pub async fn one_room_socket(cast: &Cast, sockets: &mut Sockets) {
     a_room
         .act(json!({"action": "new_message", "message": "Hello over the socket", "client_id": key, "chat_room": room}))
         .await;
-    a_room
+    let retry = a_room
         .expect("message.created", |f| f["message"]["id"] == id)
         .await;
+    assert!(
+        retry.get("position").is_none(),
+        "a retry stores nothing: its answer carries no position: {retry}"
+    );
     a_room
         .act(json!({"action": "new_message", "message": "Something else", "client_id": key}))
         .await;

@@ -1,6 +1,7 @@
 //! The WebSocket client: handshakes (and their refusals), and sockets that log every frame
 //! they send and receive.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as Frame};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::log::Log;
+use super::log::{Heard, Log};
 use super::{PATIENCE, QUIET};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -40,7 +41,8 @@ pub async fn try_connect(
 ) -> Result<Socket, WsError> {
     let mut url = format!("{}{path}", server.base.replacen("http://", "ws://", 1));
     if let Some(Auth::Query(token)) = auth {
-        url.push_str(&format!("?token={token}"));
+        let join = if path.contains('?') { '&' } else { '?' };
+        url.push_str(&format!("{join}token={token}"));
     }
     let mut request = url.into_client_request()?;
     if let Some(Auth::Header(token)) = auth {
@@ -70,10 +72,16 @@ pub fn refusal(result: Result<Socket, WsError>) -> (u16, Value) {
 
 /// One open socket; everything it sends and receives goes into the shared [`Log`].
 pub struct Client {
+    /// The path, numbered: two sockets on one path are two sockets.
     label: String,
     channel: &'static str,
+    /// The server's base URL: positions are per server.
+    server: String,
     socket: Socket,
     log: Arc<Mutex<Log>>,
+    /// The stored event frames this socket received (those with a `position`, `resync`
+    /// aside), in order: (position, text).
+    stored: Vec<(i64, String)>,
 }
 
 impl Client {
@@ -84,15 +92,27 @@ impl Client {
         path: &str,
         auth: Auth<'_>,
     ) -> Client {
+        static OPENED: AtomicUsize = AtomicUsize::new(0);
         let socket = try_connect(server, path, Some(auth))
             .await
             .unwrap_or_else(|err| panic!("WebSocket to {path} refused: {err}"));
+        let serial = OPENED.fetch_add(1, Ordering::Relaxed) + 1;
         Client {
-            label: path.to_owned(),
+            label: format!("{path} #{serial}"),
             channel,
+            server: server.base.clone(),
             socket,
             log: Arc::clone(log),
+            stored: Vec::new(),
         }
+    }
+
+    /// The stored events this socket received so far whose position is in `after..=through`.
+    pub fn stored_between(&self, after: i64, through: i64) -> Vec<&(i64, String)> {
+        self.stored
+            .iter()
+            .filter(|(position, _)| (after + 1..=through).contains(position))
+            .collect()
     }
 
     fn log(&self) -> std::sync::MutexGuard<'_, Log> {
@@ -153,9 +173,18 @@ impl Client {
         Ok(match frame {
             Some(Ok(Frame::Text(text))) => {
                 let text = text.as_str().to_owned();
-                self.log()
-                    .received
-                    .push((self.channel, self.label.clone(), text.clone()));
+                self.log().received.push(Heard {
+                    channel: self.channel,
+                    socket: self.label.clone(),
+                    server: self.server.clone(),
+                    text: text.clone(),
+                });
+                let frame: Value = serde_json::from_str(&text).unwrap_or_default();
+                if let Some(position) = frame.get("position").and_then(Value::as_i64)
+                    && frame["type"] != "resync"
+                {
+                    self.stored.push((position, text.clone()));
+                }
                 Received::Text(text)
             }
             Some(Ok(Frame::Binary(_))) => {
@@ -180,6 +209,7 @@ impl Client {
     /// Reads (and logs) frames until one of `ty` satisfies `matches`.
     pub async fn expect(&mut self, ty: &str, matches: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut skipped = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_frame(left).await {
@@ -188,21 +218,58 @@ impl Client {
                     if frame["type"] == ty && matches(&frame) {
                         return frame;
                     }
+                    skipped.push(text);
                 }
                 Ok(Received::Binary) => {}
                 Ok(Received::Closed(close)) => {
                     panic!(
-                        "{}: closed ({close:?}) while waiting for `{ty}`",
-                        self.label
+                        "{}: closed ({close:?}) while waiting for `{ty}`; heard meanwhile:\n{}",
+                        self.label,
+                        skipped.join("\n")
                     )
                 }
-                Err(()) => panic!("{}: no matching `{ty}` within {PATIENCE:?}", self.label),
+                Err(()) => panic!(
+                    "{}: no matching `{ty}` within {PATIENCE:?}; heard meanwhile:\n{}",
+                    self.label,
+                    skipped.join("\n")
+                ),
             }
         }
     }
 
     pub async fn expect_error(&mut self, code: &str) -> Value {
         self.expect("error", |f| f["code"] == code).await
+    }
+
+    /// The next text frame, which must come within [`PATIENCE`].
+    pub async fn next_text(&mut self) -> Value {
+        match self.next_frame(PATIENCE).await {
+            Ok(Received::Text(text)) => serde_json::from_str(&text).unwrap_or_default(),
+            Ok(Received::Binary) => panic!("{}: a binary frame", self.label),
+            Ok(Received::Closed(close)) => panic!("{}: closed ({close:?})", self.label),
+            Err(()) => panic!("{}: no frame within {PATIENCE:?}", self.label),
+        }
+    }
+
+    /// Reads (and logs) frames until the socket has been quiet for [`QUIET`]; none of them
+    /// may be a `ty` that satisfies `matches`.
+    pub async fn refute(&mut self, ty: &str, matches: impl Fn(&Value) -> bool) {
+        while let Ok(received) = self.next_frame(QUIET).await {
+            match received {
+                Received::Text(text) => {
+                    let frame: Value = serde_json::from_str(&text).unwrap_or_default();
+                    assert!(
+                        !(frame["type"] == ty && matches(&frame)),
+                        "{}: unexpected {frame}",
+                        self.label
+                    );
+                }
+                Received::Binary => {}
+                Received::Closed(close) => {
+                    panic!("{}: closed ({close:?}) while listening", self.label)
+                }
+            }
+        }
     }
 
     /// Reads (and logs) frames until the server closes; the close code and reason.

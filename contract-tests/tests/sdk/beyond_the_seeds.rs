@@ -577,7 +577,7 @@ async fn the_event_stream() {
     assert_eq!(page.events[0]["message"]["id"], sent.id);
     assert_eq!(page.position, echoed);
 
-    let (status, body) = api_error(bob_client.events_list().limit(0).send().await);
+    let (status, body) = api_error(bob_client.events_list().limit(501).send().await);
     assert_eq!(status, 400);
     assert!(body.extra.contains_key("limit"), "{body:?}");
     let (status, _) = api_error(Client::anonymous(&server.base).events_list().send().await);

@@ -14,7 +14,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::bearer::BearerAuth;
 use super::error::{ApiError, E400, E401, E410, Errors};
-use super::params::{LenientInt, raw};
+use super::params::{BoundedInt, raw_bounded};
 use crate::domain::events::integer_param;
 use crate::service::events::{self, DEFAULT_LIMIT, EventPage, MAX_LIMIT, MAX_TIMEOUT_SECS};
 use crate::startup::AppState;
@@ -125,11 +125,11 @@ impl EventsApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         /// Return the events after this position (exclusive; 0: from the start).
-        since: poem_openapi::param::Query<Option<LenientInt>>,
+        since: poem_openapi::param::Query<Option<BoundedInt<0, { i64::MAX }>>>,
         /// At most this many events, 1 to 500 (default 100).
-        limit: poem_openapi::param::Query<Option<LenientInt>>,
+        limit: poem_openapi::param::Query<Option<BoundedInt<1, MAX_LIMIT>>>,
         /// Wait up to this many seconds (0 to 30, default 0) for an event when there is none.
-        timeout: poem_openapi::param::Query<Option<LenientInt>>,
+        timeout: poem_openapi::param::Query<Option<BoundedInt<0, MAX_TIMEOUT_SECS>>>,
     ) -> Result<EventsBody, Errors<{ E400 | E401 | E410 }>> {
         let mut errors = crate::error::FieldErrors::new();
         let mut check = |name: &str, raw: Option<String>, min, max, default| match raw {
@@ -140,9 +140,9 @@ impl EventsApi {
                 })
                 .ok(),
         };
-        let limit = check("limit", raw(limit.0), 1, MAX_LIMIT, DEFAULT_LIMIT);
-        let wait = check("timeout", raw(timeout.0), 0, MAX_TIMEOUT_SECS, 0);
-        let since = match events::since_format(raw(since.0).as_deref()) {
+        let limit = check("limit", raw_bounded(limit.0), 1, MAX_LIMIT, DEFAULT_LIMIT);
+        let wait = check("timeout", raw_bounded(timeout.0), 0, MAX_TIMEOUT_SECS, 0);
+        let since = match events::since_format(raw_bounded(since.0).as_deref()) {
             Ok(since) => since,
             Err(ApiError::Validation(fields)) => {
                 errors.extend(fields);

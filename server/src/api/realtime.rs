@@ -13,7 +13,7 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi,
 use super::ApiTags;
 use super::bearer::{BearerAuth, authenticate};
 use super::error::{ApiError, E400, E401, E403, E404, E429_SOCKETS, Errors};
-use super::params::{LenientInt, raw};
+use super::params::{BoundedInt, raw_bounded};
 use crate::auth::CurrentUser;
 use crate::realtime::Scope;
 use crate::realtime::connection::{self, Connection};
@@ -106,9 +106,11 @@ pub struct RealtimeApi;
 impl RealtimeApi {
     /// Events of one room (WebSocket)
     ///
-    /// Upgrades to a WebSocket carrying the room's events (`message.created`,
-    /// `message.updated`, `message.deleted`, `typing`) and accepting `new_message` and
-    /// `typing` actions; `asyncapi.yaml` describes every frame. Participants only (403).
+    /// Upgrades to a WebSocket carrying the room's events (stored ones with their `position`:
+    /// `message.*`, `reaction.*`, `read`, `room.*`, `member.*`; ephemeral ones: `typing`,
+    /// `presence`, `error`, `resync`) and accepting `new_message` and `typing` actions;
+    /// `asyncapi.yaml` describes every frame. Participants only (403). With `since`, the
+    /// room's stored events after it come first.
     #[oai(
         path = "/ws/chat/rooms/:room_id/",
         method = "get",
@@ -121,15 +123,15 @@ impl RealtimeApi {
         room_id: Path<i64>,
         /// Resume after this position (see `GET /api/events/`): the room's stored events
         /// after it come first, then live ones.
-        since: Query<Option<LenientInt>>,
+        since: Query<Option<BoundedInt<0, { i64::MAX }>>>,
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<ROOM_ERRORS> {
         let user = auth.user();
         require_member(&state.store, room_id.0, user.id).await?;
-        let since = events::since(&state.store, raw(since.0).as_deref()).await?;
+        let since = events::since(&state.store, raw_bounded(since.0).as_deref()).await?;
         let registration = register(&state, &user, Scope::Room(room_id.0), &ws).await?;
-        let start = events::start(&state.store, since).await?;
-        accept(&state, ws, user, registration, None, start)
+        let since = connection::go_live_now(&state, &registration, since).await?;
+        accept(&state, ws, user, registration, None, since)
     }
 
     /// Events of every room of the caller (WebSocket)
@@ -143,14 +145,14 @@ impl RealtimeApi {
         state: Data<&Arc<AppState>>,
         /// Resume after this position (see `GET /api/events/`): the stored events after it
         /// that the caller may see come first, then live ones.
-        since: Query<Option<LenientInt>>,
+        since: Query<Option<BoundedInt<0, { i64::MAX }>>>,
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<{ E400 | E401 | E429_SOCKETS }> {
         let user = auth.user();
-        let since = events::since(&state.store, raw(since.0).as_deref()).await?;
+        let since = events::since(&state.store, raw_bounded(since.0).as_deref()).await?;
         let registration = register(&state, &user, Scope::AllRooms, &ws).await?;
-        let start = events::start(&state.store, since).await?;
-        accept(&state, ws, user, registration, None, start)
+        let since = connection::go_live_now(&state, &registration, since).await?;
+        accept(&state, ws, user, registration, None, since)
     }
 
     /// Chat with one user (WebSocket, seed 002)
@@ -171,20 +173,20 @@ impl RealtimeApi {
         other_user_id: Path<i64>,
         /// Resume after this position (see `GET /api/events/`): the pair room's stored
         /// events after it come first, then live ones.
-        since: Query<Option<LenientInt>>,
+        since: Query<Option<BoundedInt<0, { i64::MAX }>>>,
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<ROOM_ERRORS> {
         let user = auth.user();
         members::act_as(user.id, user_id.0)?;
-        let since = events::since(&state.store, raw(since.0).as_deref()).await?;
+        let since = events::since(&state.store, raw_bounded(since.0).as_deref()).await?;
         if ws.is_err() {
             // Nothing to create for a request that cannot become a socket.
             return Err(ApiError::NotWebSocket.into());
         }
         let room = rooms::direct(&state, user.id, other_user_id.0).await?;
         let registration = register(&state, &user, Scope::Room(room), &ws).await?;
-        let start = events::start(&state.store, since).await?;
-        accept(&state, ws, user, registration, Some(other_user_id.0), start)
+        let since = connection::go_live_now(&state, &registration, since).await?;
+        accept(&state, ws, user, registration, Some(other_user_id.0), since)
     }
 }
 
@@ -219,7 +221,7 @@ fn accept<const E: u32>(
     user: CurrentUser,
     registration: Registration,
     other_user: Option<i64>,
-    since: i64,
+    since: Option<i64>,
 ) -> Upgrade<E> {
     let ws = ws.map_err(|_| ApiError::NotWebSocket)?;
     let scope = registration.scope();

@@ -51,9 +51,9 @@ pub struct Connection {
     pub scope: Scope,
     /// Seed 002's pair route: the other user of the pair, whom actions may name.
     pub other_user: Option<i64>,
-    /// Replay what the client may see after this position, then go live: where it resumes,
-    /// or the newest position when its handshake was answered.
-    pub since: i64,
+    /// Replay what the client may see after this position, then go live; `None`: live
+    /// already ([`go_live_now`]).
+    pub since: Option<i64>,
     pub registration: Registration,
 }
 
@@ -137,6 +137,25 @@ pub async fn run(socket: WebSocketStream, mut conn: Connection) {
     let _ = timeout(CLOSE_TIMEOUT, sink.close()).await;
 }
 
+/// Makes a connection that does not resume live before its handshake is answered, so that a
+/// change made once the client has its 101 reaches it (typing and presence included). Returns
+/// where it must still replay from: the client's `since`, or (rarely) the snapshot's position
+/// if the feed moved on further than the registry keeps while it was read.
+pub async fn go_live_now(
+    state: &AppState,
+    registration: &Registration,
+    since: Option<i64>,
+) -> Result<Option<i64>, Error> {
+    if since.is_some() {
+        return Ok(since);
+    }
+    let snapshot = state.store.snapshot(registration.user_id()).await?;
+    match state.realtime.registry.activate(registration, &snapshot) {
+        Ok(()) => Ok(None),
+        Err(Behind) => Ok(Some(snapshot.position)),
+    }
+}
+
 /// Replays the stored events after the connection's `since` that its user may see (on a room
 /// socket, that room's), then makes it live at the position the replay reached: no gap and no
 /// duplicate at the seam. `Err` with the reason to close (or none, if the client left).
@@ -150,7 +169,9 @@ where
         Scope::AllRooms => None,
     };
     let mut closed = conn.registration.closed.clone();
-    let mut since = conn.since;
+    let Some(mut since) = conn.since else {
+        return Ok(());
+    };
     loop {
         let snapshot = store.snapshot(conn.user.id).await.map_err(unreadable)?;
         if since < snapshot.pruned_through {

@@ -647,6 +647,10 @@ impl Registration {
     pub fn scope(&self) -> Scope {
         self.scope
     }
+
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
 }
 
 impl Drop for Registration {

@@ -53,16 +53,6 @@ fn check_since(since: i64, latest: i64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Where a socket starts: after `since` if the client resumes, else after the newest position
-/// now, before its handshake is answered, so that a change made once the client has its 101
-/// reaches it even if it commits before the socket goes live.
-pub async fn start(store: &Store, since: Option<i64>) -> Result<i64, Error> {
-    match since {
-        Some(since) => Ok(since),
-        None => Ok(store.log_bounds().await?.latest),
-    }
-}
-
 /// The frames `user` may see after `since` (no newer than the log: 400 otherwise), at most
 /// `limit`, waiting up to `wait` for one if there is none yet (long poll). Without `since`:
 /// none, and the newest position.

@@ -18,7 +18,7 @@ use crate::domain::views::{Invitation, Room};
 use crate::error::Error;
 use crate::startup::AppState;
 use crate::store::events::{Audience, NewEvent};
-use crate::store::{Accepted, InvitationRow, NotInvited, Store};
+use crate::store::{Accepted, InvitationRow, Joined, NotInvited, Store};
 
 /// Invites the user the body names to `room_id` as `caller`, and tells the invitee's sockets.
 pub async fn invite(
@@ -128,25 +128,18 @@ pub async fn revoke(store: &Store, caller: i64, room_id: i64, id: i64) -> Result
 pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Error> {
     let invitation = own(&state.store, id, caller).await?;
     check_answerable(invitation.status)?;
-    // The room as the invitee joins it, for `member.added`: read before the answer.
-    let room = state
-        .store
-        .room_for_member(invitation.chat_room, invitation.inviter_id)
-        .await?;
-    let mut members = state.store.room_members(invitation.chat_room).await?;
-    members.insert(caller);
-    let events = |row: &InvitationRow, joined: bool| {
+    let events = |row: &InvitationRow, joined: Option<&Joined>| {
         let mut events = vec![invitation_event(row, |invitation| {
             Stored::InvitationAccepted { invitation }
         })?];
-        if let (true, Some(room)) = (joined, &room) {
-            let room_type =
-                RoomType::parse(&room.room_type).map_err(|err| sqlx::Error::Decode(err.into()))?;
+        if let Some(Joined { room, members }) = joined {
+            let room_type = RoomType::parse(&room.room_type)
+                .map_err(|err| sqlx::Error::Decode(err.into()))?;
             let view = rooms::event_room(
                 room.id,
                 &room.name,
                 room_type,
-                &members,
+                members,
                 room.created_by,
                 room.created_at,
                 room.updated_at,

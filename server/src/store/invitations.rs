@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::RoomRow;
 use super::events::{NewEvent, append_events};
 use super::{Store, is_foreign_key_violation, is_unique_violation, on_reads, on_writes};
 use crate::domain::time::now_micros;
@@ -29,6 +30,13 @@ pub enum NotInvited {
     AlreadyInvited,
     /// The room (or a user) was deleted meanwhile (a foreign key).
     Gone,
+}
+
+/// The room an invitee joined, as the accepting transaction left it.
+#[derive(Debug, Clone)]
+pub struct Joined {
+    pub room: RoomRow,
+    pub members: std::collections::BTreeSet<i64>,
 }
 
 /// How an accept ended.
@@ -246,13 +254,13 @@ impl Store {
     /// On PostgreSQL the room row is locked first (the order a room deletion takes too, so the
     /// two cannot deadlock), which makes concurrent accepts into one room count its
     /// participants one after the other; SQLite's single writer does that by itself.
-    /// `events` makes the events of the answer from the accepted row and whether the invitee
-    /// joined, stored in the same transaction.
+    /// `events` makes the events of the answer from the accepted row and, if the invitee
+    /// joined, the room as they joined it, all read in the same transaction that stores them.
     pub async fn accept_invitation(
         &self,
         id: i64,
         limit: usize,
-        events: impl FnOnce(&InvitationRow, bool) -> Result<Vec<NewEvent>, sqlx::Error>,
+        events: impl FnOnce(&InvitationRow, Option<&Joined>) -> Result<Vec<NewEvent>, sqlx::Error>,
     ) -> Result<Accepted, sqlx::Error> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         on_writes!(self, |pool, dialect| {
@@ -304,7 +312,27 @@ impl Store {
                     .await?;
             }
             let row = invitation_in!(tx, id);
-            let positions = append_events!(tx, dialect, &events(&row, !already)?).await?;
+            let joined = if already {
+                None
+            } else {
+                let room: RoomRow = sqlx::query_as(
+                    "SELECT id, name, room_type, created_by, created_at, updated_at \
+                     FROM chat_rooms WHERE id = $1",
+                )
+                .bind(room_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let members: Vec<i64> =
+                    sqlx::query_scalar("SELECT user_id FROM room_participants WHERE room_id = $1")
+                        .bind(room_id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                Some(Joined {
+                    room,
+                    members: members.into_iter().collect(),
+                })
+            };
+            let positions = append_events!(tx, dialect, &events(&row, joined.as_ref())?).await?;
             tx.commit().await?;
             self.committed(&positions);
             Ok(Accepted::Done {

@@ -35,7 +35,7 @@ use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
 pub use history::VersionRow;
-pub use invitations::{Accepted, InvitationRow, NotInvited};
+pub use invitations::{Accepted, InvitationRow, Joined, NotInvited};
 pub use location::DatabaseLocation;
 pub use message_extras::{Extras, ParentPreview, ReactionCount};
 pub use message_writer::{Announce, NewMessage};

@@ -21,7 +21,9 @@ async fn an_expired_position_is_a_resync_on_sockets_and_410_over_rest() {
     app.message(&cast.alice, cast.room, "soon forgotten").await;
     let deadline = Instant::now() + Duration::from_secs(15);
     let expired = loop {
-        let reply = app.get("/api/events/?since=0", Some(&cast.bob.access)).await;
+        let reply = app
+            .get("/api/events/?since=0", Some(&cast.bob.access))
+            .await;
         if reply.status == 410 {
             break reply;
         }

@@ -107,7 +107,10 @@ pub async fn rest_body(app: &TestApp, user: &User, query: &str) -> String {
 
 /// The body `GET /api/events/` answers for these frames: the frames as they are.
 pub fn body_of(frames: &[String], position: i64) -> String {
-    format!("{{\"events\":[{}],\"position\":{position}}}", frames.join(","))
+    format!(
+        "{{\"events\":[{}],\"position\":{position}}}",
+        frames.join(",")
+    )
 }
 
 /// The newest position of the log, as `GET /api/events/` without `since` gives it.

@@ -16,7 +16,10 @@ async fn every_stored_event_replays_on_the_every_room_socket_and_over_rest() {
 
     let mut kinds = story(&app, &cast).await;
     let deleted = app
-        .delete(&format!("/api/chat/rooms/{}/", cast.room), Some(&cast.alice.access))
+        .delete(
+            &format!("/api/chat/rooms/{}/", cast.room),
+            Some(&cast.alice.access),
+        )
         .await;
     assert_eq!(deleted.status, 204, "{deleted:?}");
     assert!(echoed(&deleted).is_some());
@@ -28,9 +31,17 @@ async fn every_stored_event_replays_on_the_every_room_socket_and_over_rest() {
     assert_silent(&mut live).await;
 
     let kept = without_deleted(&heard);
-    assert_eq!(kept.len(), heard.len() - 1, "the deleted message's creation");
+    assert_eq!(
+        kept.len(),
+        heard.len() - 1,
+        "the deleted message's creation"
+    );
     let mut resumed = open(&app, &since(ALL_ROOMS_WS, start), &cast.alice).await;
-    assert_eq!(stored(&mut resumed, kept.len()).await, kept, "byte for byte");
+    assert_eq!(
+        stored(&mut resumed, kept.len()).await,
+        kept,
+        "byte for byte"
+    );
     assert_silent(&mut resumed).await;
 
     // From the middle: only what follows, and nothing twice.
@@ -80,7 +91,8 @@ async fn a_room_socket_replays_that_rooms_events_only() {
         )
         .await;
     assert_eq!(renamed.status, 200, "{renamed:?}");
-    app.message(&cast.alice, elsewhere, "still not this room").await;
+    app.message(&cast.alice, elsewhere, "still not this room")
+        .await;
 
     let heard = stored(&mut live, 6).await;
     let kinds: Vec<String> = heard.iter().map(|f| kind(f)).collect();
@@ -134,7 +146,10 @@ async fn the_pair_socket_replays_its_room_from_its_creation() {
     let mut heard = vec![created];
     heard.extend(stored(&mut live, 3).await);
     let kinds: Vec<String> = heard.iter().map(|f| kind(f)).collect();
-    assert_eq!(kinds, ["room.created", "message.created", "read", "message.deleted"]);
+    assert_eq!(
+        kinds,
+        ["room.created", "message.created", "read", "message.deleted"]
+    );
 
     let mut resumed = open(&app, &since(&pair_ws(alice.id, bob.id), start), &alice).await;
     let kept = without_deleted(&heard);
@@ -167,7 +182,10 @@ async fn a_deleted_message_leaves_the_log_and_replies_lose_their_quote() {
     let (events, _) = rest_events(&app, &cast.bob, &format!("?since={start}")).await;
     let text = serde_json::to_string(&events).expect("json");
     assert!(!text.contains("secret words"), "{text}");
-    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap_or("")).collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(kinds, ["message.created", "message.deleted"]);
     assert_eq!(events[0]["message"]["content"], "an answer");
     assert_eq!(events[0]["message"]["reply_to"], Value::Null);

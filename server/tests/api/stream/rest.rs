@@ -34,10 +34,14 @@ async fn pages_hold_exactly_limit_events_and_go_on_from_the_last() {
     let mut seen = Vec::new();
     let mut from = start;
     for expected in [2, 2, 1] {
-        let (events, position) = rest_events(&app, &cast.bob, &format!("?since={from}&limit=2")).await;
+        let (events, position) =
+            rest_events(&app, &cast.bob, &format!("?since={from}&limit=2")).await;
         assert_eq!(events.len(), expected);
         if expected == 2 {
-            assert_eq!(position, events[1]["position"], "a full page goes on from its last");
+            assert_eq!(
+                position, events[1]["position"],
+                "a full page goes on from its last"
+            );
         }
         seen.extend(events.iter().map(|e| e["message"]["id"].clone()));
         from = position;
@@ -136,7 +140,9 @@ async fn writes_echo_the_position_of_their_event_and_no_change_echoes_none() {
     let client_id = "6f1c2b2e-8d7a-4c1e-9a55-0b4e2d3fa1c7";
     let body = json!({"content": "once", "client_id": client_id});
     let messages = format!("/api/chat/rooms/{}/messages/", cast.room);
-    let sent = app.post(&messages, Some(&cast.alice.access), body.clone()).await;
+    let sent = app
+        .post(&messages, Some(&cast.alice.access), body.clone())
+        .await;
     assert_eq!(sent.status, 201);
     let retried = app.post(&messages, Some(&cast.alice.access), body).await;
     assert_eq!(retried.status, 200);

@@ -21,7 +21,9 @@ async fn each_user_replays_what_they_could_see_when_it_happened() {
     let dave = app.user("dave").await;
     let start = latest(&app, &cast.alice).await;
     story(&app, &cast).await;
-    let after_story = app.message(&cast.alice, cast.room, "after everyone left").await;
+    let after_story = app
+        .message(&cast.alice, cast.room, "after everyone left")
+        .await;
 
     // alice was there throughout.
     let (alice, _) = rest_events(&app, &cast.alice, &format!("?since={start}&limit=500")).await;
@@ -90,7 +92,11 @@ async fn each_user_replays_what_they_could_see_when_it_happened() {
 
     let (outsider, position) = rest_events(&app, &dave, &format!("?since={start}")).await;
     assert!(outsider.is_empty(), "{outsider:?}");
-    assert_eq!(position, latest(&app, &dave).await, "moves past what is not theirs");
+    assert_eq!(
+        position,
+        latest(&app, &dave).await,
+        "moves past what is not theirs"
+    );
 }
 
 #[tokio::test]
@@ -101,10 +107,15 @@ async fn a_member_added_back_sees_nothing_of_the_time_outside() {
     let start = latest(&app, &cast.bob).await;
     let before = app.message(&cast.alice, cast.room, "before").await;
     let removed = app
-        .patch(&room_url, Some(&cast.alice.access), json!({"participants": []}))
+        .patch(
+            &room_url,
+            Some(&cast.alice.access),
+            json!({"participants": []}),
+        )
         .await;
     assert_eq!(removed.status, 200, "{removed:?}");
-    app.message(&cast.alice, cast.room, "while bob is out").await;
+    app.message(&cast.alice, cast.room, "while bob is out")
+        .await;
     let added = app
         .patch(
             &room_url,
@@ -118,10 +129,18 @@ async fn a_member_added_back_sees_nothing_of_the_time_outside() {
     let (events, _) = rest_events(&app, &cast.bob, &format!("?since={start}")).await;
     assert_eq!(
         kinds(&events),
-        ["message.created", "member.removed", "member.added", "message.created"]
+        [
+            "message.created",
+            "member.removed",
+            "member.added",
+            "message.created"
+        ]
     );
     assert_eq!(events[0]["message"]["id"], before);
-    assert_eq!(events[2]["room"]["participants"], json!([cast.alice.id, cast.bob.id]));
+    assert_eq!(
+        events[2]["room"]["participants"],
+        json!([cast.alice.id, cast.bob.id])
+    );
     assert_eq!(events[3]["message"]["id"], back);
 }
 
@@ -139,4 +158,34 @@ async fn a_new_member_replays_nothing_from_before_they_joined() {
         ["invitation.created", "invitation.accepted", "member.added"]
     );
     assert_eq!(events[2]["by"], cast.carol.id);
+}
+
+#[tokio::test]
+async fn an_invitee_joining_after_the_inviter_left_hears_the_room_from_then_on() {
+    let Some(app) = spawn_app().await else { return };
+    let cast = cast(&app).await;
+    let id = invited(&app, &cast.bob, cast.room, &cast.carol).await;
+    let left = app
+        .patch(
+            &format!("/api/chat/rooms/{}/", cast.room),
+            Some(&cast.bob.access),
+            json!({"participants": [cast.alice.id]}),
+        )
+        .await;
+    assert_eq!(left.status, 200, "{left:?}");
+    let joined = accept(&app, &cast.carol, id).await;
+    assert_eq!(joined.status, 200, "{joined:?}");
+    let after = app.message(&cast.alice, cast.room, "welcome").await;
+
+    let (events, _) = rest_events(&app, &cast.carol, "?since=0").await;
+    assert_eq!(
+        kinds(&events),
+        ["invitation.created", "invitation.accepted", "member.added", "message.created"]
+    );
+    assert_eq!(
+        events[2]["room"]["participants"],
+        json!([cast.alice.id, cast.carol.id]),
+        "the room as she joined it"
+    );
+    assert_eq!(events[3]["message"]["id"], after);
 }
