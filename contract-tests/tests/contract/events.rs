@@ -37,7 +37,14 @@ pub async fn events(api: &ContractClient) {
         .bearer(&owner.access)
         .expect(200)
         .await;
-    for invalid in ["since=abc", "since=-1", "since=99999999", "limit=0", "limit=501", "timeout=31"] {
+    for invalid in [
+        "since=abc",
+        "since=-1",
+        "since=99999999",
+        "limit=0",
+        "limit=501",
+        "timeout=31",
+    ] {
         api.get(&format!("{PATH}?{invalid}"))
             .bearer(&member.access)
             .expect(400)

@@ -133,8 +133,8 @@ pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Erro
             Stored::InvitationAccepted { invitation }
         })?];
         if let Some(Joined { room, members }) = joined {
-            let room_type = RoomType::parse(&room.room_type)
-                .map_err(|err| sqlx::Error::Decode(err.into()))?;
+            let room_type =
+                RoomType::parse(&room.room_type).map_err(|err| sqlx::Error::Decode(err.into()))?;
             let view = rooms::event_room(
                 room.id,
                 &room.name,

@@ -180,7 +180,12 @@ async fn an_invitee_joining_after_the_inviter_left_hears_the_room_from_then_on()
     let (events, _) = rest_events(&app, &cast.carol, "?since=0").await;
     assert_eq!(
         kinds(&events),
-        ["invitation.created", "invitation.accepted", "member.added", "message.created"]
+        [
+            "invitation.created",
+            "invitation.accepted",
+            "member.added",
+            "message.created"
+        ]
     );
     assert_eq!(
         events[2]["room"]["participants"],
