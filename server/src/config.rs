@@ -391,6 +391,14 @@ fn cors_origin(value: &str) -> Result<String, String> {
     Ok(origin.to_owned())
 }
 
+/// A positive, finite number of hours.
+fn retention_hours(raw: &str) -> Result<f64, String> {
+    match raw.trim().parse::<f64>() {
+        Ok(hours) if hours.is_finite() && hours > 0.0 => Ok(hours),
+        _ => Err(format!("{raw:?} is not a positive number of hours")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,13 +428,5 @@ mod tests {
             let error = bind(wrong).expect_err(wrong);
             assert!(error.contains("expected HOST:PORT"), "{wrong}: {error}");
         }
-    }
-}
-
-/// A positive, finite number of hours.
-fn retention_hours(raw: &str) -> Result<f64, String> {
-    match raw.trim().parse::<f64>() {
-        Ok(hours) if hours.is_finite() && hours > 0.0 => Ok(hours),
-        _ => Err(format!("{raw:?} is not a positive number of hours")),
     }
 }

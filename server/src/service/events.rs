@@ -118,9 +118,12 @@ tokio::task_local! {
     static ECHO: Cell<Option<i64>>;
 }
 
-/// Notes that the current request's write appended an event at `position` (the API answers
-/// it as `X-Event-Position`); nothing outside a request.
-pub fn echo(position: i64) {
+/// Notes that the current request's write appended an event at `position`, if it did (the
+/// API answers it as `X-Event-Position`); nothing outside a request.
+pub fn echo(position: impl Into<Option<i64>>) {
+    let Some(position) = position.into() else {
+        return;
+    };
     let _ = ECHO.try_with(|echo| {
         echo.set(Some(echo.get().map_or(position, |p| p.max(position))));
     });

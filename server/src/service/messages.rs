@@ -268,7 +268,7 @@ pub async fn edit(
     // event is made in the edit's transaction from the row as edited.
     let extras = state
         .store
-        .message_extras(Some(caller), &[message.clone()])
+        .message_extras(Some(caller), std::slice::from_ref(&message))
         .await?;
     let new_mentions = mentions.clone();
     let (row, position) = state

@@ -50,7 +50,7 @@ pub async fn add(
         Reacted::Done {
             added, position, ..
         } => {
-            position.map(echo);
+            echo(position);
             added
         }
         Reacted::MessageGone => return Err(Error::NotFound),

@@ -51,7 +51,7 @@ pub async fn mark(
             position,
             state: read,
         } => {
-            position.map(echo);
+            echo(position);
             Ok(marker(room_id, read))
         }
         MarkRead::NoSuchMessage => Err(no_such_message(message_id)),

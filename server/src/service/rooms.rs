@@ -65,7 +65,7 @@ pub async fn create(state: &AppState, caller: i64, room: CreateRoom) -> Result<(
         direct_key: plan.direct_key.clone(),
     };
     let (id, position) = state.store.create_room(new_room, frame).await?;
-    position.map(echo);
+    echo(position);
     Ok((id, position.is_none()))
 }
 
