@@ -130,6 +130,9 @@ const ROWS: &[Row] = &[
     // Any signed-in user.
     Row { method: "GET", path: "/api/users/me/", params: NONE, query: NONE, body: Body::Empty, expect: [401, 200, 200, 200] },
     Row { method: "GET", path: "/api/users/", params: NONE, query: NONE, body: Body::Empty, expect: [401, 200, 200, 200] },
+    // The event stream: each reads their own share of it.
+    Row { method: "GET", path: "/api/events/", params: NONE, query: &[("since", Id::Text("0"))], body: Body::Empty,
+          expect: [401, 200, 200, 200] },
     // Room-mates only (the outsider shares no room with the owner until a later row's
     // accepted invitation).
     Row { method: "GET", path: "/api/users/{id}/presence/", params: &[("id", Id::Owner)], query: NONE, body: Body::Empty,

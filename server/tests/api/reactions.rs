@@ -5,7 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::realtime::{ALL_ROOMS_WS, assert_silent, connect, expect_created, next_event, room_ws};
+use crate::realtime::{
+    ALL_ROOMS_WS, assert_growing, assert_silent, connect, expect_created, expect_stored,
+    next_event, room_ws,
+};
 
 /// The group scene with a message of alice's in its room.
 async fn scene() -> Option<(Scene, i64)> {
@@ -50,21 +53,6 @@ async fn reactions_seen_by(app: &TestApp, viewer: &User, room: i64, id: i64) -> 
 
 fn invalid_emoji(echo: &str) -> Value {
     json!({"emoji": [format!("\"{echo}\" is not a valid emoji.")]})
-}
-
-/// The next event, past any `message.created` of `stale` (messages sent before the socket
-/// connected: on PostgreSQL their events travel through NOTIFY and may arrive just after).
-async fn next_fresh(socket: &mut crate::realtime::Socket, stale: &[i64]) -> Value {
-    loop {
-        let event = next_event(socket).await;
-        let old = event["type"] == "message.created"
-            && event["message"]["id"]
-                .as_i64()
-                .is_some_and(|id| stale.contains(&id));
-        if !old {
-            return event;
-        }
-    }
 }
 
 #[tokio::test]
@@ -377,10 +365,12 @@ async fn the_room_hears_reactions_come_and_go() {
         })
     };
 
+    // A socket hears only what is stored after it opened: the message sent before is not
+    // news to it.
     assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 201);
     let added = event("reaction.added", &s.bob, "👍", 1);
-    assert_eq!(next_fresh(&mut alices, &[id]).await, added);
-    assert_eq!(next_fresh(&mut bobs_all, &[id]).await, added);
+    let mut positions = vec![expect_stored(&mut alices, &added).await];
+    assert_eq!(expect_stored(&mut bobs_all, &added).await, positions[0]);
 
     // Nothing changes, nothing is said: a repeat, a refusal, a removal of nothing.
     assert_eq!(react(app, &s.bob, room, id, "👍").await.status, 200);
@@ -392,21 +382,20 @@ async fn the_room_hears_reactions_come_and_go() {
     // The bare heart is announced in its one spelling.
     assert_eq!(react(app, &s.alice, room, id, "\u{2764}").await.status, 201);
     let heart = event("reaction.added", &s.alice, "\u{2764}\u{fe0f}", 1);
-    assert_eq!(next_event(&mut alices).await, heart);
-    assert_eq!(next_event(&mut bobs_all).await, heart);
+    let mut hear = async |expected: Value| {
+        let at = expect_stored(&mut alices, &expected).await;
+        assert_eq!(expect_stored(&mut bobs_all, &expected).await, at);
+        positions.push(at);
+    };
+    hear(heart).await;
     assert_eq!(react(app, &s.alice, room, id, "👍").await.status, 201);
-    let second = event("reaction.added", &s.alice, "👍", 2);
-    assert_eq!(next_event(&mut alices).await, second);
-    assert_eq!(next_event(&mut bobs_all).await, second);
+    hear(event("reaction.added", &s.alice, "👍", 2)).await;
 
     assert_eq!(unreact(app, &s.bob, room, id, "👍").await.status, 204);
-    let removed = event("reaction.removed", &s.bob, "👍", 1);
-    assert_eq!(next_event(&mut alices).await, removed);
-    assert_eq!(next_event(&mut bobs_all).await, removed);
+    hear(event("reaction.removed", &s.bob, "👍", 1)).await;
     assert_eq!(unreact(app, &s.alice, room, id, "👍").await.status, 204);
-    let last = event("reaction.removed", &s.alice, "👍", 0);
-    assert_eq!(next_event(&mut alices).await, last);
-    assert_eq!(next_event(&mut bobs_all).await, last);
+    hear(event("reaction.removed", &s.alice, "👍", 0)).await;
+    assert_growing(&positions);
 }
 
 #[tokio::test]
@@ -417,7 +406,7 @@ async fn message_events_carry_reactions_without_anyones_me() {
     let (app, room, id) = (&s.app, s.room, message);
     let mut bobs = connect(app, &room_ws(room), &s.bob.access).await;
     assert_eq!(react(app, &s.alice, room, id, "👍").await.status, 201);
-    assert_eq!(next_fresh(&mut bobs, &[id]).await["type"], "reaction.added");
+    assert_eq!(next_event(&mut bobs).await["type"], "reaction.added");
 
     let edited = app
         .patch(
@@ -520,13 +509,14 @@ async fn simultaneous_identical_reactions_count_once() {
         );
     }
     // Announced once.
-    assert_eq!(
-        next_fresh(&mut alices, &[id]).await,
-        json!({
+    expect_stored(
+        &mut alices,
+        &json!({
             "type": "reaction.added", "chat_room": room, "message_id": id, "emoji": "👍",
             "user_id": s.bob.id, "username": "bob", "count": 1,
-        })
-    );
+        }),
+    )
+    .await;
     assert_silent(&mut alices).await;
 }
 

@@ -66,10 +66,10 @@ mod rooms;
 mod schema;
 #[path = "../api/search.rs"]
 mod search;
-#[path = "../api/stream/mod.rs"]
-mod stream;
 #[path = "../api/spec.rs"]
 mod spec;
+#[path = "../api/stream/mod.rs"]
+mod stream;
 // Its binaries run on URLs it writes (an unreachable PostgreSQL among them), whatever the
 // suite's database.
 #[path = "../api/startup.rs"]

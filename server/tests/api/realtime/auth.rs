@@ -108,11 +108,21 @@ async fn a_query_token_works_on_every_route() {
     let stale = format!("{}?token=garbage", ALL_ROOMS_WS);
     sockets.push(connect(&app, &stale, &alice.access).await);
 
-    // They are real sockets of alice: each hears her room.
+    // They are real sockets of alice: each hears her room. The every-room one heard the pair's
+    // room created by the seed 002 route first.
     let id = app.message(&bob, room, "hi").await;
     let [room_socket, all_socket, _pair, stale_query] = &mut sockets[..] else {
         unreachable!()
     };
+    let rooms = app.get("/api/chat/rooms/", Some(&alice.access)).await;
+    let pair = rooms.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|listed| listed["room_type"] == "ONE_TO_ONE")
+        .and_then(|listed| listed["id"].as_i64())
+        .expect("the pair's room");
+    expect_room_created(&app, all_socket, &alice, pair).await;
     expect_created(room_socket, id).await;
     expect_created(all_socket, id).await;
     expect_created(stale_query, id).await;

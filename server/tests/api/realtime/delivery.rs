@@ -1,5 +1,6 @@
 //! Each event type reaches every socket of the room's participants (room, every-room and
-//! seed 002 sockets), never an outsider, with exactly its documented fields.
+//! seed 002 sockets), never an outsider, with exactly its documented fields: stored events
+//! with their position first, the same on every socket and growing from one event to the next.
 
 use serde_json::json;
 
@@ -21,9 +22,11 @@ const MESSAGE_KEYS: [&str; 13] = [
     "updated_at",
 ];
 
-/// A `message.created`/`message.updated` event: `{type, message}`, the message as REST has it.
+/// A `message.created`/`message.updated` event: `{position, type, message}`, the message as
+/// REST has it.
 async fn assert_message_event(app: &TestApp, reader: &User, event: &Value, kind: &str) {
-    assert_eq!(keys(event), ["message", "type"], "{event}");
+    assert_eq!(keys(event), ["message", "position", "type"], "{event}");
+    position(event);
     assert_eq!(event["type"], kind);
     assert_eq!(keys(&event["message"]), MESSAGE_KEYS);
     let room = event["message"]["chat_room"].as_i64().expect("chat_room");
@@ -32,7 +35,7 @@ async fn assert_message_event(app: &TestApp, reader: &User, event: &Value, kind:
 }
 
 /// Created, edited twice (PUT, PATCH) and deleted over REST by `sender`: every socket in
-/// `sockets` hears all four, with the same text.
+/// `sockets` hears all four, with the same text (positions included), at growing positions.
 async fn assert_hears_a_message_lifecycle(
     app: &TestApp,
     sender: &User,
@@ -46,6 +49,7 @@ async fn assert_hears_a_message_lifecycle(
     }
     assert_message_event(app, sender, &created[0], "message.created").await;
     assert!(created.iter().all(|event| *event == created[0]));
+    let mut positions = vec![position(&created[0])];
 
     let url = message_url(room, id);
     let put = app
@@ -56,33 +60,32 @@ async fn assert_hears_a_message_lifecycle(
         .patch(&url, Some(&sender.access), json!({"is_read": true}))
         .await;
     assert_eq!(patch.status, 200, "{patch:?}");
+    let mut updated = Vec::new();
     for socket in sockets.iter_mut() {
         for reply in [&put, &patch] {
             let event = next_event(socket).await;
             assert_eq!(
-                event,
+                unpositioned(&event),
                 json!({"type": "message.updated", "message": reply.body})
             );
+            updated.push(event);
         }
     }
-    assert_message_event(
-        app,
-        sender,
-        &json!({"type": "message.updated", "message": patch.body}),
-        "message.updated",
-    )
-    .await;
+    assert!(updated.chunks(2).all(|edits| edits == &updated[..2]));
+    positions.extend(updated[..2].iter().map(position));
+    assert_message_event(app, sender, &updated[1], "message.updated").await;
 
     app.delete(&url, Some(&sender.access))
         .await
         .expect(204, Value::Null);
+    let deleted = json!({"type": "message.deleted", "chat_room": room, "message_id": id});
+    let mut at = Vec::new();
     for socket in sockets.iter_mut() {
-        let event = next_event(socket).await;
-        assert_eq!(
-            event,
-            json!({"type": "message.deleted", "chat_room": room, "message_id": id})
-        );
+        at.push(expect_stored(socket, &deleted).await);
     }
+    assert!(at.iter().all(|p| *p == at[0]), "{at:?}");
+    positions.push(at[0]);
+    assert_growing(&positions);
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
-//! Sockets follow membership as it changes: removed users stop hearing a room (their socket
-//! for it closes), added ones start hearing it on `/ws/chat/` without reconnecting, and a
-//! deleted room closes its sockets.
+//! Sockets follow membership as it changes, and hear each change as a stored event before
+//! what follows it: a new room's first participants hear `room.created` on `/ws/chat/`;
+//! removed users hear their `member.removed`, then nothing more of the room (their socket for
+//! it closes); added ones hear their `member.added` on `/ws/chat/` without reconnecting, then
+//! the room; and a deleted room's sockets hear `room.deleted`, then close.
 
 use serde_json::json;
 
@@ -39,19 +41,29 @@ async fn a_removed_user_stops_hearing_the_room_and_its_room_socket_closes() {
     let mut bobs_all = connect(&app, ALL_ROOMS_WS, &bob.access).await;
     let mut carols_room = connect(&app, &room_ws(room), &carol.access).await;
     let before = app.message(&alice, room, "before").await;
-    expect_created(&mut bobs_all, before).await;
+    let heard = expect_created(&mut bobs_all, before).await;
 
     set_participants(&app, &alice, room, &[&carol]).await;
 
-    assert_eq!(
-        close_frame(&mut bobs_room).await,
-        Some((1008, "not a participant".to_owned()))
-    );
+    // Every socket of the room hears bob go, his own included; then his room socket closes.
+    let removed = json!({
+        "type": "member.removed", "chat_room": room, "user_id": bob.id, "by": alice.id,
+        "reason": "removed",
+    });
+    let (events, closed) = events_until_close(&mut bobs_room).await;
+    assert_eq!(closed, Some((1008, "not a participant".to_owned())));
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0], heard);
+    assert_eq!(unpositioned(&events[1]), removed);
+    let at = position(&events[1]);
+    assert_growing(&[position(&heard), at]);
+    assert_eq!(expect_stored(&mut bobs_all, &removed).await, at);
     let after = app.message(&alice, room, "after").await;
     let barrier = app.message(&alice, other, "barrier").await;
     expect_created(&mut bobs_all, barrier).await;
     expect_created(&mut bobs_other, barrier).await;
     expect_created(&mut carols_room, before).await;
+    assert_eq!(expect_stored(&mut carols_room, &removed).await, at);
     expect_created(&mut carols_room, after).await;
 
     // His every-room socket may no longer act in it either, and he cannot reopen the room.
@@ -89,11 +101,18 @@ async fn an_added_user_starts_hearing_on_every_room_sockets_without_reconnecting
     .await;
     assert_eq!(next_event(&mut bobs_all).await, permission_denied());
 
-    // Any participant may add people; carol adds bob.
+    // Any participant may add people; carol adds bob. Bob hears it first, then the room.
     set_participants(&app, &carol, room, &[&alice, &carol, &bob]).await;
+    let added = json!({
+        "type": "member.added", "chat_room": room, "user_id": bob.id, "by": carol.id,
+        "room": shared_room(&app, &bob, room).await,
+    });
+    let at = expect_stored(&mut bobs_all, &added).await;
+    assert_eq!(expect_stored(&mut alices_room, &added).await, at);
 
     let heard = app.message(&alice, room, "welcome").await;
-    expect_created(&mut bobs_all, heard).await;
+    let welcome = expect_created(&mut bobs_all, heard).await;
+    assert_growing(&[at, position(&welcome)]);
     expect_created(&mut alices_room, heard).await;
     act(
         &mut bobs_all,
@@ -130,7 +149,18 @@ async fn a_user_removed_then_added_back_hears_the_room_again() {
     set_participants(&app, &alice, room, &[&bob]).await;
     let back = app.message(&alice, room, "back").await;
 
-    expect_created(&mut bobs_all, back).await;
+    let removed = json!({
+        "type": "member.removed", "chat_room": room, "user_id": bob.id, "by": alice.id,
+        "reason": "removed",
+    });
+    let added = json!({
+        "type": "member.added", "chat_room": room, "user_id": bob.id, "by": alice.id,
+        "room": shared_room(&app, &bob, room).await,
+    });
+    let gone = expect_stored(&mut bobs_all, &removed).await;
+    let again = expect_stored(&mut bobs_all, &added).await;
+    let heard = expect_created(&mut bobs_all, back).await;
+    assert_growing(&[gone, again, position(&heard)]);
 }
 
 #[tokio::test]
@@ -147,7 +177,15 @@ async fn a_new_rooms_members_hear_it_on_every_room_sockets() {
     for room_type in ["GROUP", "COURSE", "ONE_TO_ONE"] {
         let room = app.room(&alice, room_type, &[&bob]).await;
         let id = app.message(&bob, room, room_type).await;
-        expect_created(&mut alices_all, id).await;
+        let created = expect_room_created(&app, &mut alices_all, &alice, room).await;
+        assert_eq!(
+            expect_room_created(&app, &mut bobs_all, &bob, room).await,
+            created
+        );
+        assert_growing(&[
+            created,
+            position(&expect_created(&mut alices_all, id).await),
+        ]);
         expect_created(&mut bobs_all, id).await;
     }
     let barrier = app.message(&carol, carols_own, "barrier").await;
@@ -170,6 +208,7 @@ async fn a_deleted_room_closes_its_sockets_and_every_room_sockets_stop_hearing_i
         .await
         .expect(403, detail(FORBIDDEN));
     let still = app.message(&bob, room, "still here").await;
+    expect_created(&mut alices_room, still).await;
     expect_created(&mut bobs_room, still).await;
     expect_created(&mut bobs_all, still).await;
 
@@ -177,9 +216,16 @@ async fn a_deleted_room_closes_its_sockets_and_every_room_sockets_stop_hearing_i
         .await
         .expect(204, Value::Null);
 
-    let deleted = Some((1000, "room deleted".to_owned()));
-    assert_eq!(close_frame(&mut alices_room).await, deleted);
-    assert_eq!(close_frame(&mut bobs_room).await, deleted);
+    // The room's sockets hear `room.deleted`, then close.
+    let deleted = json!({"type": "room.deleted", "chat_room": room});
+    let at = expect_stored(&mut bobs_all, &deleted).await;
+    for socket in [&mut alices_room, &mut bobs_room] {
+        let (events, closed) = events_until_close(socket).await;
+        assert_eq!(closed, Some((1000, "room deleted".to_owned())));
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(unpositioned(&events[0]), deleted);
+        assert_eq!(position(&events[0]), at);
+    }
     act(
         &mut bobs_all,
         json!({"action": "typing", "chat_room": room}),

@@ -208,10 +208,83 @@ pub async fn rest_message(app: &TestApp, reader: &User, room: i64, id: i64) -> V
     reply.body
 }
 
-/// The next event must be `message.created` for message `id`; returns that event. Used as a
-/// barrier too: events are queued per connection in the order they were published, so if
-/// a message published later arrives next, nothing published before it was meant for this
-/// socket.
+/// The position of a stored event: a positive integer, the first key of its frame. Ephemeral
+/// frames (`typing`, `presence`, `error`, `resync`) have none, nor has the answer to a
+/// `new_message` retried with its `client_id` (not a stored event).
+pub fn position(event: &Value) -> i64 {
+    let first = event
+        .as_object()
+        .and_then(|frame| frame.keys().next())
+        .map(String::as_str);
+    assert_eq!(
+        first,
+        Some("position"),
+        "a stored event starts with its position: {event}"
+    );
+    event["position"]
+        .as_i64()
+        .filter(|position| *position > 0)
+        .unwrap_or_else(|| panic!("the position is a positive integer: {event}"))
+}
+
+/// A stored event without its position (checked by [`position`]): the frame to compare with
+/// what REST answered.
+pub fn unpositioned(event: &Value) -> Value {
+    position(event);
+    let mut frame = event.clone();
+    if let Some(fields) = frame.as_object_mut() {
+        fields.remove("position");
+    }
+    frame
+}
+
+/// The next event must be the stored event `expected`: that frame, with its position in
+/// front. Returns the position.
+pub async fn expect_stored(socket: &mut Socket, expected: &Value) -> i64 {
+    let event = next_event(socket).await;
+    assert_eq!(unpositioned(&event), *expected, "{event}");
+    position(&event)
+}
+
+/// Asserts that the positions of the stored events one socket heard grow, in that order.
+pub fn assert_growing(positions: &[i64]) {
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "positions grow: {positions:?}"
+    );
+}
+
+/// The room as the events shared by its participants carry it (`room.created`,
+/// `room.updated`, `member.added`): REST's room as `reader` gets it, without what is the
+/// reader's own (`messages: []`, both counts 0).
+pub async fn shared_room(app: &TestApp, reader: &User, room: i64) -> Value {
+    let reply = app
+        .get(&format!("/api/chat/rooms/{room}/"), Some(&reader.access))
+        .await;
+    assert_eq!(reply.status, 200, "get room {room}: {reply:?}");
+    let mut room = reply.body;
+    room["messages"] = json!([]);
+    room["unread_count"] = json!(0);
+    room["mention_count"] = json!(0);
+    room
+}
+
+/// The next event must be `room.created` for `room`, as [`shared_room`] reads it as `reader`;
+/// returns its position.
+pub async fn expect_room_created(
+    app: &TestApp,
+    socket: &mut Socket,
+    reader: &User,
+    room: i64,
+) -> i64 {
+    let room = shared_room(app, reader, room).await;
+    expect_stored(socket, &json!({"type": "room.created", "room": room})).await
+}
+
+/// The next event must be `message.created` for message `id`, a stored event; returns that
+/// event. Used as a barrier too: stored events reach each connection in the order of their
+/// positions, so if a message stored later arrives next, nothing stored before it was meant
+/// for this socket.
 pub async fn expect_created(socket: &mut Socket, id: i64) -> Value {
     let event = next_event(socket).await;
     assert_eq!(
@@ -219,6 +292,7 @@ pub async fn expect_created(socket: &mut Socket, id: i64) -> Value {
         (&json!("message.created"), &json!(id)),
         "expected message.created of {id}, got {event}"
     );
+    position(&event);
     event
 }
 

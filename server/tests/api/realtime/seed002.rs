@@ -188,13 +188,24 @@ async fn a_new_pair_room_is_heard_on_the_members_every_room_sockets() {
     let mut bobs_all = connect(&app, ALL_ROOMS_WS, &bob.access).await;
     let mut alices_all = connect(&app, ALL_ROOMS_WS, &alice.access).await;
 
+    // Opening the pair creates its room: both every-room sockets hear `room.created` first.
     let mut alices = connect(&app, &pair_ws(alice.id, bob.id), &alice.access).await;
+    let room = rooms_of(&app, &alice).await[0]["id"]
+        .as_i64()
+        .expect("room id");
+    let created = expect_room_created(&app, &mut bobs_all, &bob, room).await;
+    assert_eq!(
+        expect_room_created(&app, &mut alices_all, &alice, room).await,
+        created
+    );
     act(
         &mut alices,
         json!({"action": "new_message", "message": "first words"}),
     )
     .await;
     let ack = next_event(&mut alices).await;
+    assert_eq!(ack["message"]["chat_room"], json!(room), "{ack}");
+    assert_growing(&[created, position(&ack)]);
     assert_eq!(next_event(&mut bobs_all).await, ack);
     assert_eq!(next_event(&mut alices_all).await, ack);
 
