@@ -25,11 +25,9 @@ const SQLITE_ONLY_TABLES: &[&str] = &[
 /// Tables of PostgreSQL only; their columns, indexes and triggers go with them.
 const POSTGRES_ONLY_TABLES: &[&str] = &[
     // What several instances share through the database. The one SQLite process keeps its
-    // signing secret in a file beside the database and its throttles and presence in memory,
-    // and its events need no spill (NOTIFY's payload limit is what the spill works around).
+    // signing secret in a file beside the database and its throttles and presence in memory.
     "presence_instances",
     "presence_sessions",
-    "realtime_spill",
     "server_secret",
     "throttle_state",
 ];
@@ -55,6 +53,10 @@ const POSTGRES_ONLY: &[&str] = &[
     "index chat_rooms_created_by on chat_rooms",
     "index message_reactions_by_user on message_reactions",
     "index messages_by_sender on messages",
+    // The event log's counter: appends on PostgreSQL take its row lock through their commit
+    // (positions visible in commit order across writers). SQLite's single writer numbers
+    // events with AUTOINCREMENT (`sqlite_sequence`).
+    "column event_log.last_position not null",
 ];
 
 /// One thing a schema has, described the same way for both databases, with its table.
