@@ -65,7 +65,9 @@ pub async fn run(socket: WebSocketStream, mut conn: Connection) {
     let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
-    let live = go_live(&conn, &mut sink).await;
+    // Boxed: its replay's state (statements, frames) would otherwise stay in every idle
+    // socket's task for the connection's whole life.
+    let live = Box::pin(go_live(&conn, &mut sink)).await;
 
     let closing = 'serve: loop {
         if let Err(why) = live {
