@@ -255,11 +255,7 @@ async fn send<S>(
 where
     S: futures::Sink<Message> + Unpin,
 {
-    tokio::select! {
-        biased;
-        sent = sink.send(frame) => sent.is_ok(),
-        _ = closed.changed() => false,
-    }
+    send_batch(sink, closed, std::iter::once(frame)).await
 }
 
 fn read_error(err: &std::io::Error) -> Closing {

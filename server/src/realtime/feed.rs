@@ -10,8 +10,6 @@ use std::time::Duration;
 
 use tokio::time::sleep;
 
-use tokio::sync::watch;
-
 use super::Realtime;
 use super::hub::{Broadcast, Bus, Registry};
 use crate::store::Store;
@@ -27,12 +25,10 @@ const RETRY_MAX: Duration = Duration::from_secs(2);
 pub async fn start(store: Store, realtime: &Realtime) -> Result<(), sqlx::Error> {
     let from = store.log_bounds().await?.latest;
     realtime.registry.start_at(from);
-    realtime.dispatched.send_replace(from);
     let feed = Feed {
         store,
         registry: Arc::clone(&realtime.registry),
         bus: Arc::clone(&realtime.bus),
-        dispatched: Arc::clone(&realtime.dispatched),
     };
     tokio::spawn(feed.run(from));
     Ok(())
@@ -43,33 +39,21 @@ struct Feed {
     registry: Arc<Registry>,
     /// Where the other instances hear that this one committed.
     bus: Arc<dyn Bus>,
-    dispatched: Arc<watch::Sender<i64>>,
 }
 
 impl Feed {
     async fn run(self, mut delivered: i64) {
-        let Feed {
-            store,
-            registry,
-            bus,
-            dispatched,
-        } = self;
-        let mut appended = store.appended();
+        let mut appended = self.store.appended();
         let mut retry = POLL;
         loop {
-            match store.events_after(delivered, BATCH).await {
+            match self.store.events_after(delivered, BATCH).await {
                 Ok(events) => {
                     retry = POLL;
                     let full = i64::try_from(events.len()).unwrap_or(0) >= BATCH;
                     for event in events {
                         delivered = event.position;
-                        registry.dispatch(Arc::new(event));
+                        self.registry.dispatch(Arc::new(event));
                     }
-                    dispatched.send_if_modified(|newest| {
-                        let moved = *newest != delivered;
-                        *newest = delivered;
-                        moved
-                    });
                     if full {
                         continue;
                     }
@@ -84,9 +68,9 @@ impl Feed {
                     if changed.is_err() {
                         return;
                     }
-                    bus.publish(Broadcast::Appended);
+                    self.bus.publish(Broadcast::Appended);
                 }
-                () = registry.appended_elsewhere() => {}
+                () = self.registry.appended_elsewhere() => {}
                 () = sleep(retry) => {}
             }
         }

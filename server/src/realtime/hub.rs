@@ -165,11 +165,9 @@ struct Subscriptions {
     rooms: HashMap<i64, HashMap<ConnId, Arc<Subscriber>>>,
     /// user → their connections (limits, membership changes).
     users: HashMap<i64, HashMap<ConnId, Arc<Subscriber>>>,
-    /// The position of the last stored event dispatched.
-    delivered: i64,
     /// The last [`RECENT`] events dispatched, oldest first.
     recent: VecDeque<Arc<LoggedEvent>>,
-    /// What was dispatched before the oldest of `recent`: it covers `(recent_from, delivered]`.
+    /// What was dispatched before the oldest of `recent`: it covers `(recent_from, dispatched]`.
     recent_from: i64,
 }
 
@@ -190,6 +188,9 @@ pub struct Registry {
     presence: OnceLock<PresenceWatcher>,
     /// Woken by [`Broadcast::Appended`]: this instance's feed waits on it.
     appended: tokio::sync::Notify,
+    /// The position of the last stored event dispatched; changed only with `subscriptions`
+    /// locked, so it is read consistently under that lock (long polls wait on it).
+    dispatched: watch::Sender<i64>,
 }
 
 /// Refused: the user already has the configured number of sockets open.
@@ -205,7 +206,13 @@ impl Registry {
             max_per_user,
             presence: OnceLock::new(),
             appended: tokio::sync::Notify::new(),
+            dispatched: watch::Sender::new(0),
         }
+    }
+
+    /// Moves when the feed dispatches stored events: the newest position dispatched.
+    pub fn dispatched(&self) -> watch::Receiver<i64> {
+        self.dispatched.subscribe()
     }
 
     /// Resolves when an instance says it committed events ([`Broadcast::Appended`]).
@@ -240,8 +247,9 @@ impl Registry {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds a live connection listening to `rooms` from now on; it is removed when the
-    /// [`Registration`] drops.
+    /// Adds a live connection listening to `rooms` from now on (tests: the server's go live
+    /// with [`Registry::activate`]); it is removed when the [`Registration`] drops.
+    #[cfg(test)]
     pub fn register(
         self: &Arc<Self>,
         user_id: i64,
@@ -250,7 +258,7 @@ impl Registry {
     ) -> Result<Registration, TooManyConnections> {
         let registration = self.register_pending(user_id, scope)?;
         let mut subs = self.lock();
-        let delivered = subs.delivered;
+        let delivered = *self.dispatched.borrow();
         if let Some(subscriber) = subs.subscriber(&registration) {
             subscriber.live_after.store(delivered, Ordering::Relaxed);
             for room in rooms {
@@ -333,7 +341,8 @@ impl Registry {
             subscriber.close(NOT_A_PARTICIPANT);
             return Ok(());
         }
-        if subs.delivered > snapshot.position {
+        let dispatched = *self.dispatched.borrow();
+        if dispatched > snapshot.position {
             if subs.recent_from > snapshot.position {
                 return Err(Behind);
             }
@@ -351,7 +360,7 @@ impl Registry {
                 }
             }
         }
-        let live_after = subs.delivered.max(snapshot.position);
+        let live_after = dispatched.max(snapshot.position);
         subscriber.live_after.store(live_after, Ordering::Relaxed);
         for room in rooms {
             subs.hear(room, registration.id, &subscriber);
@@ -384,7 +393,7 @@ impl Registry {
             }
             Audience::Users(users) => subs.to_users(users, position, frame),
         }
-        subs.delivered = position;
+        self.dispatched.send_replace(position);
         subs.recent.push_back(event);
         while subs.recent.len() > RECENT {
             if let Some(oldest) = subs.recent.pop_front() {
@@ -397,7 +406,7 @@ impl Registry {
     /// instance's to deliver.
     pub fn start_at(&self, position: i64) {
         let mut subs = self.lock();
-        subs.delivered = position;
+        self.dispatched.send_replace(position);
         subs.recent_from = position;
     }
 
@@ -414,17 +423,6 @@ impl Registry {
         for conns in self.lock().users.values() {
             for subscriber in conns.values() {
                 subscriber.close(why);
-            }
-        }
-    }
-
-    /// Queues `json` to every connection, whatever it listens to (a notice about this
-    /// instance, such as `resync`). A connection whose queue is full is closed as a slow
-    /// consumer, as for room events.
-    pub fn deliver_to_all(&self, json: &str) {
-        for conns in self.lock().users.values() {
-            for subscriber in conns.values() {
-                subscriber.deliver(json);
             }
         }
     }
@@ -913,23 +911,5 @@ mod tests {
         drop(second);
         assert!(!registry.is_connected(1));
         assert_eq!(*heard.lock().expect("log"), [1, 1]);
-    }
-
-    #[test]
-    fn a_notice_reaches_every_connection_once() {
-        let registry = Arc::new(Registry::new(8, 4));
-        let mut in_two_rooms = registry
-            .register(1, Scope::AllRooms, &[10, 11])
-            .expect("all");
-        let mut in_no_room = registry.register(2, Scope::AllRooms, &[]).expect("all");
-
-        registry.deliver_to_all("notice");
-
-        assert_eq!(
-            in_two_rooms.events.try_recv().ok().as_deref(),
-            Some("notice")
-        );
-        assert!(in_two_rooms.events.try_recv().is_err());
-        assert_eq!(in_no_room.events.try_recv().ok().as_deref(), Some("notice"));
     }
 }

@@ -22,9 +22,6 @@ pub struct Realtime {
     pub bus: Arc<dyn Bus>,
     pub registry: Arc<Registry>,
     pub settings: Settings,
-    /// The position of the last stored event this instance's feed dispatched (long polls
-    /// wait on it).
-    pub dispatched: Arc<tokio::sync::watch::Sender<i64>>,
 }
 
 /// Per-connection limits, from the configuration.
@@ -61,7 +58,6 @@ impl Realtime {
         Self {
             bus,
             registry,
-            dispatched: Arc::new(tokio::sync::watch::Sender::new(0)),
             settings: Settings {
                 max_frame_bytes: config.ws_max_frame_bytes,
                 ping_interval: Duration::from_secs(config.ws_ping_interval_secs.max(1)),

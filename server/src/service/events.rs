@@ -72,7 +72,7 @@ pub async fn read(
         });
     };
     let deadline = Instant::now() + wait;
-    let mut dispatched = state.realtime.dispatched.subscribe();
+    let mut dispatched = state.realtime.registry.dispatched();
     loop {
         let bounds = store.log_bounds().await?;
         check_since(since, bounds.latest)?;

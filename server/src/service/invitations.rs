@@ -144,17 +144,7 @@ pub async fn accept(state: &AppState, caller: i64, id: i64) -> Result<Room, Erro
                 room.created_at,
                 room.updated_at,
             );
-            let added = Stored::MemberAdded {
-                chat_room: room.id,
-                user_id: caller,
-                by: caller,
-                room: &view,
-            };
-            let audience = Audience::MemberAdded {
-                room: room.id,
-                user: caller,
-            };
-            events.push(event(audience, &added));
+            events.push(rooms::member_added(&view, caller, caller));
         }
         Ok(events)
     };

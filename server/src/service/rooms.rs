@@ -18,7 +18,7 @@ use crate::domain::views::{Message, Room};
 use crate::error::Error;
 use crate::service::messages::render;
 use crate::startup::AppState;
-use crate::store::events::Audience;
+use crate::store::events::{Audience, NewEvent};
 use crate::store::{NewRoom, RoomDetail, RoomRow, RoomUpdate, Store};
 
 // `service::invitations` and `api::invitations` still find these here.
@@ -274,17 +274,7 @@ async fn update_parsed(
         events.push(event(audience, &removed));
     }
     for user in after.difference(&current) {
-        let added = Stored::MemberAdded {
-            chat_room: room_id,
-            user_id: *user,
-            by: caller,
-            room: &view,
-        };
-        let audience = Audience::MemberAdded {
-            room: room_id,
-            user: *user,
-        };
-        events.push(event(audience, &added));
+        events.push(member_added(&view, *user, caller));
     }
     let positions = state
         .store
@@ -360,6 +350,21 @@ pub async fn room(store: &Store, id: i64, messages_limit: i64, viewer: i64) -> R
         .await?
         .pop()
         .ok_or(Error::NotFound)
+}
+
+/// `member.added`: `user` joined `room` (as they see it now), by `by`'s doing.
+pub fn member_added(room: &Room, user: i64, by: i64) -> NewEvent {
+    let added = Stored::MemberAdded {
+        chat_room: room.id,
+        user_id: user,
+        by,
+        room,
+    };
+    let audience = Audience::MemberAdded {
+        room: room.id,
+        user,
+    };
+    event(audience, &added)
 }
 
 /// A room as its events show it: the same for every participant, so without the newest

@@ -8,8 +8,6 @@
 //! the other and the visible positions are always a prefix: a reader that saw position P never
 //! sees a smaller one appear later. The lock is held from the append to the commit only.
 
-use serde::Deserialize;
-
 use super::{Dialect, Store, on_reads};
 
 /// Who sees an event: the participants of a room at its position, or named users.
@@ -279,9 +277,6 @@ pub struct LogBounds {
     pub pruned_through: i64,
 }
 
-#[derive(Deserialize)]
-struct Positions(Vec<i64>);
-
 /// The newest position this instance committed: the feed wakes when it moves (other
 /// instances' commits reach it by polling and notifications).
 #[derive(Clone)]
@@ -361,8 +356,7 @@ impl Store {
                 .fetch_one(pool)
                 .await?
             });
-        let Positions(rooms) =
-            serde_json::from_str(&rooms).map_err(|err| sqlx::Error::Decode(Box::new(err)))?;
+        let rooms = super::from_json_array(&rooms)?;
         Ok(Snapshot {
             position,
             rooms,
