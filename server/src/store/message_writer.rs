@@ -233,9 +233,10 @@ macro_rules! lock_rooms {
     };
 }
 
-/// One transaction for all. Each message is one INSERT that cannot fail on a reused
-/// `client_id` or a deleted room (it inserts nothing instead), so one message cannot undo
-/// the others; the rooms' activity times are set once per room at the end.
+/// One transaction for all, with one statement per kind of row whatever the batch's size:
+/// the writer's time goes to SQL, not to a round trip per message. The INSERT cannot fail on
+/// a reused `client_id` or a deleted room (it skips that message instead), so one message
+/// cannot undo the others.
 async fn store_all(
     db: &Db,
     messages: &[&NewMessage],
@@ -251,60 +252,58 @@ async fn store_all(
                 .execute(&mut *tx)
                 .await?;
         }
+        let inserted: Vec<Inserted> = sqlx::query_as(dialect.pick(
+            "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at, reply_to) \
+             SELECT v.value ->> 'room_id', v.value ->> 'sender_id', v.value ->> 'content', \
+             v.value ->> 'is_read', v.value ->> 'client_id', v.value ->> 'created_at', \
+             (SELECT id FROM messages WHERE id = v.value ->> 'reply_to' AND room_id = v.value ->> 'room_id') \
+             FROM json_each($1) v \
+             WHERE EXISTS (SELECT 1 FROM chat_rooms WHERE id = v.value ->> 'room_id') ORDER BY v.key \
+             ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING \
+             RETURNING id, room_id, sender_id, client_id, is_read, created_at, reply_to",
+            "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at, reply_to) \
+             SELECT v.room_id, v.sender_id, v.content, v.is_read, v.client_id, v.created_at, \
+             (SELECT id FROM messages WHERE id = v.reply_to AND room_id = v.room_id) \
+             FROM json_to_recordset($1::json) AS v(n bigint, room_id bigint, sender_id bigint, \
+             content text, is_read boolean, client_id text, created_at bigint, reply_to bigint) \
+             WHERE EXISTS (SELECT 1 FROM chat_rooms WHERE id = v.room_id) ORDER BY v.n \
+             ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING \
+             RETURNING id, room_id, sender_id, client_id, is_read, created_at, reply_to",
+        ))
+        .bind(json_rows(messages))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut matched = Matched::new(inserted);
         let mut outcomes = Vec::with_capacity(messages.len());
         // The created messages' events, and which outcome each one belongs to.
         let mut events: Vec<NewEvent> = Vec::new();
         let mut announced: Vec<usize> = Vec::new();
+        // [message, user, room] of every mention
+        let mut mentions: Vec<[i64; 3]> = Vec::new();
         // room → the time of its newest message in this batch, and the ids stored in it
         let mut active_rooms: BTreeMap<i64, (i64, Vec<i64>)> = BTreeMap::new();
         // (room, sender) → the sender's newest message of the batch
         let mut senders: BTreeMap<(i64, i64), i64> = BTreeMap::new();
         for (n, message) in messages.iter().enumerate() {
-            let now = now_micros();
-            let inserted: Option<(i64, bool, i64, Option<i64>)> = sqlx::query_as(
-                "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at, reply_to) \
-                 SELECT $1, $2, $3, $4, $5, $6, \
-                 (SELECT id FROM messages WHERE id = $7 AND room_id = $1) \
-                 WHERE EXISTS (SELECT 1 FROM chat_rooms WHERE id = $1) \
-                 ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING \
-                 RETURNING id, is_read, created_at, reply_to",
-            )
-            .bind(message.room_id)
-            .bind(message.sender_id)
-            .bind(&message.content)
-            .bind(message.is_read)
-            .bind(&message.client_id)
-            .bind(now)
-            .bind(message.reply_to)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let outcome = match inserted {
-                Some((id, is_read, created_at, reply_to)) => {
+            let outcome = match matched.take(message) {
+                Some(stored) => {
                     let room = active_rooms.entry(message.room_id).or_default();
-                    room.0 = created_at;
-                    room.1.push(id);
-                    senders.insert((message.room_id, message.sender_id), id);
-                    if !message.mentions.is_empty() {
-                        sqlx::query(dialect.pick(
-                            "INSERT INTO message_mentions (message_id, user_id, room_id) \
-                             SELECT $1, value, $2 FROM json_each($3) WHERE true ON CONFLICT DO NOTHING",
-                            "INSERT INTO message_mentions (message_id, user_id, room_id) \
-                             SELECT $1, value::bigint, $2 FROM json_array_elements_text($3::json) \
-                             ON CONFLICT DO NOTHING",
-                        ))
-                        .bind(id)
-                        .bind(message.room_id)
-                        .bind(json_ids(&message.mentions))
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    let row = created(message, id, is_read, created_at, reply_to);
+                    room.0 = stored.created_at;
+                    room.1.push(stored.id);
+                    senders.insert((message.room_id, message.sender_id), stored.id);
+                    mentions.extend(
+                        message
+                            .mentions
+                            .iter()
+                            .map(|user| [stored.id, *user, message.room_id]),
+                    );
+                    let row = created(message, &stored);
                     if let Some(frame) = frames.get_mut(n).and_then(Option::take) {
                         events.push(NewEvent {
                             kind: "message.created",
                             audience: Audience::Room(message.room_id),
                             frame: frame(&row),
-                            message_id: Some(id),
+                            message_id: Some(row.id),
                         });
                         announced.push(outcomes.len());
                     }
@@ -329,14 +328,35 @@ async fn store_all(
             };
             outcomes.push(outcome);
         }
-        for (room_id, (now, ids)) in &active_rooms {
-            sqlx::query(
-                "UPDATE chat_rooms SET last_activity_at = $1, message_count = message_count + $2 \
-                 WHERE id = $3",
-            )
-            .bind(now)
-            .bind(i64::try_from(ids.len()).unwrap_or(i64::MAX))
-            .bind(room_id)
+        if !mentions.is_empty() {
+            sqlx::query(dialect.pick(
+                "INSERT INTO message_mentions (message_id, user_id, room_id) \
+                 SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1) WHERE true \
+                 ON CONFLICT DO NOTHING",
+                "INSERT INTO message_mentions (message_id, user_id, room_id) \
+                 SELECT (value ->> 0)::bigint, (value ->> 1)::bigint, (value ->> 2)::bigint \
+                 FROM json_array_elements($1::json) ON CONFLICT DO NOTHING",
+            ))
+            .bind(serde_json::to_string(&mentions).unwrap_or_else(|_| "[]".into()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !active_rooms.is_empty() {
+            let rooms: Vec<[i64; 3]> = active_rooms
+                .iter()
+                .map(|(room_id, (at, ids))| {
+                    [*room_id, *at, i64::try_from(ids.len()).unwrap_or(i64::MAX)]
+                })
+                .collect();
+            sqlx::query(dialect.pick(
+                "UPDATE chat_rooms SET last_activity_at = v.value ->> 1, \
+                 message_count = message_count + (v.value ->> 2) \
+                 FROM json_each($1) v WHERE chat_rooms.id = v.value ->> 0",
+                "UPDATE chat_rooms SET last_activity_at = (v.value ->> 1)::bigint, \
+                 message_count = message_count + (v.value ->> 2)::bigint \
+                 FROM json_array_elements($1::json) v WHERE chat_rooms.id = (v.value ->> 0)::bigint",
+            ))
+            .bind(serde_json::to_string(&rooms).unwrap_or_else(|_| "[]".into()))
             .execute(&mut *tx)
             .await?;
         }
@@ -382,6 +402,78 @@ async fn store_all(
     })
 }
 
+/// A row the batch's INSERT stored.
+#[derive(sqlx::FromRow)]
+struct Inserted {
+    id: i64,
+    room_id: i64,
+    sender_id: i64,
+    client_id: Option<String>,
+    is_read: bool,
+    created_at: i64,
+    reply_to: Option<i64>,
+}
+
+/// Which stored row is which message's. The INSERT skips a message whose `client_id` its
+/// sender used before (in this batch too) or whose room is gone, and a row tells nothing
+/// else about its message: a message with a `client_id` is found by it (the first of the
+/// batch to claim it); the others of a room took that room's ids in the batch's order.
+struct Matched {
+    by_client_id: std::collections::HashMap<(i64, String), Inserted>,
+    /// room → its rows without a `client_id`, in reverse id order (popped from the back)
+    by_room: std::collections::HashMap<i64, Vec<Inserted>>,
+}
+
+impl Matched {
+    fn new(mut rows: Vec<Inserted>) -> Self {
+        rows.sort_unstable_by_key(|row| std::cmp::Reverse(row.id));
+        let mut matched = Self {
+            by_client_id: std::collections::HashMap::new(),
+            by_room: std::collections::HashMap::new(),
+        };
+        for row in rows {
+            match row.client_id.clone() {
+                Some(client_id) => {
+                    matched.by_client_id.insert((row.sender_id, client_id), row);
+                }
+                None => matched.by_room.entry(row.room_id).or_default().push(row),
+            }
+        }
+        matched
+    }
+
+    fn take(&mut self, message: &NewMessage) -> Option<Inserted> {
+        match &message.client_id {
+            Some(client_id) => self
+                .by_client_id
+                .remove(&(message.sender_id, client_id.clone()))
+                .filter(|row| row.room_id == message.room_id),
+            None => self.by_room.get_mut(&message.room_id)?.pop(),
+        }
+    }
+}
+
+/// The batch as the JSON array its INSERT reads, one object per message in order (`n`).
+fn json_rows(messages: &[&NewMessage]) -> String {
+    let rows: Vec<serde_json::Value> = messages
+        .iter()
+        .enumerate()
+        .map(|(n, message)| {
+            serde_json::json!({
+                "n": n,
+                "room_id": message.room_id,
+                "sender_id": message.sender_id,
+                "content": message.content,
+                "is_read": message.is_read,
+                "client_id": message.client_id,
+                "created_at": now_micros(),
+                "reply_to": message.reply_to,
+            })
+        })
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
 /// `[room, sender, message id, later]` rows as a JSON array of objects, the form
 /// PostgreSQL's `json_to_recordset` reads (SQLite reads the keys with `->>`).
 fn json_markers(markers: &[[i64; 4]]) -> String {
@@ -394,24 +486,18 @@ fn json_markers(markers: &[[i64; 4]]) -> String {
     serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
 
-fn created(
-    message: &NewMessage,
-    id: i64,
-    is_read: bool,
-    created_at: i64,
-    reply_to: Option<i64>,
-) -> MessageRow {
+fn created(message: &NewMessage, stored: &Inserted) -> MessageRow {
     MessageRow {
-        id,
+        id: stored.id,
         room_id: message.room_id,
         sender_id: message.sender_id,
         sender: message.sender.clone(),
         content: message.content.clone(),
-        is_read,
+        is_read: stored.is_read,
         client_id: message.client_id.clone(),
-        created_at,
+        created_at: stored.created_at,
         updated_at: None,
-        reply_to,
+        reply_to: stored.reply_to,
     }
 }
 

@@ -307,3 +307,71 @@ async fn a_patch_without_a_body_changes_nothing() {
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.body["content"], "unchanged");
 }
+
+#[tokio::test]
+async fn sends_at_once_share_a_batch_and_each_gets_its_own_message() {
+    // The writer stores everything queued in one transaction and one INSERT: each answer
+    // must still be its own message, a client_id claimed twice in a batch must replay or
+    // conflict, and a message must land in its own room.
+    let Some(s) = group_scene().await else { return };
+    let other = s.app.room(&s.carol, "GROUP", &[&s.alice]).await;
+    let replayed = uuid::Uuid::new_v4();
+    let conflicting = uuid::Uuid::new_v4();
+    let mut sends = Vec::new();
+    for n in 0..10 {
+        sends.push((
+            s.room,
+            &s.bob,
+            json!({"content": "same", "client_id": replayed}),
+            n,
+        ));
+        sends.push((
+            s.room,
+            &s.alice,
+            json!({"content": format!("conflict {n}"), "client_id": conflicting}),
+            n,
+        ));
+        sends.push((s.room, &s.carol, json!({"content": format!("room {n}")}), n));
+        sends.push((other, &s.alice, json!({"content": format!("other {n}")}), n));
+        sends.push((
+            other,
+            &s.carol,
+            json!({"content": format!("keyed {n}"), "client_id": uuid::Uuid::new_v4()}),
+            n,
+        ));
+    }
+    let answers = futures::future::join_all(sends.iter().map(|(room, user, body, _)| {
+        let (app, url) = (&s.app, messages(*room));
+        async move { app.post(&url, Some(&user.access), body.clone()).await }
+    }))
+    .await;
+
+    let mut ids = std::collections::HashSet::new();
+    let (mut replays, mut conflicts) = (Vec::new(), Vec::new());
+    for ((room, user, body, _), answer) in sends.iter().zip(&answers) {
+        match answer.status {
+            201 => {
+                let id = answer.body["id"].as_i64().expect("id");
+                assert!(ids.insert(id), "{id} answered twice");
+                assert_eq!(answer.body["content"], body["content"], "{answer:?}");
+                assert_eq!(answer.body["chat_room"], *room);
+                assert_eq!(answer.body["sender"], user.username.as_str());
+                let stored = s.app.get(&message(*room, id), Some(&user.access)).await;
+                assert_eq!(stored.body["content"], body["content"]);
+            }
+            200 => replays.push(answer.body["id"].as_i64().expect("id")),
+            409 => conflicts.push(body["content"].clone()),
+            status => panic!("unexpected {status}: {answer:?}"),
+        }
+    }
+    // One of the ten with the replayed key was stored; the nine others are that message.
+    assert_eq!(replays.len(), 9, "{replays:?}");
+    assert!(
+        replays
+            .iter()
+            .all(|id| ids.contains(id) && *id == replays[0])
+    );
+    // One of the ten different contents under one key won; the nine others conflict.
+    assert_eq!(conflicts.len(), 9, "{conflicts:?}");
+    assert_eq!(ids.len(), 1 + 1 + 10 + 10 + 10);
+}
