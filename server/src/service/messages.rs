@@ -227,8 +227,9 @@ pub async fn send_parsed(
         CreateOutcome::ClientIdConflict => Err(Error::Conflict(
             "client_id was already used for a different message.",
         )),
-        // Deleted between the membership check and the insert: as if it was gone before.
+        // Changed between the membership check and the insert: as if it had been before.
         CreateOutcome::RoomGone => Err(Error::NotFound),
+        CreateOutcome::NotMember => Err(Error::Forbidden),
     }
 }
 

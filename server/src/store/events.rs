@@ -321,6 +321,14 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
+        // Another instance may have changed a room's members: this one forgets them too.
+        for row in &rows {
+            if let ("member.removed" | "room.deleted", Some(room)) =
+                (row.kind.as_str(), row.room_id)
+            {
+                self.members.forget_room(room);
+            }
+        }
         rows.into_iter().map(EventRow::decode).collect()
     }
 

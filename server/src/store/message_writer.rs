@@ -235,8 +235,9 @@ macro_rules! lock_rooms {
 
 /// One transaction for all, with one statement per kind of row whatever the batch's size:
 /// the writer's time goes to SQL, not to a round trip per message. The INSERT cannot fail on
-/// a reused `client_id` or a deleted room (it skips that message instead), so one message
-/// cannot undo the others.
+/// a reused `client_id`, a deleted room or a sender no longer in it (it skips that message
+/// instead), so one message cannot undo the others. Membership is checked here, in the
+/// transaction, whatever the request's earlier check read.
 async fn store_all(
     db: &Db,
     messages: &[&NewMessage],
@@ -258,7 +259,8 @@ async fn store_all(
              v.value ->> 'is_read', v.value ->> 'client_id', v.value ->> 'created_at', \
              (SELECT id FROM messages WHERE id = v.value ->> 'reply_to' AND room_id = v.value ->> 'room_id') \
              FROM json_each($1) v \
-             WHERE EXISTS (SELECT 1 FROM chat_rooms WHERE id = v.value ->> 'room_id') ORDER BY v.key \
+             WHERE EXISTS (SELECT 1 FROM room_participants \
+             WHERE room_id = v.value ->> 'room_id' AND user_id = v.value ->> 'sender_id') ORDER BY v.key \
              ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING \
              RETURNING id, room_id, sender_id, client_id, is_read, created_at, reply_to",
             "INSERT INTO messages (room_id, sender_id, content, is_read, client_id, created_at, reply_to) \
@@ -266,7 +268,8 @@ async fn store_all(
              (SELECT id FROM messages WHERE id = v.reply_to AND room_id = v.room_id) \
              FROM json_to_recordset($1::json) AS v(n bigint, room_id bigint, sender_id bigint, \
              content text, is_read boolean, client_id text, created_at bigint, reply_to bigint) \
-             WHERE EXISTS (SELECT 1 FROM chat_rooms WHERE id = v.room_id) ORDER BY v.n \
+             WHERE EXISTS (SELECT 1 FROM room_participants \
+             WHERE room_id = v.room_id AND user_id = v.sender_id) ORDER BY v.n \
              ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING \
              RETURNING id, room_id, sender_id, client_id, is_read, created_at, reply_to",
         ))
@@ -323,7 +326,22 @@ async fn store_all(
                         }
                         None => None,
                     };
-                    replayed(message, earlier)
+                    match earlier {
+                        Some(earlier) => replayed(message, earlier),
+                        None => {
+                            let room_exists: bool = sqlx::query_scalar(
+                                "SELECT EXISTS (SELECT 1 FROM chat_rooms WHERE id = $1)",
+                            )
+                            .bind(message.room_id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                            if room_exists {
+                                CreateOutcome::NotMember
+                            } else {
+                                CreateOutcome::RoomGone
+                            }
+                        }
+                    }
                 }
             };
             outcomes.push(outcome);
@@ -501,16 +519,12 @@ fn created(message: &NewMessage, stored: &Inserted) -> MessageRow {
     }
 }
 
-/// Nothing was inserted: the sender's `client_id` was used before (a replay when room and
-/// content match, else a conflict), or the room is gone.
-fn replayed(message: &NewMessage, earlier: Option<MessageRow>) -> CreateOutcome {
-    match earlier {
-        Some(earlier)
-            if earlier.room_id == message.room_id && earlier.content == message.content =>
-        {
-            CreateOutcome::Replayed(earlier)
-        }
-        Some(_) => CreateOutcome::ClientIdConflict,
-        None => CreateOutcome::RoomGone,
+/// Nothing was inserted and the sender used its `client_id` before: a replay when room and
+/// content match, else a conflict.
+fn replayed(message: &NewMessage, earlier: MessageRow) -> CreateOutcome {
+    if earlier.room_id == message.room_id && earlier.content == message.content {
+        CreateOutcome::Replayed(earlier)
+    } else {
+        CreateOutcome::ClientIdConflict
     }
 }

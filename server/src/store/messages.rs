@@ -39,6 +39,8 @@ pub enum CreateOutcome {
     Created { row: MessageRow, position: i64 },
     /// The room was deleted before the message could be stored.
     RoomGone,
+    /// The sender was removed from the room before the message could be stored.
+    NotMember,
     /// The sender already sent this `client_id`; this is that message.
     Replayed(MessageRow),
     /// The sender already used this `client_id` for a different message.

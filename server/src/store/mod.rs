@@ -12,6 +12,7 @@ pub mod events;
 mod history;
 mod invitations;
 pub mod location;
+mod membership;
 mod message_extras;
 mod message_writer;
 mod messages;
@@ -56,6 +57,7 @@ pub struct Store {
     db: Db,
     messages: message_writer::MessageWriter,
     usernames: UsernameCache,
+    members: membership::MemberCache,
     appended: events::Appended,
 }
 
@@ -181,6 +183,7 @@ impl Store {
             db,
             messages,
             usernames: UsernameCache::default(),
+            members: membership::MemberCache::default(),
             appended,
         })
     }

@@ -155,16 +155,25 @@ impl Store {
         })
     }
 
+    /// Whether `user_id` is in the room, as of at most [`super::membership::MEMBER_TTL`] ago.
     pub async fn is_member(&self, room_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
-        on_reads!(self, |pool, _dialect| {
+        if self.members.contains(room_id, user_id) {
+            return Ok(true);
+        }
+        let generation = self.members.generation();
+        let member: bool = on_reads!(self, |pool, _dialect| {
             sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM room_participants WHERE room_id = $1 AND user_id = $2)",
             )
             .bind(room_id)
             .bind(user_id)
             .fetch_one(pool)
-            .await
-        })
+            .await?
+        });
+        if member {
+            self.members.remember(room_id, user_id, generation);
+        }
+        Ok(member)
     }
 
     pub async fn room_members(&self, room_id: i64) -> Result<BTreeSet<i64>, sqlx::Error> {
@@ -326,6 +335,9 @@ impl Store {
             }
             let positions = append_events!(tx, dialect, events).await?;
             tx.commit().await?;
+            if update.members.is_some() {
+                self.members.forget_room(room_id);
+            }
             self.committed(&positions);
             Ok(positions)
         })
@@ -348,6 +360,7 @@ impl Store {
             let events = if deleted > 0 { vec![event] } else { Vec::new() };
             let positions = append_events!(tx, dialect, &events).await?;
             tx.commit().await?;
+            self.members.forget_room(room_id);
             self.committed(&positions);
             Ok(positions.first().copied())
         })

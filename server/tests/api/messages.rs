@@ -375,3 +375,58 @@ async fn sends_at_once_share_a_batch_and_each_gets_its_own_message() {
     assert_eq!(conflicts.len(), 9, "{conflicts:?}");
     assert_eq!(ids.len(), 1 + 1 + 10 + 10 + 10);
 }
+
+#[tokio::test]
+async fn a_participant_is_refused_at_once_after_removal_though_just_seen_in_the_room() {
+    // Membership reads are remembered briefly: a change must forget them before it answers.
+    let Some(s) = group_scene().await else { return };
+    for _ in 0..3 {
+        s.app.message(&s.bob, s.room, "still here").await;
+        let page = s.app.get(&messages(s.room), Some(&s.bob.access)).await;
+        assert_eq!(page.status, 200);
+    }
+    let removed = s
+        .app
+        .patch(
+            &format!("/api/chat/rooms/{}/", s.room),
+            Some(&s.alice.access),
+            json!({"participants": [s.alice.id, s.carol.id]}),
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{removed:?}");
+    s.app
+        .post(
+            &messages(s.room),
+            Some(&s.bob.access),
+            json!({"content": "gone?"}),
+        )
+        .await
+        .expect(403, detail(FORBIDDEN));
+    assert_eq!(
+        s.app
+            .get(&messages(s.room), Some(&s.bob.access))
+            .await
+            .status,
+        403
+    );
+
+    // The same for a deleted room, after its members were just seen (403 for a room that
+    // does not exist, as for one the caller is not in).
+    s.app.message(&s.carol, s.room, "last words").await;
+    let deleted = s
+        .app
+        .delete(
+            &format!("/api/chat/rooms/{}/", s.room),
+            Some(&s.alice.access),
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    s.app
+        .post(
+            &messages(s.room),
+            Some(&s.carol.access),
+            json!({"content": "anyone?"}),
+        )
+        .await
+        .expect(403, detail(FORBIDDEN));
+}
