@@ -438,3 +438,36 @@ async fn bad_queries_are_400s() {
     let reply = get(vec![("q", "word".into()), ("page_size", "many".into())]).await;
     assert_eq!(reply.status, 400, "{reply:?}");
 }
+
+#[tokio::test]
+async fn a_search_finds_what_was_just_sent_edited_or_deleted_and_after_a_restart() {
+    // Whatever the index does behind the writer, a 201 means findable, and an edit or a
+    // deletion is reflected by the next search, also right after a restart.
+    let Some(s) = group_scene().await else { return };
+    let url = |id: i64| format!("/api/chat/rooms/{}/messages/{id}/", s.room);
+    let kept = s.app.message(&s.alice, s.room, "quokka sighting").await;
+    let edited = s.app.message(&s.alice, s.room, "wombat sighting").await;
+    let deleted = s.app.message(&s.alice, s.room, "numbat sighting").await;
+    let reply = s
+        .app
+        .patch(
+            &url(edited),
+            Some(&s.alice.access),
+            json!({"content": "platypus sighting"}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let reply = s.app.delete(&url(deleted), Some(&s.alice.access)).await;
+    assert_eq!(reply.status, 204, "{reply:?}");
+    assert_eq!(
+        found(&s.app, &s.bob, &[("q", "sighting")]).await,
+        [edited, kept]
+    );
+    assert!(found(&s.app, &s.bob, &[("q", "wombat")]).await.is_empty());
+    assert!(found(&s.app, &s.bob, &[("q", "numbat")]).await.is_empty());
+
+    // Stored right before a restart: indexed by the next instance.
+    let late = s.app.message(&s.alice, s.room, "echidna sighting").await;
+    let restarted = spawn_in(s.app.data.clone(), |_| {}).await;
+    assert_eq!(found(&restarted, &s.bob, &[("q", "echidna")]).await, [late]);
+}
