@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::database::DatabaseKind;
 use crate::fanout::{self, Mode};
-use crate::{resume, server};
+use crate::{page_cost, resume, server};
 
 /// The API's limit on a room's participants (the creator included).
 pub const MAX_ROOM_PARTICIPANTS: usize = 500;
@@ -29,7 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
 pub enum Which {
-    /// Every scenario below, one server, then ratios and targets.
+    /// Every scenario below, one server, then ratios and targets (9 only with `--database
+    /// postgres`).
     All,
     /// 1: GET /healthz.
     Healthz,
@@ -48,6 +49,9 @@ pub enum Which {
     /// 8: resume 10,000 stored events over a socket (`?since=`) and over REST, and
     /// GET /api/events/ with nothing new under load (with healthz, its baseline).
     Resume,
+    /// 9 (PostgreSQL only): what the same first page costs the database in a 200-message room
+    /// and in the 1,000,000-message room (and a page deep in it), from pg_stat_statements.
+    PageCost,
 }
 
 impl Which {
@@ -167,6 +171,17 @@ pub struct Options {
     /// `limit` of scenario 8's REST pages, 1 to 500 [500; smoke 50].
     #[arg(long, global = true)]
     pub resume_page: Option<u32>,
+    /// Scenario 9: messages in the small room, beside the big room of --messages [200].
+    #[arg(long, global = true)]
+    pub small_room_messages: Option<u64>,
+    /// Scenario 9: measured requests per page (each room's first page, the deep page)
+    /// [2,000; smoke 100].
+    #[arg(long, global = true)]
+    pub page_cost_requests: Option<u64>,
+    /// Scenario 9: requests in flight at once, fewer than the server's 5 database connections
+    /// [4].
+    #[arg(long, global = true)]
+    pub page_cost_in_flight: Option<usize>,
     /// Server CHAT_WS_QUEUE_LEN [the server's default, 256].
     #[arg(long, global = true)]
     pub ws_queue_len: Option<usize>,
@@ -209,6 +224,7 @@ pub struct Settings {
     pub register_concurrency: usize,
     pub fanout: fanout::Params,
     pub resume: resume::Params,
+    pub page_cost: page_cost::Params,
 }
 
 impl Options {
@@ -233,6 +249,11 @@ impl Options {
             self.database != DatabaseKind::Postgres || self.postgres_url.is_some(),
             "--database postgres needs --postgres-url or BENCH_POSTGRES_URL: a PostgreSQL URL \
              whose role may create databases"
+        );
+        ensure!(
+            which != Which::PageCost || self.database == DatabaseKind::Postgres,
+            "page-cost reads PostgreSQL's pg_stat_statements: run it with --database postgres \
+             (and --postgres-url or BENCH_POSTGRES_URL)"
         );
         let settings = Settings {
             smoke,
@@ -279,6 +300,12 @@ impl Options {
                 repeats: self.resume_repeats.unwrap_or(pick(smoke, 5, 2)),
                 page: self.resume_page.unwrap_or(pick(smoke, 500, 50)),
                 read_timeout_secs: pick(smoke, 60, 10),
+            },
+            page_cost: page_cost::Params {
+                small_messages: self.small_room_messages.unwrap_or(200),
+                requests: self.page_cost_requests.unwrap_or(pick(smoke, 2_000, 100)),
+                in_flight: self.page_cost_in_flight.unwrap_or(4),
+                warmup_requests: pick(smoke, 200, 20),
             },
         };
         settings.check()?;
@@ -343,6 +370,16 @@ impl Settings {
             (1..MAX_ROOM_PARTICIPANTS).contains(&r.senders),
             "--resume-senders must be 1..{MAX_ROOM_PARTICIPANTS} (they share a room with the \
              reader)"
+        );
+        let p = &self.page_cost;
+        ensure!(
+            p.small_messages >= u64::from(self.page_size),
+            "--small-room-messages must hold a full page (--page-size): the same page in both \
+             rooms"
+        );
+        ensure!(
+            p.requests >= u64::from(self.rounds) && p.in_flight > 0,
+            "--page-cost-requests must be at least --rounds, --page-cost-in-flight positive"
         );
         Ok(())
     }

@@ -12,6 +12,7 @@ use crate::cli::{Settings, Which};
 use crate::fanout;
 use crate::idle::{self, IdleResult};
 use crate::load::{LoadResult, MakeRequest, Tally};
+use crate::page_cost::{self, PageCostResult};
 use crate::resume::{self, ResumeResult};
 use crate::setup::World;
 
@@ -37,6 +38,7 @@ pub struct Measured {
     pub fanout: Vec<fanout::RunResult>,
     pub idle: Option<IdleResult>,
     pub resume: Option<ResumeResult>,
+    pub page_cost: Option<PageCostResult>,
 }
 
 /// One REST scenario before it runs.
@@ -122,6 +124,15 @@ pub async fn run(settings: &Settings, which: Which, world: &mut World) -> anyhow
             .await
             .context("the resume scenario")?;
         measured.resume = Some(result);
+    }
+
+    // Last: it restarts the server with statistics on, and no other scenario may run between
+    // its resets and its reads.
+    if page_cost::selected(settings, which) {
+        let result = page_cost::run(settings, world)
+            .await
+            .context("the page-cost scenario")?;
+        measured.page_cost = Some(result);
     }
     Ok(measured)
 }

@@ -8,6 +8,7 @@
 //! target/release/chat-bench --smoke all    # seconds, tiny data: does every scenario work?
 //! BENCH_POSTGRES_URL=postgres://chat:chat@127.0.0.1:5432/chat \
 //!     target/release/chat-bench --database postgres all
+//! BENCH_POSTGRES_URL=... target/release/chat-bench --database postgres page-cost  # scenario 9
 //! ```
 //!
 //! Every run starts the server binary (`--server-bin`, default
@@ -31,6 +32,7 @@ mod harness;
 mod http;
 mod idle;
 mod load;
+mod page_cost;
 mod print;
 mod report;
 mod resume;

@@ -174,6 +174,11 @@ pub fn print(r: &Results) {
         crate::resume::print_section(resume);
     }
 
+    if let Some(page_cost) = &r.page_cost {
+        println!();
+        crate::page_cost::print_section(page_cost);
+    }
+
     if !r.ratios.is_empty() {
         println!();
         println!("ratios (throughput)");
@@ -189,6 +194,7 @@ pub fn print(r: &Results) {
             unit => format!("{v:.1} {unit}"),
         });
         let threshold = match t.unit {
+            "" if t.op == "±" => format!("1 ± {}", t.threshold),
             "" => format!("{} {}", t.op, t.threshold),
             "bytes" => format!("{} {} bytes (32 KiB)", t.op, t.threshold),
             unit => format!("{} {} {unit}", t.op, t.threshold),

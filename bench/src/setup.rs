@@ -12,9 +12,9 @@ use tempfile::TempDir;
 use crate::cli::{Settings, Which};
 use crate::database::{Database, DatabaseInfo};
 use crate::http::{Http, User, create_room, register_users};
-use crate::resume;
 use crate::seed::{self, Batch};
 use crate::server::Server;
+use crate::{page_cost, resume};
 
 /// The server and the data the scenarios use.
 pub struct World {
@@ -24,11 +24,13 @@ pub struct World {
     pub nonce: String,
     /// Member of exactly the `rooms` rooms (scenario 2).
     pub reader: User,
-    /// Owner of the big room (scenarios 3 and 4).
+    /// Owner and only member of the big room (scenarios 3, 4 and 9) and of the small one (9).
     pub owner: User,
     /// Senders, subscribers and idle sockets (scenarios 5-7).
     pub pool: Vec<User>,
     pub big_room: Option<i64>,
+    /// Scenario 9's small room: the big room's twin but for its size.
+    pub small_room: Option<i64>,
     pub create_room: Option<i64>,
     pub idle_room: Option<i64>,
     pub deep_cursor: Option<String>,
@@ -38,7 +40,7 @@ pub struct World {
     pub resume: Option<resume::Stream>,
     pub info: SetupInfo,
     /// Dropped after `server`, which is killed before its database goes.
-    _database: Database,
+    database: Database,
     /// Declared last: dropped after `server`, which is killed before its files go.
     _dir: TempDir,
 }
@@ -131,6 +133,11 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
     )
     .await?;
     info.database = database_info;
+    let page_cost = page_cost::selected(settings, which);
+    if page_cost {
+        // Before the minutes of setup, not after them.
+        page_cost::check_database(&database).await?;
+    }
     eprintln!(
         "starting {} on a {} ...",
         settings.server_bin.display(),
@@ -173,8 +180,20 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
             count: settings.room_messages,
         }));
     }
+    let mut small_room = None;
+    if page_cost {
+        // The big room's twin (same owner, members and sender) but for its size.
+        let room = create_room(&http, &owner, &[], &format!("{nonce} small")).await?;
+        info.rooms_created += 1;
+        batches.push(Batch {
+            room,
+            senders: vec![owner.id],
+            count: settings.page_cost.small_messages,
+        });
+        small_room = Some(room);
+    }
     let mut big_room = None;
-    if which.includes(Which::FirstPage) || which.includes(Which::DeepPage) {
+    if which.includes(Which::FirstPage) || which.includes(Which::DeepPage) || page_cost {
         let room = create_room(&http, &owner, &[], &format!("{nonce} archive")).await?;
         info.rooms_created += 1;
         // Seeded last: its ids are one contiguous run, which the deep-page check relies on.
@@ -235,23 +254,29 @@ pub async fn build(settings: &Settings, which: Which) -> anyhow::Result<World> {
         owner,
         pool,
         big_room,
+        small_room,
         create_room: create,
         idle_room: idle,
         deep_cursor: None,
         shallow_cursor: None,
         resume,
         info,
-        _database: database,
+        database,
         _dir: dir,
     };
     world.check_rooms(settings, which).await?;
-    if which.includes(Which::DeepPage) {
+    if which.includes(Which::DeepPage) || page_cost {
         world.find_deep_cursor(settings).await?;
     }
     Ok(world)
 }
 
 impl World {
+    /// The run's database (scenario 9 reads PostgreSQL's statistics in it).
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
     /// `GET /api/chat/rooms/{room}/messages/?page_size=<size>[&cursor=<cursor>]`.
     pub fn page_url(&self, room: i64, size: u32, cursor: Option<&str>) -> anyhow::Result<Url> {
         let mut url = Url::parse(&self.http.url(&format!("/api/chat/rooms/{room}/messages/")))?;

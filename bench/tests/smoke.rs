@@ -4,7 +4,8 @@
 //! each scenario measured something, without errors, and that the JSON has every part.
 //!
 //! On SQLite always; on PostgreSQL when `BENCH_POSTGRES_URL` or `TEST_POSTGRES_URL` names a
-//! server whose role may create databases (skipped otherwise, failed under `CI=true`).
+//! server whose role may create databases and which preloads `pg_stat_statements` for
+//! scenario 9 (`.ci/postgres` sets both up; skipped otherwise, failed under `CI=true`).
 
 use std::process::Command;
 use std::sync::Mutex;
@@ -20,6 +21,8 @@ fn smoke_run_exercises_every_scenario() {
     let results = smoke(&[]);
     assert_eq!(results["settings"]["database"], "sqlite");
     assert_eq!(results["setup"]["database"]["kind"], "sqlite");
+    // Scenario 9 reads PostgreSQL's statistics: not part of `all` on SQLite.
+    assert!(results["page_cost"].is_null());
 }
 
 #[test]
@@ -46,6 +49,25 @@ fn smoke_run_on_postgres_exercises_every_scenario() {
         !results.to_string().contains(&url),
         "the results hold the PostgreSQL URL"
     );
+
+    // Scenario 9: each page measured over HTTP, and pg_stat_statements saw its statement run
+    // once per request.
+    let page_cost = &results["page_cost"];
+    let pages = page_cost["pages"].as_array().expect("page_cost.pages");
+    let ids: Vec<&str> = pages.iter().filter_map(|p| p["id"].as_str()).collect();
+    assert_eq!(ids, ["small_first_page", "big_first_page", "big_deep_page"]);
+    for page in pages {
+        assert_eq!(page["requests"], 100, "{page}");
+        assert_eq!(page["http"]["ok"], 100, "{page}");
+        assert_eq!(page["page_statement"]["calls"], 100, "{page}");
+        assert!(
+            page["db_ms_per_request"].as_f64().unwrap_or(0.0) > 0.0,
+            "{page}"
+        );
+    }
+    assert_eq!(pages[0]["room_messages"], 200);
+    assert_eq!(pages[1]["room_messages"], 2000);
+    assert!(page_cost["page_query"].is_string(), "{page_cost}");
 }
 
 /// Runs `chat-bench --smoke <extra> all`, checks what every smoke run must show, and returns
@@ -142,10 +164,12 @@ fn smoke(extra: &[&str]) -> Value {
     // Pages of 50: following `position` is exercised.
     assert_eq!(resume["rest"]["pages"], 4);
 
-    // Every ratio and target is computed (pass or miss does not matter here).
+    // Every ratio and target is computed (pass or miss does not matter here); scenario 9 adds
+    // its four when it ran.
     assert_eq!(results["ratios"].as_array().map(Vec::len), Some(6));
     let targets = results["targets"].as_array().expect("targets");
-    assert_eq!(targets.len(), 7);
+    let page_cost_targets = if results["page_cost"].is_null() { 0 } else { 4 };
+    assert_eq!(targets.len(), 7 + page_cost_targets);
     assert!(
         targets.iter().all(|t| t["pass"].is_boolean()),
         "{targets:?}"
