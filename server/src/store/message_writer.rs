@@ -5,7 +5,7 @@
 //!
 //! Readiness probes take their turn in the same queue: see [`MessageWriter::probe`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -433,40 +433,45 @@ struct Inserted {
 }
 
 /// Which stored row is which message's. The INSERT skips a message whose `client_id` its
-/// sender used before (in this batch too) or whose room is gone, and a row tells nothing
-/// else about its message: a message with a `client_id` is found by it (the first of the
-/// batch to claim it); the others of a room took that room's ids in the batch's order.
+/// sender used before (in this batch too), or whose sender is not in its room (or the room is
+/// gone), and a row tells nothing else about its message: a message with a `client_id` is
+/// found by it (the first of the batch to claim it); the others of a sender in a room are
+/// all stored or all skipped, and took their ids in the batch's order.
 struct Matched {
-    by_client_id: std::collections::HashMap<(i64, String), Inserted>,
-    /// room → its rows without a `client_id`, in reverse id order (popped from the back)
-    by_room: std::collections::HashMap<i64, Vec<Inserted>>,
+    /// (room, sender, client_id) → its row
+    by_client_id: HashMap<(i64, i64, String), Inserted>,
+    /// (room, sender) → its rows without a `client_id`, in reverse id order (popped)
+    by_sender: HashMap<(i64, i64), Vec<Inserted>>,
 }
 
 impl Matched {
     fn new(mut rows: Vec<Inserted>) -> Self {
         rows.sort_unstable_by_key(|row| std::cmp::Reverse(row.id));
         let mut matched = Self {
-            by_client_id: std::collections::HashMap::new(),
-            by_room: std::collections::HashMap::new(),
+            by_client_id: HashMap::new(),
+            by_sender: HashMap::new(),
         };
         for row in rows {
+            let (room, sender) = (row.room_id, row.sender_id);
             match row.client_id.clone() {
                 Some(client_id) => {
-                    matched.by_client_id.insert((row.sender_id, client_id), row);
+                    matched.by_client_id.insert((room, sender, client_id), row);
                 }
-                None => matched.by_room.entry(row.room_id).or_default().push(row),
+                None => matched
+                    .by_sender
+                    .entry((room, sender))
+                    .or_default()
+                    .push(row),
             }
         }
         matched
     }
 
     fn take(&mut self, message: &NewMessage) -> Option<Inserted> {
+        let (room, sender) = (message.room_id, message.sender_id);
         match &message.client_id {
-            Some(client_id) => self
-                .by_client_id
-                .remove(&(message.sender_id, client_id.clone()))
-                .filter(|row| row.room_id == message.room_id),
-            None => self.by_room.get_mut(&message.room_id)?.pop(),
+            Some(client_id) => self.by_client_id.remove(&(room, sender, client_id.clone())),
+            None => self.by_sender.get_mut(&(room, sender))?.pop(),
         }
     }
 }
@@ -526,5 +531,57 @@ fn replayed(message: &NewMessage, earlier: MessageRow) -> CreateOutcome {
         CreateOutcome::Replayed(earlier)
     } else {
         CreateOutcome::ClientIdConflict
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(room_id: i64, sender_id: i64, client_id: Option<&str>) -> NewMessage {
+        NewMessage {
+            room_id,
+            sender_id,
+            sender: String::new(),
+            content: String::new(),
+            is_read: false,
+            client_id: client_id.map(str::to_owned),
+            reply_to: None,
+            mentions: Vec::new(),
+        }
+    }
+
+    fn row(id: i64, room_id: i64, sender_id: i64, client_id: Option<&str>) -> Inserted {
+        Inserted {
+            id,
+            room_id,
+            sender_id,
+            client_id: client_id.map(str::to_owned),
+            is_read: false,
+            created_at: 0,
+            reply_to: None,
+        }
+    }
+
+    #[test]
+    fn a_skipped_message_takes_no_other_senders_row() {
+        // Sender 1 left room 7 before the batch: the INSERT skipped both of theirs.
+        let batch = [
+            message(7, 1, None),
+            message(7, 2, None),
+            message(7, 1, Some("a")),
+            message(8, 2, Some("a")),
+            message(7, 2, None),
+        ];
+        let mut matched = Matched::new(vec![
+            row(11, 7, 2, None),
+            row(12, 8, 2, Some("a")),
+            row(13, 7, 2, None),
+        ]);
+        let ids: Vec<Option<i64>> = batch
+            .iter()
+            .map(|message| matched.take(message).map(|row| row.id))
+            .collect();
+        assert_eq!(ids, [None, Some(11), None, Some(12), Some(13)]);
     }
 }
