@@ -78,6 +78,7 @@ fn main() -> anyhow::Result<()> {
         }
         let measured = outcome?;
         let info = world.info.clone();
+        let server_peak_rss = world.server.peak_rss();
         // The server is stopped before the figures are judged and written.
         drop(world);
         anyhow::Ok(Results::new(
@@ -86,6 +87,7 @@ fn main() -> anyhow::Result<()> {
             measured,
             run_name(which),
             load_average_start,
+            server_peak_rss,
         ))
     })?;
 

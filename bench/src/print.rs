@@ -44,6 +44,14 @@ pub fn print(r: &Results) {
         r.setup.database.description,
         r.setup.server_env.join(" ")
     );
+    println!(
+        "          peak resident set over the run (VmHWM, seeding included): {}",
+        r.server_peak_rss_bytes
+            .map_or("unknown".to_owned(), |b| format!(
+                "{:.1} MiB",
+                b as f64 / MIB
+            ))
+    );
     let u = &r.setup;
     println!(
         "setup:    {} users registered in {:.1} s; {} room(s); {} messages inserted directly in {:.1} s",

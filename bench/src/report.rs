@@ -28,6 +28,9 @@ pub struct Results {
     pub load_average_start: Option<String>,
     pub load_average_end: Option<String>,
     pub server_binary: String,
+    /// The server's peak resident set over the whole run (`VmHWM`, the highest of its
+    /// processes when a scenario restarted it), seeding included.
+    pub server_peak_rss_bytes: Option<u64>,
     pub settings: Settings,
     pub setup: SetupInfo,
     pub scenarios: Vec<ScenarioResult>,
@@ -68,6 +71,7 @@ impl Results {
         measured: Measured,
         run: String,
         load_average_start: Option<String>,
+        server_peak_rss_bytes: Option<u64>,
     ) -> Results {
         let mut results = Results {
             harness: "chat-bench",
@@ -79,6 +83,7 @@ impl Results {
             load_average_start,
             load_average_end: crate::system::load_average(),
             server_binary: workspace_relative(&settings.server_bin),
+            server_peak_rss_bytes,
             settings,
             setup,
             scenarios: measured.scenarios,

@@ -20,6 +20,9 @@ pub struct Server {
     dir: PathBuf,
     database_url: String,
     env: Vec<(String, String)>,
+    /// The highest peak resident set of the processes this server ran as before the current
+    /// one (a restart starts a new process with a peak of its own).
+    earlier_peak_rss: Option<u64>,
 }
 
 /// `<workspace>/target/release/chat-server`.
@@ -57,6 +60,7 @@ impl Server {
             dir: dir.to_owned(),
             database_url: database_url.to_owned(),
             env: env.to_vec(),
+            earlier_peak_rss: None,
         })
     }
 
@@ -65,12 +69,20 @@ impl Server {
         self.child.id()
     }
 
+    /// The highest resident set any of this server's processes reached so far, in bytes.
+    pub fn peak_rss(&self) -> Option<u64> {
+        let current = crate::system::vm_hwm(self.pid());
+        current.max(self.earlier_peak_rss)
+    }
+
     /// Stops the server gracefully (SIGTERM: it closes its pools, which checkpoints the WAL)
     /// and waits for it; SIGKILL if it does not exit in time.
     pub fn stop(&mut self) -> anyhow::Result<()> {
         if self.child.try_wait()?.is_some() {
             return Ok(());
         }
+        // Read before the process goes: its /proc entry goes with it.
+        self.earlier_peak_rss = self.peak_rss();
         // std has no signal API and the bench has no unsafe code: `kill` the command does it.
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])

@@ -102,6 +102,12 @@ pub fn vm_rss(pid: u32) -> Option<u64> {
     kib_field(&status, "VmRSS:")
 }
 
+/// A process's peak resident set so far (`VmHWM` of `/proc/<pid>/status`), in bytes.
+pub fn vm_hwm(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    kib_field(&status, "VmHWM:")
+}
+
 /// `MemTotal` of `/proc/meminfo`, in bytes.
 fn mem_total() -> Option<u64> {
     kib_field(&std::fs::read_to_string("/proc/meminfo").ok()?, "MemTotal:")
