@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use contract_tests::server::{ServerProcess, release_binary};
+use contract_tests::server::{ServerProcess, durability_binary};
 
 use super::api::Api;
 use super::ledger::Ledger;
@@ -14,7 +14,7 @@ const ROUNDS: usize = 5;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_messages_survive_sigkill_exactly_once() {
-    let binary = release_binary();
+    let binary = durability_binary();
     let started = Instant::now();
     let mut rng = Rng::from_env_or_clock("crash");
     let site = Site::new("crash");

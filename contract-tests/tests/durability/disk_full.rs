@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use contract_tests::server::{ServerProcess, release_binary};
+use contract_tests::server::{ServerProcess, durability_binary};
 use reqwest::StatusCode;
 
 use super::api::{Answer, Api};
@@ -23,7 +23,7 @@ async fn writes_get_503_while_the_disk_is_full_and_work_again_after() {
     let Some(tmpfs) = Tmpfs::mount_or_skip(&site.db_dir, "2m", test) else {
         return;
     };
-    let mut server = ServerProcess::start(release_binary(), &site.db, &site.log, &[]);
+    let mut server = ServerProcess::start(durability_binary(), &site.db, &site.log, &[]);
     let pid = server.pid();
     let api = Api::new(&server.base);
     let (users, room) = populate(&api).await;

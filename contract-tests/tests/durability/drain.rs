@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use contract_tests::server::{ServerProcess, release_binary};
+use contract_tests::server::{ServerProcess, durability_binary};
 
 use super::api::{Answer, Api};
 use super::held_request::HeldRequest;
@@ -20,7 +20,7 @@ const AFTER_SIGNAL: Duration = Duration::from_millis(500);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_accepted_requests_and_exits_zero() {
-    let binary = release_binary();
+    let binary = durability_binary();
     let mut rng = Rng::from_env_or_clock("drain");
     let site = Site::new("drain");
     let grace = GRACE.as_secs().to_string();

@@ -1,4 +1,4 @@
-//! Durability of the release server binary, judged from outside as an operator would see it.
+//! Durability of the server binary, judged from outside as an operator would see it.
 //!
 //! - `crash`: SIGKILL under concurrent message creation, restart on the same files, several
 //!   rounds on one database: every acknowledged (201) message is there exactly once (in the
@@ -11,7 +11,8 @@
 //!   work again once the space is back, without a restart. These need root (to mount); under
 //!   `CI=true` they fail without it, elsewhere they say they are skipped.
 //!
-//! The server is the release build (`CHAT_SERVER_RELEASE_BIN`, or built once per run). Each
+//! The server is `CHAT_DURABILITY_BIN` (the release build, to judge what is deployed), else
+//! the binary the other suites test (see `durability_binary`). Each
 //! test's servers write to `server.log` in its directory, which is kept (its path printed)
 //! when the test fails. `DURABILITY_SEED` replays the random kill moments of a run.
 

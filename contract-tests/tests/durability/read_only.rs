@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use contract_tests::server::{ServerProcess, release_binary};
+use contract_tests::server::{ServerProcess, durability_binary};
 
 use super::api::Api;
 use super::ledger::Ledger;
@@ -29,7 +29,7 @@ async fn writes_get_503_while_the_database_is_read_only() {
     let Some(tmpfs) = Tmpfs::mount_or_skip(&site.db_dir, "2m", test) else {
         return;
     };
-    let binary = release_binary();
+    let binary = durability_binary();
     let mut server = ServerProcess::start(binary, &site.db, &site.log, &[]);
     let api = Api::new(&server.base);
     let (users, room) = populate(&api).await;
