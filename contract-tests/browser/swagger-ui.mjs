@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Opens the server's Swagger UI in Debian's Chromium and uses it the way a person would:
-// every operation of the spec must be listed, "Authorize" must take a Bearer token, and
-// "Try it out" on GET /api/chat/rooms/ must send it and get a 200.
+// every operation of the spec must be listed, tags in the spec's order, under the API's own
+// title; an operation's responses show their examples; "Authorize" must take a Bearer token;
+// "Try it out" on GET /api/chat/rooms/ must send it and get a 200, and on a WebSocket route
+// must say how to connect. Then the AsyncAPI page (/docs/asyncapi/, linked from the
+// description) must render the socket's channels and events.
 //
-//   node swagger-ui.mjs <base-url> <access-token>
+//   node swagger-ui.mjs <base-url> <access-token> <id of a room the token's user is in>
 //
 // Also read from the environment: SWAGGER_UI_BASE and SWAGGER_UI_TOKEN (when not given as
 // arguments), CHROMIUM (the browser, default /usr/bin/chromium), SWAGGER_UI_ARTIFACTS (where a
@@ -21,6 +24,7 @@ import { chromium } from "playwright-core";
 
 const base = (process.argv[2] ?? process.env.SWAGGER_UI_BASE ?? "").replace(/\/+$/, "");
 const token = process.argv[3] ?? process.env.SWAGGER_UI_TOKEN ?? "";
+const roomId = process.argv[4] ?? process.env.SWAGGER_UI_ROOM ?? "";
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const artifacts = process.env.SWAGGER_UI_ARTIFACTS || tmpdir();
 // Generous: a loaded CI machine with two cores may be building Rust at the same time.
@@ -31,10 +35,22 @@ const TRY_METHOD = "get";
 const TRY_PATH = "/api/chat/rooms/";
 const SCHEME = "BearerAuth";
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+// The WebSocket operation "Try it out" is run on, and what its answer must then say.
+const SOCKET_PATH = "/ws/chat/rooms/{room_id}/";
+// The operation whose documented responses must show examples, and a text each must show.
+const EXAMPLES_PATH = "/api/chat/rooms/{room_id}/messages/";
+const EXAMPLE_TEXTS = {
+  400: "This field may not be blank.",
+  401: "Authentication credentials were not provided.",
+  403: "You do not have permission to perform this action.",
+  404: "Not found.",
+};
 
-if (!base || !token) {
-  console.error("usage: node swagger-ui.mjs <base-url> <access-token>");
-  console.error("   or: SWAGGER_UI_BASE=... SWAGGER_UI_TOKEN=... node swagger-ui.mjs");
+if (!base || !token || !roomId) {
+  console.error("usage: node swagger-ui.mjs <base-url> <access-token> <room-id>");
+  console.error(
+    "   or: SWAGGER_UI_BASE=... SWAGGER_UI_TOKEN=... SWAGGER_UI_ROOM=... node swagger-ui.mjs",
+  );
   process.exit(2);
 }
 
@@ -46,6 +62,32 @@ function check(condition, message) {
 }
 
 const key = (method, path) => `${method.toUpperCase()} ${path}`;
+
+/** The block of one operation, whatever its tag. */
+function operationBlock(method, path) {
+  return page
+    .locator(".swagger-ui .opblock")
+    .filter({
+      has: page.locator(
+        `.opblock-summary-path[data-path="${path}"], .opblock-summary-path__deprecated[data-path="${path}"]`,
+      ),
+    })
+    .filter({
+      has: page.locator(".opblock-summary-method", { hasText: new RegExp(`^${method}$`, "i") }),
+    })
+    .first();
+}
+
+/** Opens an operation's block and turns "Try it out" on (the server may have done so). */
+async function openForTrying(block) {
+  await block.locator(".opblock-summary-control").click();
+  await block.locator(".opblock-body").waitFor({ state: "visible" });
+  const tryOut = block.locator("button.try-out__btn:not(.reset)");
+  await tryOut.waitFor({ state: "visible" });
+  if (!(await tryOut.getAttribute("class")).split(/\s+/).includes("cancel")) {
+    await tryOut.click();
+  }
+}
 
 /** The operations the server's own spec declares, keyed by "METHOD path". */
 async function specOperations() {
@@ -113,6 +155,10 @@ try {
   page.on("console", (message) => {
     if (message.type() === "error") log.push(`console error: ${message.text()}`);
   });
+  // Chromium's console names no URL for a failed load: these do.
+  page.on("response", (response) => {
+    if (response.status() >= 400) log.push(`${response.status()} for ${response.url()}`);
+  });
   // Swagger UI reduces a network failure to "Failed to fetch"; Chromium knows the cause.
   page.on("requestfailed", (request) =>
     log.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`),
@@ -127,6 +173,16 @@ try {
   await page.waitForSelector(".swagger-ui .opblock, .swagger-ui .errors-wrapper", { timeout });
   const loadError = await page.locator(".swagger-ui .errors-wrapper").allInnerTexts();
   check(loadError.length === 0, `Swagger UI reports an error:\n${loadError.join("\n")}`);
+  const title = await page.title();
+  check(title.includes(spec.info.title), `the page's title is "${title}", not the API's`);
+  const tagOrder = await page.locator(".opblock-tag-section .opblock-tag").evaluateAll((tags) =>
+    tags.map((tag) => tag.getAttribute("data-tag")),
+  );
+  const specTags = (spec.tags ?? []).map((tag) => tag.name);
+  check(
+    JSON.stringify(tagOrder) === JSON.stringify(specTags),
+    `the tags are shown as ${tagOrder.join(", ")}, the spec orders them ${specTags.join(", ")}`,
+  );
 
   // With docExpansion "none" a tag's operations are not in the page until it is opened.
   for (const tag of await page.locator(".opblock-tag-section:not(.is-open) .opblock-tag").all()) {
@@ -210,21 +266,8 @@ try {
   await page.locator(".scheme-container button.btn.authorize.locked").waitFor({ state: "visible" });
 
   // Try it out on the operation: find its block by method and path, whatever its tag.
-  const block = page
-    .locator(".swagger-ui .opblock")
-    .filter({ has: page.locator(`.opblock-summary-path[data-path="${TRY_PATH}"]`) })
-    .filter({
-      has: page.locator(".opblock-summary-method", { hasText: new RegExp(`^${TRY_METHOD}$`, "i") }),
-    })
-    .first();
-  await block.locator(".opblock-summary-control").click();
-  await block.locator(".opblock-body").waitFor({ state: "visible" });
-  // The server turns tryItOutEnabled on, so the button may already read "Cancel".
-  const tryOut = block.locator("button.try-out__btn:not(.reset)");
-  await tryOut.waitFor({ state: "visible" });
-  if (!(await tryOut.getAttribute("class")).split(/\s+/).includes("cancel")) {
-    await tryOut.click();
-  }
+  const block = operationBlock(TRY_METHOD, TRY_PATH);
+  await openForTrying(block);
   const sent = page.waitForRequest(
     (request) =>
       request.method() === TRY_METHOD.toUpperCase() && new URL(request.url()).pathname === TRY_PATH,
@@ -250,11 +293,61 @@ try {
     `the curl command Swagger UI shows lacks "Authorization: Bearer <token>":\n${curl}`,
   );
 
+  // Every documented error of sending a message shows an example of its own body.
+  const sending = operationBlock("post", EXAMPLES_PATH);
+  await sending.locator(".opblock-summary-control").click();
+  await sending.locator(".responses-table").first().waitFor({ state: "visible" });
+  for (const [status, text] of Object.entries(EXAMPLE_TEXTS)) {
+    const row = sending.locator(`.responses-table tr.response[data-code="${status}"]`).first();
+    const shownText = await row.innerText().catch(() => "");
+    check(
+      shownText.includes(text),
+      `POST ${EXAMPLES_PATH}: the ${status} response does not show its example (${text}); ` +
+        `it shows:\n${shownText}`,
+    );
+  }
+
+  // "Try it out" on a WebSocket route: the browser sends a plain GET, the server answers
+  // 400, and the page must say how to connect instead.
+  const socket = operationBlock("get", SOCKET_PATH);
+  await openForTrying(socket);
+  await socket.locator('tr[data-param-name="room_id"] input').fill(String(roomId));
+  await socket.locator("button.execute").click();
+  const socketAnswer = socket.locator(".live-responses-table .response .response-col_description");
+  await socketAnswer.waitFor({ state: "visible" });
+  const explained = await socketAnswer.innerText();
+  check(
+    explained.includes("new WebSocket(") && explained.includes(`ws/chat/rooms/${roomId}/`),
+    `"Try it out" on GET ${SOCKET_PATH} does not say how to connect:\n${explained}`,
+  );
+
+  // The description links the AsyncAPI page, which renders the socket's frames.
+  const asyncapiLink = page.locator('.swagger-ui .info a[href="/docs/asyncapi/"]');
+  check((await asyncapiLink.count()) > 0, "the API's description does not link /docs/asyncapi/");
+  // Swagger UI opens description links in a new tab: follow it in this one.
+  const asyncapiPage = `${base}/docs/asyncapi/`;
+  const asyncapiReply = await page.goto(asyncapiPage, { waitUntil: "domcontentloaded" });
+  check(asyncapiReply?.ok(), `GET ${asyncapiPage} answered ${asyncapiReply?.status()}`);
+  const channel = page.getByText("/ws/chat/rooms/{room_id}/").first();
+  await channel.waitFor({ state: "visible" }).catch(() => {
+    throw new CheckFailed("the AsyncAPI page does not show the room channel");
+  });
+  const asyncapiText = await page.locator("body").innerText();
+  const missingEvents = ["message.created", "member.removed", "resync"].filter(
+    (event) => !asyncapiText.includes(event),
+  );
+  check(
+    missingEvents.length === 0,
+    `the AsyncAPI page does not show ${missingEvents.join(", ")}`,
+  );
+
   console.log(
     `Swagger UI at ${docs} lists all ${operations.size} operations of the spec ` +
       `(${rendered.length} blocks across tags; ${deprecated.size} deprecated, shown so); ` +
       `authorized with ${SCHEME}; ${key(TRY_METHOD, TRY_PATH)} via "Try it out" → ${shown}, ` +
-      `sent with Authorization: Bearer`,
+      `sent with Authorization: Bearer; POST ${EXAMPLES_PATH} shows an example for ` +
+      `${Object.keys(EXAMPLE_TEXTS).join(", ")}; "Try it out" on GET ${SOCKET_PATH} says ` +
+      `how to connect; /docs/asyncapi/ renders the channels and events`,
   );
   for (const line of log) console.log(line);
 } catch (error) {

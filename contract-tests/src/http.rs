@@ -18,6 +18,8 @@ pub struct Ledger {
     pub observed: BTreeSet<(String, u16)>,
     pub violations: Vec<Violation>,
     pub exchanges: usize,
+    /// The texts of every error body answered, by status (see [`crate::examples`]).
+    pub error_texts: BTreeMap<u16, BTreeSet<String>>,
     /// What scenarios found wrong beyond the spec's reach (a header's value, a body's
     /// text), recorded with [`ContractClient::problem`].
     pub problems: Vec<String>,
@@ -138,6 +140,15 @@ impl ContractClient {
             && verdict.status_documented
         {
             ledger.observed.insert((operation.clone(), exchange.status));
+        }
+        if exchange.status >= 400
+            && let Ok(body) = serde_json::from_slice::<Value>(&exchange.body)
+        {
+            ledger
+                .error_texts
+                .entry(exchange.status)
+                .or_default()
+                .extend(crate::examples::texts(&body));
         }
         if exchange.status != expected {
             verdict.problems.insert(

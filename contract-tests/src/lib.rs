@@ -3,6 +3,7 @@
 pub mod annotate;
 pub mod asyncapi;
 pub mod coverage;
+pub mod examples;
 pub mod http;
 pub mod schema;
 pub mod server;

@@ -19,6 +19,7 @@ mod schemathesis;
 mod sdk;
 mod sdk_postgres;
 mod smoke;
+mod spec_docs;
 mod spec_rules;
 mod string_limits;
 mod swagger_ui;

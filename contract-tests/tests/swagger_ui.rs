@@ -1,7 +1,9 @@
 //! Swagger UI at `/docs/` in a real headless Chromium: it must list every operation of the
-//! spec, accept a Bearer token through "Authorize", and get a 200 from "Try it out" on
-//! `GET /api/chat/rooms/`. The browser work is `contract-tests/browser/swagger-ui.mjs`
-//! (Playwright); this test gives it a running server and a token.
+//! spec in the spec's tag order, show each error's example, accept a Bearer token through
+//! "Authorize", get a 200 from "Try it out" on `GET /api/chat/rooms/` and explain how to
+//! connect on a WebSocket route; the AsyncAPI page it links must render the socket's events.
+//! The browser work is `contract-tests/browser/swagger-ui.mjs` (Playwright); this test gives
+//! it a running server, a token and a room of the token's user.
 //!
 //! Needs Node.js, `npm ci --prefix contract-tests/browser` and Debian's Chromium (or `CHROMIUM`
 //! pointing at one). Without them it is skipped locally, but fails under `CI=true`: a CI run
@@ -25,6 +27,7 @@ async fn swagger_ui_lists_every_operation_and_tries_one_with_a_bearer_token() {
 
     let server = Server::start();
     let token = access_token(&server).await;
+    let room = a_room(&server, &token).await;
 
     let root = workspace_root();
     let base = server.base.clone();
@@ -36,6 +39,7 @@ async fn swagger_ui_lists_every_operation_and_tries_one_with_a_bearer_token() {
             .arg(root.join(SCRIPT))
             .arg(&base)
             .arg(&token)
+            .arg(room.to_string())
             .env("CHROMIUM", &chromium)
             .env("SWAGGER_UI_ARTIFACTS", &artifacts)
             .current_dir(&root)
@@ -93,6 +97,20 @@ fn prerequisites() -> Option<PathBuf> {
     );
     eprintln!("skipping the Swagger UI browser test; to run it, install:\n  {list}");
     None
+}
+
+/// A GROUP room of the token's user.
+async fn a_room(server: &Server, token: &str) -> i64 {
+    let reply = reqwest::Client::new()
+        .post(server.url("/api/chat/rooms/"))
+        .bearer_auth(token)
+        .json(&json!({"name": "Swagger UI", "room_type": "GROUP"}))
+        .send()
+        .await
+        .expect("room request");
+    assert!(reply.status().is_success(), "room: {}", reply.status());
+    let room: Value = reply.json().await.expect("room JSON");
+    room["id"].as_i64().expect("a room id")
 }
 
 /// Registers a fresh user and returns an access token for it.

@@ -12,6 +12,11 @@ use ipnet::IpNet;
 
 use crate::auth::password;
 
+/// The request body limit unless `CHAT_MAX_BODY_BYTES` says otherwise.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// Open sockets per user unless `CHAT_WS_MAX_CONNECTIONS_PER_USER` says otherwise.
+pub const DEFAULT_WS_MAX_CONNECTIONS_PER_USER: usize = 32;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "chat-server",
@@ -60,7 +65,7 @@ pub struct Config {
     pub refresh_token_ttl_secs: u64,
 
     /// Largest accepted request body, in bytes (larger → 413).
-    #[arg(long, env = "CHAT_MAX_BODY_BYTES", default_value_t = 64 * 1024, value_parser = at_least_one::<usize>)]
+    #[arg(long, env = "CHAT_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES, value_parser = at_least_one::<usize>)]
     pub max_body_bytes: usize,
 
     /// Origins that browsers may call the API from (CORS), comma-separated, each
@@ -78,7 +83,7 @@ pub struct Config {
     pub ws_max_frame_bytes: usize,
 
     /// Open WebSocket connections allowed per user (more → 429).
-    #[arg(long, env = "CHAT_WS_MAX_CONNECTIONS_PER_USER", default_value_t = 32, value_parser = at_least_one::<usize>)]
+    #[arg(long, env = "CHAT_WS_MAX_CONNECTIONS_PER_USER", default_value_t = DEFAULT_WS_MAX_CONNECTIONS_PER_USER, value_parser = at_least_one::<usize>)]
     pub ws_max_connections_per_user: usize,
 
     /// Events queued for one WebSocket connection; a client that falls this far behind is

@@ -64,6 +64,11 @@ impl Error {
         Self::Internal(err.to_string())
     }
 
+    /// Storage that cannot be used right now: a 503 the client may retry.
+    pub fn storage_unavailable() -> Self {
+        Self::Unavailable(STORAGE_UNAVAILABLE.into())
+    }
+
     /// A validation error on one field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(BTreeMap::from([(field.to_owned(), vec![message.into()])]))
@@ -137,7 +142,7 @@ impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         if crate::store::storage_unavailable(&err) {
             tracing::error!(error = %err, "storage unavailable");
-            Self::Unavailable(STORAGE_UNAVAILABLE.into())
+            Self::storage_unavailable()
         } else {
             Self::internal(err)
         }

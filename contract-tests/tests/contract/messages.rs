@@ -114,6 +114,12 @@ async fn create(
             .expect(400)
             .await;
     }
+    // Cut short: the spec's `malformed_json` example.
+    api.post(&path)
+        .bearer(&owner.access)
+        .body("application/json", r#"{"content": "Hi"#)
+        .expect(400)
+        .await;
     let hello = json!({ "content": "Hello" });
     // Posting as someone else, or into a room one is not in (or that does not exist).
     api.post(&path)

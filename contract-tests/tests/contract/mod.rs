@@ -111,6 +111,11 @@ async fn keeps_the_contract(database: Database) {
     let mut failures: Vec<String> = ledger.violations.iter().map(ToString::to_string).collect();
     failures.extend(ledger.problems);
     failures.extend(coverage.failures());
+    // Swagger UI shows these examples as what the API answers: they must be.
+    failures.extend(contract_tests::examples::unanswered(
+        &spec,
+        &ledger.error_texts,
+    ));
     if !failures.is_empty() {
         let log = |server: &Server| {
             let log = server.log();

@@ -205,11 +205,13 @@ async fn partial_update(
         .json(&json!({ "room_type": "GROUP" }))
         .expect(400)
         .await;
-    api.patch(&path)
-        .bearer(&owner.access)
-        .json(&json!({ "name": "" }))
-        .expect(400)
-        .await;
+    for invalid in [json!({ "name": "" }), json!({ "room_type": "PRIVATE" })] {
+        api.patch(&path)
+            .bearer(&owner.access)
+            .json(&invalid)
+            .expect(400)
+            .await;
+    }
     let rename = json!({ "name": "Mine now" });
     api.patch(&path)
         .bearer(&outsider.access)

@@ -40,6 +40,7 @@ pub async fn search(api: &ContractClient) {
     for query in [
         String::new(),
         "?q=".to_owned(),
+        "?q=%21%3F".to_owned(),
         format!("?q={}", "a".repeat(201)),
         format!("?q=apple&room={theirs}"),
         "?q=apple&room=abc".to_owned(),

@@ -5,14 +5,15 @@ use std::sync::Arc;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::bearer::BearerAuth;
 use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
-use super::messages::{Message, MessageCreated, messages};
-use super::pagination::seed_window;
+use super::messages::{EXAMPLE_CLIENT_ID, Message, MessageCreated, messages};
+use super::pagination::offset_window;
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
 use crate::domain::fields::primary_key;
@@ -21,8 +22,9 @@ use crate::service::members;
 use crate::service::messages::{self as service, Sent};
 use crate::startup::AppState;
 
-/// Seed 002's message body.
+/// A message to send, naming its room and sender as these clients do.
 #[derive(Object)]
+#[oai(example)]
 pub struct DirectMessageCreate {
     /// Trimmed, not blank; at most 10,000 characters as sent.
     pub content: TrimmedText<{ Content::MAX }>,
@@ -36,11 +38,22 @@ pub struct DirectMessageCreate {
     pub client_id: Option<uuid::Uuid>,
 }
 
+impl Example for DirectMessageCreate {
+    fn example() -> Self {
+        Self {
+            content: "Hello everyone! How are you doing today?".into(),
+            chat_room: Some(1),
+            sender: Some(2),
+            client_id: Some(EXAMPLE_CLIENT_ID),
+        }
+    }
+}
+
 pub struct DirectMessagesApi;
 
 #[OpenApi(tag = "ApiTags::DirectMessages")]
 impl DirectMessagesApi {
-    /// List a room's messages (seed 002)
+    /// List a room's messages (one-to-one client route)
     ///
     /// Oldest first, at most 100 a call (`limit`, `offset`). Participants only (403).
     #[oai(
@@ -52,19 +65,23 @@ impl DirectMessagesApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         chat_room_id: Path<i64>,
+        /// At most this many messages: default 100, at most 100 (a larger value counts as
+        /// 100, zero or less as the default).
         limit: Query<Option<i64>>,
+        /// How many messages to skip, oldest first: default 0 (a negative value counts as 0).
         offset: Query<Option<i64>>,
     ) -> Result<Json<Vec<Message>>, Errors<{ E400 | E401 | E403 | E404 }>> {
         members::require_member(&state.store, chat_room_id.0, auth.0.id).await?;
-        let (limit, offset) = seed_window(limit.0, offset.0);
+        let (limit, offset) = offset_window(limit.0, offset.0);
         let listed =
             service::by_offset(&state.store, auth.0.id, Some(chat_room_id.0), limit, offset)
                 .await?;
         Ok(Json(messages(listed)))
     }
 
-    /// Send a message (seed 002)
+    /// Send a message (one-to-one client route)
     ///
     /// Stored and announced exactly like `POST /api/chat/rooms/{room_id}/messages/`; `sender`
     /// must be the caller and `chat_room` the room of the URL.
@@ -77,6 +94,7 @@ impl DirectMessagesApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         chat_room_id: Path<i64>,
         body: JsonBody<DirectMessageCreate>,
     ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 | E429 }>> {

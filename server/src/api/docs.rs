@@ -1,7 +1,10 @@
-//! Swagger UI at `/docs/`, from utoipa-swagger-ui's vendored assets (Swagger UI 5.32, newer
-//! than the 5.17 poem-openapi embeds, and configurable: the Bearer token given to
-//! "Authorize" is persisted across reloads). It reads the spec from `/openapi.json`, which
-//! poem-openapi generates: there is one source of the spec.
+//! The documentation pages. Swagger UI at `/docs/`, from utoipa-swagger-ui's vendored assets
+//! (Swagger UI 5.32, newer than the 5.17 poem-openapi embeds) with our own page and start-up
+//! script (`server/assets/swagger-ui/`: the title, the persisted token, "Try it out" on a
+//! WebSocket route). It reads the spec from `/openapi.json`, which poem-openapi generates: there
+//! is one source of the spec. The AsyncAPI document of the sockets is served as checked in, and
+//! rendered at `/docs/asyncapi/` by the vendored AsyncAPI React bundle
+//! (`server/assets/asyncapi/`).
 
 use std::sync::Arc;
 
@@ -10,14 +13,17 @@ use poem::web::{Data, Path, Redirect};
 use poem::{IntoResponse, Response, handler};
 use utoipa_swagger_ui::Config;
 
+/// utoipa's configuration only renders its own start-up script, which ours replaces.
 pub fn config() -> Arc<Config<'static>> {
-    Arc::new(
-        Config::from("/openapi.json")
-            .persist_authorization(true)
-            .display_operation_id(true)
-            .try_it_out_enabled(true),
-    )
+    Arc::new(Config::from("/openapi.json"))
 }
+
+const SWAGGER_PAGE: &str = include_str!("../../assets/swagger-ui/index.html");
+const SWAGGER_INITIALIZER: &str = include_str!("../../assets/swagger-ui/swagger-initializer.js");
+pub const ASYNCAPI_DOCUMENT: &str = include_str!("../../../asyncapi.yaml");
+const ASYNCAPI_PAGE: &str = include_str!("../../assets/asyncapi/index.html");
+const ASYNCAPI_BUNDLE_GZ: &[u8] = include_bytes!("../../assets/asyncapi/asyncapi-standalone.js.gz");
+const ASYNCAPI_CSS: &str = include_str!("../../assets/asyncapi/default.min.css");
 
 /// A rendering of the OpenAPI document, served as it is.
 #[derive(Clone)]
@@ -56,13 +62,66 @@ pub fn redirect() -> Redirect {
 }
 
 #[handler]
-pub fn index(config: Data<&Arc<Config<'static>>>) -> Response {
-    asset("", config.0.clone())
+pub fn index() -> Response {
+    html(SWAGGER_PAGE)
 }
 
 #[handler]
 pub fn asset_file(Path(tail): Path<String>, config: Data<&Arc<Config<'static>>>) -> Response {
-    asset(&tail, config.0.clone())
+    match tail.as_str() {
+        "" | "index.html" => html(SWAGGER_PAGE),
+        "swagger-initializer.js" => Response::builder()
+            .content_type("text/javascript; charset=utf-8")
+            .body(SWAGGER_INITIALIZER),
+        _ => asset(&tail, config.0.clone()),
+    }
+}
+
+/// `asyncapi.yaml` as checked in; its payloads refer to `./openapi.yaml`, served beside it.
+#[handler]
+pub fn asyncapi_document() -> Response {
+    Response::builder()
+        .content_type("application/yaml; charset=utf-8")
+        .body(ASYNCAPI_DOCUMENT)
+}
+
+/// `/docs/asyncapi` → `/docs/asyncapi/`, for the page's relative asset links.
+#[handler]
+pub fn asyncapi_redirect() -> Redirect {
+    Redirect::permanent("/docs/asyncapi/")
+}
+
+#[handler]
+pub fn asyncapi_page() -> Response {
+    html(ASYNCAPI_PAGE)
+}
+
+/// The page's copy of the document: whole, in JSON (see `api::asyncapi`).
+#[derive(Clone)]
+pub struct BundledAsyncApi(pub Arc<str>);
+
+#[handler]
+pub fn asyncapi_asset(Path(file): Path<String>, bundled: Data<&BundledAsyncApi>) -> Response {
+    match file.as_str() {
+        "asyncapi.json" => Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(bundled.0.0.to_string()),
+        "asyncapi-standalone.js" => Response::builder()
+            .content_type("text/javascript; charset=utf-8")
+            .header(header::CONTENT_ENCODING, "gzip")
+            .body(ASYNCAPI_BUNDLE_GZ),
+        "default.min.css" => Response::builder()
+            .content_type("text/css; charset=utf-8")
+            .body(ASYNCAPI_CSS),
+        "" | "index.html" => html(ASYNCAPI_PAGE),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn html(page: &'static str) -> Response {
+    Response::builder()
+        .content_type("text/html; charset=utf-8")
+        .body(page)
 }
 
 fn asset(tail: &str, config: Arc<Config<'static>>) -> Response {

@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
-use poem_openapi::types::Type;
+use poem_openapi::types::{Example, Type};
 use poem_openapi::{ApiResponse, Object};
 
 pub use crate::error::{Error as ApiError, FieldErrors};
@@ -20,7 +20,7 @@ pub use crate::error::{Error as ApiError, FieldErrors};
 /// Every error body of the API: DRF's `{"detail": ...}` (with `code` for token errors), or a
 /// validation map `{"field": ["message", ...]}` with `non_field_errors` for the rest.
 #[derive(Object, Debug, Clone, Default, PartialEq)]
-#[oai(rename = "ApiError", skip_serializing_if_is_none)]
+#[oai(rename = "ApiError", example, skip_serializing_if_is_none)]
 pub struct ErrorBody {
     /// Human-readable reason (every non-validation error).
     pub detail: Option<String>,
@@ -34,6 +34,13 @@ pub struct ErrorBody {
     // Kept last: flatten takes the keys the fields above did not.
     #[oai(flatten)]
     pub fields: BTreeMap<String, Vec<String>>,
+}
+
+impl Example for ErrorBody {
+    /// The most common error; every response shows the examples of its own status.
+    fn example() -> Self {
+        ApiError::NotFound.body()
+    }
 }
 
 // The error's HTTP face: its status and DRF body are the API's business, not the services'.
@@ -137,7 +144,7 @@ const DOCUMENTED: [(u32, u16, &str); 10] = [
     (
         E400,
         400,
-        "Invalid request: field errors (field → messages), malformed JSON, or not a WebSocket handshake",
+        "Invalid request: field errors (field → messages) or malformed JSON",
     ),
     (
         E401,
@@ -176,18 +183,28 @@ const DOCUMENTED: [(u32, u16, &str); 10] = [
 ];
 
 /// An [`ApiError`] returned by an operation that documents the error statuses in `S`, each
-/// with the body schema `B`: DRF's [`ErrorBody`], or seed 000's [`LegacyError`] (the
+/// with the body schema `B`: DRF's [`ErrorBody`], or the legacy routes' [`LegacyError`] (the
 /// `DrfErrors` middleware gives the legacy routes that shape).
 #[derive(Debug)]
 pub struct Errors<const S: u32, B = ErrorBody>(pub ApiError, PhantomData<B>);
 
-/// Seed 000's error body, on its legacy routes only.
+/// The error body of the legacy routes (`/chatrooms/...`, `/messages/...`) only.
 #[derive(Object, Debug, Clone, PartialEq)]
+#[oai(example)]
 pub struct LegacyError {
     /// What went wrong, in words.
     pub error: String,
     /// The HTTP status code, repeated.
     pub status: u16,
+}
+
+impl Example for LegacyError {
+    fn example() -> Self {
+        Self::from_drf(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({ "detail": "Not found." }),
+        )
+    }
 }
 
 impl LegacyError {

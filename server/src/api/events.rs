@@ -46,9 +46,9 @@ impl Example for EventsPage {
             events: vec![serde_json::json!({
                 "position": 42,
                 "type": "read",
-                "chat_room": 3,
-                "user_id": 2,
-                "message_id": 17
+                "chat_room": 1,
+                "user_id": 1,
+                "message_id": 15
             })],
             position: 42,
         }
@@ -124,11 +124,15 @@ impl EventsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
-        /// Return the events after this position (exclusive; 0: from the start).
+        /// A position: the `position` of the previous answer or of an event frame, or an
+        /// `X-Event-Position` header. Returns the events after it (exclusive; 0: from the
+        /// start; 400 if past the newest). Without it: no events, and the newest
+        /// position to start from.
         since: poem_openapi::param::Query<Option<BoundedInt<0, { i64::MAX }>>>,
         /// At most this many events, 1 to 500 (default 100).
         limit: poem_openapi::param::Query<Option<BoundedInt<1, MAX_LIMIT>>>,
-        /// Wait up to this many seconds (0 to 30, default 0) for an event when there is none.
+        /// Wait up to this many seconds (0 to 30, default 0) for an event when there is none
+        /// yet (long poll); it answers as soon as one arrives.
         timeout: poem_openapi::param::Query<Option<BoundedInt<0, MAX_TIMEOUT_SECS>>>,
     ) -> Result<EventsBody, Errors<{ E400 | E401 | E410 }>> {
         let mut errors = crate::error::FieldErrors::new();

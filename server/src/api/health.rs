@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use poem::web::Data;
 use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
@@ -11,9 +12,18 @@ use super::error::{ApiError, Errors};
 use crate::startup::AppState;
 
 #[derive(Object)]
+#[oai(example)]
 pub struct Health {
     /// `ok` (liveness) or `ready` (readiness).
     pub status: String,
+}
+
+impl Example for Health {
+    fn example() -> Self {
+        Self {
+            status: "ok".into(),
+        }
+    }
 }
 
 pub struct HealthApi;

@@ -10,6 +10,7 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
@@ -22,6 +23,7 @@ use crate::startup::AppState;
 
 /// One content of a message.
 #[derive(Object, serde::Serialize)]
+#[oai(example)]
 pub struct MessageVersion {
     /// 1 for the content the message was sent with; the highest is the current content.
     pub version: i64,
@@ -29,6 +31,17 @@ pub struct MessageVersion {
     /// When this content was written (sent, or the edit that wrote it): RFC 3339 UTC with
     /// microseconds.
     pub created_at: String,
+}
+
+impl Example for MessageVersion {
+    /// The one version of the unedited example message.
+    fn example() -> Self {
+        Self {
+            version: 1,
+            content: "Hello everyone! How are you doing today?".into(),
+            created_at: "2023-10-01T14:30:00.000000Z".into(),
+        }
+    }
 }
 
 impl From<history::MessageVersion> for MessageVersion {
@@ -45,7 +58,8 @@ numbered_page!(
     MessageVersionPage,
     MessageVersion,
     "A page of a message's versions, oldest first; `count` is how many there are in all (an \
-     unedited message has one)."
+     unedited message has one).",
+    example = ("/api/chat/rooms/1/messages/15/history/", 1)
 );
 
 pub struct HistoryApi;
@@ -69,11 +83,23 @@ impl HistoryApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        /// The room's id.
         room_id: Path<i64>,
+        /// The message's id, in that room.
         id: Path<i64>,
+        /// Page number, from 1 (default 1), or `last`. A page past the end, or text that is
+        /// not a page number, is 404 `Invalid page.`. When given, `limit` and `offset` are
+        /// ignored.
         page: Query<Option<LenientInt>>,
+        /// Versions per page in the page-number style (ignored when `limit` or `offset` is given
+        /// without `page`): default 10, at most 100 (a larger value counts as 100, zero or
+        /// less as the default).
         page_size: Query<Option<i64>>,
+        /// Versions per page in the limit/offset style, used when `page` is absent: default 10,
+        /// at most 100 (a larger value counts as 100, zero or less as the default).
         limit: Query<Option<i64>>,
+        /// How many versions to skip in the limit/offset style: default 0 (a negative value
+        /// counts as 0).
         offset: Query<Option<i64>>,
     ) -> Result<Json<MessageVersionPage>, Errors<{ E400 | E401 | E403 | E404 }>> {
         let message = readable::message(&state.store, auth.0.id, room_id.0, id.0).await?;

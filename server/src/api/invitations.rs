@@ -56,11 +56,11 @@ impl Example for Invitation {
             room_name: "General".into(),
             room_type: RoomTypeObject::Group,
             inviter_id: 1,
-            inviter: "edulite".into(),
-            invitee_id: 2,
+            inviter: "tutor".into(),
+            invitee_id: 3,
             invitee: "student".into(),
             status: InvitationStatusObject::Pending,
-            created_at: "2025-07-05T16:44:51.889737Z".into(),
+            created_at: "2023-10-01T15:02:41.117304Z".into(),
             responded_at: None,
         }
     }
@@ -105,7 +105,8 @@ fn invitations(views: Vec<views::Invitation>) -> Vec<Invitation> {
 numbered_page!(
     InvitationPage,
     Invitation,
-    "A page of invitations (the room list's envelope)."
+    "A page of invitations (the room list's page-number envelope).",
+    example = ("/api/invitations/", 1)
 );
 
 /// Whom to invite.
@@ -118,7 +119,7 @@ pub struct InvitationRequest {
 
 impl Example for InvitationRequest {
     fn example() -> Self {
-        Self { user_id: 2 }
+        Self { user_id: 3 }
     }
 }
 
@@ -170,6 +171,7 @@ impl RoomInvitationsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         id: Path<i64>,
         body: JsonBody<InvitationRequest>,
     ) -> Result<InvitationCreated, Errors<{ BODY | E401 | E404 | E429 }>> {
@@ -191,10 +193,21 @@ impl RoomInvitationsApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        /// The room's id.
         id: Path<i64>,
+        /// Page number, from 1 (default 1), or `last`. A page past the end, or text that is
+        /// not a page number, is 404 `Invalid page.`. When given, `limit` and `offset` are
+        /// ignored.
         page: Query<Option<LenientInt>>,
+        /// Invitations per page in the page-number style (ignored when `limit` or `offset` is given
+        /// without `page`): default 10, at most 100 (a larger value counts as 100, zero or
+        /// less as the default).
         page_size: Query<Option<i64>>,
+        /// Invitations per page in the limit/offset style, used when `page` is absent: default 10,
+        /// at most 100 (a larger value counts as 100, zero or less as the default).
         limit: Query<Option<i64>>,
+        /// How many invitations to skip in the limit/offset style: default 0 (a negative value
+        /// counts as 0).
         offset: Query<Option<i64>>,
     ) -> Result<SerdeJson<InvitationPage>, Errors<{ E400 | E401 | E404 }>> {
         // Membership is judged before the query parameters: an outsider's bad page is a 404.
@@ -226,7 +239,9 @@ impl RoomInvitationsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         id: Path<i64>,
+        /// The invitation's id.
         invitation_id: Path<i64>,
     ) -> Result<InvitationRevoked, Errors<{ E401 | E403 | E404 }>> {
         service::revoke(&state.store, auth.0.id, id.0, invitation_id.0).await?;
@@ -248,9 +263,19 @@ impl InvitationsApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        /// Page number, from 1 (default 1), or `last`. A page past the end, or text that is
+        /// not a page number, is 404 `Invalid page.`. When given, `limit` and `offset` are
+        /// ignored.
         page: Query<Option<LenientInt>>,
+        /// Invitations per page in the page-number style (ignored when `limit` or `offset` is given
+        /// without `page`): default 10, at most 100 (a larger value counts as 100, zero or
+        /// less as the default).
         page_size: Query<Option<i64>>,
+        /// Invitations per page in the limit/offset style, used when `page` is absent: default 10,
+        /// at most 100 (a larger value counts as 100, zero or less as the default).
         limit: Query<Option<i64>>,
+        /// How many invitations to skip in the limit/offset style: default 0 (a negative value
+        /// counts as 0).
         offset: Query<Option<i64>>,
     ) -> Result<SerdeJson<InvitationPage>, Errors<{ E400 | E401 | E404 }>> {
         let pages = page_request(page, page_size, limit, offset)?;
@@ -277,6 +302,7 @@ impl InvitationsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The invitation's id.
         id: Path<i64>,
     ) -> Result<SerdeJson<Room>, Errors<{ E400 | E401 | E404 }>> {
         Ok(SerdeJson(
@@ -297,6 +323,7 @@ impl InvitationsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The invitation's id.
         id: Path<i64>,
     ) -> Result<SerdeJson<Invitation>, Errors<{ E400 | E401 | E404 }>> {
         Ok(SerdeJson(

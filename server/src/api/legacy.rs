@@ -7,15 +7,16 @@ use std::sync::Arc;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::bearer::BearerAuth;
 use super::body::JsonOrFormBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E429, Errors, LegacyError};
-use super::messages::{Message, messages};
-use super::pagination::seed_window;
-use super::rooms::{self, Room};
+use super::messages::{Message, ReplyPreview, messages};
+use super::pagination::offset_window;
+use super::rooms::{self, Room, RoomTypeObject};
 use super::trimmed::TrimmedText;
 use crate::domain::fields::primary_key;
 use crate::domain::messages::SendMessage;
@@ -25,11 +26,12 @@ use crate::service::messages as service;
 use crate::service::rooms as room_service;
 use crate::startup::AppState;
 
-/// The errors of a legacy operation, documented with seed 000's body.
+/// The errors of a legacy operation, documented with the legacy `{"error", "status"}` body.
 type LegacyErrors<const S: u32> = Errors<S, LegacyError>;
 
 /// `POST /chatrooms/create`: the two users of a ONE_TO_ONE room.
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyRoomCreate {
     /// User id of one participant; the caller must be one of the two.
     pub participant1: i64,
@@ -37,30 +39,85 @@ pub struct LegacyRoomCreate {
     pub participant2: i64,
 }
 
-/// `PUT /chatrooms/{id}/`: the room's participants, as seed 000 names them.
+impl Example for LegacyRoomCreate {
+    fn example() -> Self {
+        Self {
+            participant1: 1,
+            participant2: 2,
+        }
+    }
+}
+
+/// `PUT /chatrooms/{id}/`: the two users the room's participants become.
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyRoomUpdate {
+    /// User id of one participant.
     pub participant1: i64,
+    /// User id of the other participant.
     pub participant2: i64,
 }
 
-/// A room in seed 000's envelope.
+impl Example for LegacyRoomUpdate {
+    fn example() -> Self {
+        Self {
+            participant1: 1,
+            participant2: 2,
+        }
+    }
+}
+
+/// A room under `chat_room`, and what was done under `message`.
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyRoomReply {
     /// What was done, in words.
     pub message: String,
     pub chat_room: Room,
 }
 
-/// The caller's rooms in seed 000's envelope.
+impl Example for LegacyRoomReply {
+    /// User 1 opening a room with user 2: a new ONE_TO_ONE room named after both.
+    fn example() -> Self {
+        Self {
+            message: "Chat room created successfully.".into(),
+            chat_room: Room {
+                id: 2,
+                name: "tutor & edulite".into(),
+                room_type: RoomTypeObject::OneToOne,
+                participants: vec![1, 2],
+                created_by: 1,
+                messages: vec![],
+                unread_count: 0,
+                mention_count: 0,
+                created_at: "2023-10-01T15:20:08.774120Z".into(),
+                updated_at: "2023-10-01T15:20:08.774120Z".into(),
+            },
+        }
+    }
+}
+
+/// The caller's rooms under `chat_rooms`, and what was done under `message`.
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyRoomList {
+    /// What was done, in words.
     pub message: String,
     pub chat_rooms: Vec<Room>,
 }
 
+impl Example for LegacyRoomList {
+    fn example() -> Self {
+        Self {
+            message: "Chat rooms retrieved successfully.".into(),
+            chat_rooms: vec![Room::example()],
+        }
+    }
+}
+
 /// `POST /messages/create`.
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyMessageCreate {
     /// The room to post in; the caller must be in it.
     pub chat_room: i64,
@@ -68,48 +125,130 @@ pub struct LegacyMessageCreate {
     pub content: TrimmedText<{ Content::MAX }>,
 }
 
+impl Example for LegacyMessageCreate {
+    fn example() -> Self {
+        Self {
+            chat_room: 1,
+            content: "Hello everyone! How are you doing today?".into(),
+        }
+    }
+}
+
 /// `PUT /messages/{id}/`.
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyMessageUpdate {
     /// If sent, must be the message's room.
     pub chat_room: Option<i64>,
     pub content: TrimmedText<{ Content::MAX }>,
 }
 
-/// A message in seed 000's envelope.
+impl Example for LegacyMessageUpdate {
+    fn example() -> Self {
+        Self {
+            chat_room: Some(1),
+            content: "Hello everyone! How is the homework going?".into(),
+        }
+    }
+}
+
+/// A message under `message`, and what was done under `detail`.
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyMessageReply {
     /// What was done, in words.
     pub detail: String,
     pub message: Message,
 }
 
-/// Messages in seed 000's envelope, oldest first.
+impl Example for LegacyMessageReply {
+    /// The example message as these routes send it: no `client_id`, no `reply_to`.
+    fn example() -> Self {
+        Self {
+            detail: "Message sent successfully.".into(),
+            message: Message {
+                client_id: None,
+                reply_to: None,
+                reply_preview: None,
+                reactions: vec![],
+                ..Message::example()
+            },
+        }
+    }
+}
+
+/// Messages under `messages`, oldest first, and what was done under `detail`.
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyMessageList {
+    /// What was done, in words.
     pub detail: String,
     pub messages: Vec<Message>,
 }
 
+impl Example for LegacyMessageList {
+    /// Message 14 and the example message, which answers it.
+    fn example() -> Self {
+        let quoted = ReplyPreview::example();
+        let first = Message {
+            id: quoted.id,
+            chat_room: 1,
+            sender: quoted.sender,
+            sender_id: quoted.sender_id,
+            content: quoted.content,
+            created_at: "2023-10-01T14:25:00.000000Z".into(),
+            updated_at: None,
+            is_read: true,
+            client_id: None,
+            reply_to: None,
+            reply_preview: None,
+            reactions: vec![],
+            mentions: vec![2],
+        };
+        Self {
+            detail: "Messages retrieved successfully.".into(),
+            messages: vec![first, Message::example()],
+        }
+    }
+}
+
 /// What a legacy message delete answers (the text under `detail`, as for every message reply).
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyDone {
     /// What was done, in words.
     pub detail: String,
 }
 
+impl Example for LegacyDone {
+    fn example() -> Self {
+        Self {
+            detail: "Message deleted successfully.".into(),
+        }
+    }
+}
+
 /// What a legacy room delete answers (the text under `message`, as for every room reply).
 #[derive(Object)]
+#[oai(example)]
 pub struct LegacyRoomDone {
     /// What was done, in words.
     pub message: String,
+}
+
+impl Example for LegacyRoomDone {
+    fn example() -> Self {
+        Self {
+            message: "Chat room deleted successfully.".into(),
+        }
+    }
 }
 
 pub struct LegacyApi;
 
 #[OpenApi(tag = "ApiTags::Legacy")]
 impl LegacyApi {
-    /// Create a one-to-one room (seed 000)
+    /// Create a one-to-one room (legacy)
     ///
     /// Deprecated: use `POST /api/chat/rooms/` with `room_type` `ONE_TO_ONE`. The pair's room is
     /// created, or the existing one returned; the caller must be one of the two (403).
@@ -133,7 +272,7 @@ impl LegacyApi {
         }))
     }
 
-    /// List the caller's rooms (seed 000)
+    /// List the caller's rooms (legacy)
     ///
     /// Deprecated: use `GET /api/chat/rooms/`. With `participant`, only the rooms that user is
     /// in too; most recent activity first.
@@ -147,6 +286,7 @@ impl LegacyApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// A user id: only the rooms the caller shares with that user.
         participant: Query<Option<i64>>,
     ) -> Result<Json<LegacyRoomList>, LegacyErrors<{ E400 | E401 }>> {
         let views = room_service::shared_with(&state.store, auth.0.id, participant.0).await?;
@@ -156,7 +296,7 @@ impl LegacyApi {
         }))
     }
 
-    /// Set a room's participants (seed 000)
+    /// Set a room's participants (legacy)
     ///
     /// Deprecated: use `PATCH /api/chat/rooms/{id}/` with `participants`. The same rules: any
     /// participant may add, only the creator remove others (403), a ONE_TO_ONE room keeps its
@@ -171,6 +311,7 @@ impl LegacyApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         id: Path<i64>,
         body: JsonOrFormBody<LegacyRoomUpdate>,
     ) -> Result<Json<LegacyRoomReply>, LegacyErrors<{ BODY | E401 | E403 | E404 }>> {
@@ -182,7 +323,7 @@ impl LegacyApi {
         }))
     }
 
-    /// Delete a room (seed 000)
+    /// Delete a room (legacy)
     ///
     /// Deprecated: use `DELETE /api/chat/rooms/{id}/`. The creator, or either member of a
     /// ONE_TO_ONE room; other participants get 403.
@@ -196,6 +337,7 @@ impl LegacyApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         id: Path<i64>,
     ) -> Result<Json<LegacyRoomDone>, LegacyErrors<{ E401 | E403 | E404 }>> {
         require_participant(&state, id.0, auth.0.id).await?;
@@ -205,10 +347,10 @@ impl LegacyApi {
         }))
     }
 
-    /// Send a message (seed 000)
+    /// Send a message (legacy)
     ///
     /// Deprecated: use `POST /api/chat/rooms/{room_id}/messages/`. Stored and announced exactly
-    /// like it; 200 with seed 000's envelope.
+    /// like it; 200 with the message under `message`.
     #[oai(
         path = "/messages/create",
         method = "post",
@@ -233,7 +375,7 @@ impl LegacyApi {
         }))
     }
 
-    /// List messages (seed 000)
+    /// List messages (legacy)
     ///
     /// Deprecated: use `GET /api/chat/rooms/{room_id}/messages/`. Oldest first, at most 100 a
     /// call (`limit`, `offset`); without `chat_room`, the messages of every room of the caller.
@@ -247,14 +389,19 @@ impl LegacyApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// A room id: only that room's messages (404 if there is no such room, 403 if the
+        /// caller is not in it). Without it, the messages of every room of the caller.
         chat_room: Query<Option<i64>>,
+        /// At most this many messages: default 100, at most 100 (a larger value counts as
+        /// 100, zero or less as the default).
         limit: Query<Option<i64>>,
+        /// How many messages to skip, oldest first: default 0 (a negative value counts as 0).
         offset: Query<Option<i64>>,
     ) -> Result<Json<LegacyMessageList>, LegacyErrors<{ E400 | E401 | E403 | E404 }>> {
         if let Some(room_id) = chat_room.0 {
             require_participant(&state, room_id, auth.0.id).await?;
         }
-        let (limit, offset) = seed_window(limit.0, offset.0);
+        let (limit, offset) = offset_window(limit.0, offset.0);
         let listed =
             service::by_offset(&state.store, auth.0.id, chat_room.0, limit, offset).await?;
         Ok(Json(LegacyMessageList {
@@ -263,7 +410,7 @@ impl LegacyApi {
         }))
     }
 
-    /// Edit a message (seed 000)
+    /// Edit a message (legacy)
     ///
     /// Deprecated: use `PUT /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403);
     /// throttled with message creation.
@@ -277,6 +424,7 @@ impl LegacyApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The message's id.
         id: Path<i64>,
         body: JsonOrFormBody<LegacyMessageUpdate>,
     ) -> Result<Json<LegacyMessageReply>, LegacyErrors<{ BODY | E401 | E403 | E404 | E429 }>> {
@@ -297,7 +445,7 @@ impl LegacyApi {
         }))
     }
 
-    /// Delete a message (seed 000)
+    /// Delete a message (legacy)
     ///
     /// Deprecated: use `DELETE /api/chat/rooms/{room_id}/messages/{id}/`. The author only (403).
     #[oai(
@@ -310,6 +458,7 @@ impl LegacyApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The message's id.
         id: Path<i64>,
     ) -> Result<Json<LegacyDone>, LegacyErrors<{ E401 | E403 | E404 }>> {
         let room_id = room_of_message(&state, id.0).await?;

@@ -17,7 +17,7 @@ use super::ApiTags;
 use super::bearer::BearerAuth;
 use super::body::JsonBody;
 use super::error::{ApiError, BODY, E400, E401, E403, E404, E409, E429, Errors};
-use super::pagination::{Cursor, CursorPage, RequestUrl, positive_capped};
+use super::pagination::{Cursor, CursorPage, EXAMPLE_ORIGIN, RequestUrl, positive_capped};
 use super::payload::SerdeJson;
 use super::trimmed::TrimmedText;
 use crate::domain::text::Content;
@@ -59,6 +59,7 @@ pub struct Message {
 
 /// One emoji on a message.
 #[derive(Object, Serialize, Debug, Clone)]
+#[oai(example)]
 pub struct Reaction {
     pub emoji: String,
     /// How many users reacted with it.
@@ -70,6 +71,7 @@ pub struct Reaction {
 
 /// A reply's quote of the message it answers.
 #[derive(Object, Serialize, Debug, Clone)]
+#[oai(example)]
 pub struct ReplyPreview {
     pub id: i64,
     /// The sender's username.
@@ -78,6 +80,32 @@ pub struct ReplyPreview {
     /// The first 100 characters of its content, with `…` when there were more.
     pub content: String,
 }
+
+impl Example for Reaction {
+    fn example() -> Self {
+        Self {
+            emoji: "👍".into(),
+            count: 2,
+            me: true,
+        }
+    }
+}
+
+impl Example for ReplyPreview {
+    /// Message 14, which the example message answers.
+    fn example() -> Self {
+        Self {
+            id: 14,
+            sender: "tutor".into(),
+            sender_id: 1,
+            content: "Good afternoon, @edulite!".into(),
+        }
+    }
+}
+
+/// The `client_id` of the example message, as its client sent it.
+pub(super) const EXAMPLE_CLIENT_ID: Uuid =
+    Uuid::from_u128(0x6f1c_2b2e_8d7a_4c1e_9a55_0b4e_2d3f_a1c7);
 
 impl Example for Message {
     /// Seed 004's example message.
@@ -91,19 +119,10 @@ impl Example for Message {
             created_at: "2023-10-01T14:30:00.000000Z".into(),
             updated_at: None,
             is_read: false,
-            client_id: None,
+            client_id: Some(EXAMPLE_CLIENT_ID),
             reply_to: Some(14),
-            reply_preview: Some(ReplyPreview {
-                id: 14,
-                sender: "tutor".into(),
-                sender_id: 1,
-                content: "Good afternoon, @edulite!".into(),
-            }),
-            reactions: vec![Reaction {
-                emoji: "👍".into(),
-                count: 2,
-                me: true,
-            }],
+            reply_preview: Some(ReplyPreview::example()),
+            reactions: vec![Reaction::example()],
             mentions: vec![],
         }
     }
@@ -147,8 +166,9 @@ pub fn messages(views: Vec<views::Message>) -> Vec<Message> {
     views.into_iter().map(Message::from).collect()
 }
 
-/// A page of messages (seed 004's cursor envelope).
+/// A page of messages: the cursor envelope, without a count.
 #[derive(Object, Serialize)]
+#[oai(example)]
 pub struct MessagePage {
     /// URL of the next page: older messages (newer ones with `after`); null at the end.
     #[oai(nullable)]
@@ -157,6 +177,21 @@ pub struct MessagePage {
     #[oai(nullable)]
     pub previous: Option<String>,
     pub results: Vec<Message>,
+}
+
+impl Example for MessagePage {
+    /// The newest page, reached from an older one by its `previous` link: nothing is newer,
+    /// and `next` leads back to older messages.
+    fn example() -> Self {
+        Self {
+            next: Some(format!(
+                "{EXAMPLE_ORIGIN}/api/chat/rooms/1/messages/\
+                 ?cursor=KH_tXu9Vdyv8nHm8KC1dGI2IdDjyh2t1MyiR2lHdZUotcRZCtyY"
+            )),
+            previous: None,
+            results: vec![Message::example()],
+        }
+    }
 }
 
 #[derive(Object)]
@@ -183,24 +218,44 @@ impl Example for MessageCreate {
             content: "Hello everyone! How are you doing today?".into(),
             is_read: Some(false),
             sender_id: None,
-            client_id: Some(Uuid::from_u128(0x6f1c_2b2e_8d7a_4c1e_9a55_0b4e_2d3f_a1c7)),
-            reply_to: None,
+            client_id: Some(EXAMPLE_CLIENT_ID),
+            reply_to: Some(14),
         }
     }
 }
 
 /// A partial update (PATCH); PUT requires `content`.
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct MessagePatch {
     pub content: Option<TrimmedText<{ Content::MAX }>>,
     pub is_read: Option<bool>,
 }
 
+impl Example for MessagePatch {
+    fn example() -> Self {
+        Self {
+            content: Some("Hello everyone! How is the homework going?".into()),
+            is_read: None,
+        }
+    }
+}
+
 /// PUT: the message's editable state.
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct MessageWrite {
     pub content: TrimmedText<{ Content::MAX }>,
     pub is_read: Option<bool>,
+}
+
+impl Example for MessageWrite {
+    fn example() -> Self {
+        Self {
+            content: "Hello everyone! How is the homework going?".into(),
+            is_read: None,
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -242,9 +297,18 @@ impl MessagesApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        /// The room's id.
         room_id: Path<i64>,
+        /// Where to continue: the opaque `cursor` of a `next` or `previous` URL (follow
+        /// those links as they are rather than building one). A cursor that was altered, or
+        /// that was issued for another room or for the other order (`after` given or not), is
+        /// 404 `Invalid cursor`.
         cursor: Query<Option<String>>,
+        /// Messages per page: default 50, at most 100 (a larger value counts as 100, zero or
+        /// less as the default).
         page_size: Query<Option<i64>>,
+        /// A message id: only the messages newer than it (exclusive), oldest first, to catch
+        /// up after a reconnect. The `next` and `previous` links keep it.
         after: Query<Option<i64>>,
     ) -> Result<SerdeJson<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
         // Membership is judged before the query parameters (an outsider's bad cursor is a
@@ -292,6 +356,7 @@ impl MessagesApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         room_id: Path<i64>,
         body: JsonBody<MessageCreate>,
     ) -> Result<MessageCreated, Errors<{ BODY | E401 | E403 | E404 | E409 | E429 }>> {
@@ -311,7 +376,9 @@ impl MessagesApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         room_id: Path<i64>,
+        /// The message's id, in that room.
         id: Path<i64>,
     ) -> Result<SerdeJson<Message>, Errors<{ E401 | E403 | E404 }>> {
         members::require_member(&state.store, room_id.0, auth.0.id).await?;
@@ -335,7 +402,9 @@ impl MessagesApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         room_id: Path<i64>,
+        /// The message's id, in that room.
         id: Path<i64>,
         body: JsonBody<MessageWrite>,
     ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 | E429 }>> {
@@ -356,7 +425,9 @@ impl MessagesApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         room_id: Path<i64>,
+        /// The message's id, in that room.
         id: Path<i64>,
         body: JsonBody<MessagePatch, false>,
     ) -> Result<SerdeJson<Message>, Errors<{ BODY | E401 | E403 | E404 | E429 }>> {
@@ -377,7 +448,9 @@ impl MessagesApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         room_id: Path<i64>,
+        /// The message's id, in that room.
         id: Path<i64>,
     ) -> Result<MessageDeleted, Errors<{ E401 | E403 | E404 }>> {
         service::delete(&state, auth.0.id, room_id.0, id.0).await?;

@@ -1,5 +1,6 @@
 //! The HTTP surface: one module per OpenAPI tag, assembled into one spec and one app.
 
+mod asyncapi;
 mod bearer;
 pub mod body;
 mod client_address;
@@ -7,6 +8,7 @@ mod direct_messages;
 mod docs;
 pub mod error;
 mod events;
+mod examples;
 mod health;
 mod history;
 pub mod invitations;
@@ -23,6 +25,7 @@ mod realtime;
 mod replies;
 mod rooms;
 pub mod search;
+mod spec;
 mod tokens;
 mod trimmed;
 mod users;
@@ -34,31 +37,40 @@ use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::startup::AppState;
+pub use spec::{Spec, spec, spec_yaml};
 
+/// The tags, in the order a developer meets them (the document lists them so: `spec::TAG_ORDER`).
 #[derive(Tags)]
 #[oai(rename_all = "lowercase")]
 pub enum ApiTags {
-    /// Liveness of the server and its database.
-    Health,
-    /// JSON Web Tokens: obtain a pair with a username and password, refresh it.
-    Auth,
-    /// Registration and user lookup.
+    /// Start here: register an account, then see yourself and other users.
     Users,
-    /// Chat rooms the caller participates in.
+    /// JSON Web Tokens: a username and password give an access and a refresh token; send the
+    /// access token as `Authorization: Bearer <access>`, refresh it before it expires.
+    Auth,
+    /// Chat rooms the caller participates in: ONE_TO_ONE, GROUP and COURSE rooms, read markers.
     Rooms,
-    /// Messages of a room, newest first, cursor-paginated.
+    /// Messages of a room, newest first in cursor pages, with reactions, replies, mentions and
+    /// edit history.
     Messages,
+    /// Live updates: WebSocket routes that stream every change as an event, and the same
+    /// events over HTTP (`GET /api/events/`, a long poll). Frames: `/asyncapi.yaml`, rendered
+    /// at `/docs/asyncapi/`.
+    Realtime,
     /// Full-text search over the messages of the caller's rooms.
     Search,
-    /// WebSocket upgrades: events of rooms as they happen (frames in `asyncapi.yaml`).
-    Realtime,
-    /// Seed 000's flat routes, kept for old clients (deprecated; each names its replacement).
-    Legacy,
-    /// Seed 002's room messages at `/{chat_room_id}/messages/`.
-    #[oai(rename = "direct-messages")]
-    DirectMessages,
     /// Invitations to GROUP/COURSE rooms: participants invite, the invitee accepts or declines.
     Invitations,
+    /// Liveness, readiness and metrics, for operators and load balancers.
+    Health,
+    /// A room's messages at `/{chat_room_id}/messages/`, paged with `limit`/`offset`: the
+    /// routes of one-to-one chat clients of an earlier version of this API.
+    #[oai(rename = "direct-messages")]
+    DirectMessages,
+    /// The flat routes of the first version of this API (`/chatrooms/...`, `/messages/...`),
+    /// kept for old clients: deprecated, each names its replacement; errors are
+    /// `{"error", "status"}`.
+    Legacy,
 }
 
 type Apis = (
@@ -104,164 +116,35 @@ fn service() -> OpenApiService<Apis, ()> {
         env!("CARGO_PKG_VERSION"),
     )
     .description(
-        "Chat rooms and messages, Django REST Framework conventions: JSON in and out, \
-         DRF-shaped errors, JWT Bearer auth (`POST /api/token/`), page-number or limit/offset \
-         pagination for rooms and users, opaque cursors for messages.",
+        "Chat rooms and messages over REST, with live updates over WebSocket.\n\n\
+         **Start here:** register (`POST /api/users/register/`), get a token pair \
+         (`POST /api/token/`), press **Authorize** and paste the `access` token; then create a \
+         room (`POST /api/chat/rooms/`), send a message and list them.\n\n\
+         JSON in and out. Errors follow Django REST Framework: `{\"detail\": \"...\"}`, or \
+         field → messages (`{\"content\": [\"This field may not be blank.\"]}`); every \
+         response below shows its examples. Rooms and users come in numbered pages \
+         (`page`, `page_size`, or `limit`/`offset`), messages in cursor pages (follow `next`).\n\n\
+         **Live updates:** the WebSocket routes (tag `realtime`) stream every change as an \
+         event; their frames are described in [the AsyncAPI document](/docs/asyncapi/) \
+         ([`asyncapi.yaml`](/asyncapi.yaml)). `GET /api/events/` gives the same events over \
+         plain HTTP.",
     )
-}
-
-/// Paths documented without a trailing slash; every other path ends in `/` (API.md).
-const SLASHLESS_PATHS: &[&str] = &[
-    "/healthz",
-    "/readyz",
-    "/metrics",
-    "/chatrooms/create",
-    "/messages/create",
-];
-
-/// The OpenAPI document, as JSON and as YAML.
-pub struct Spec {
-    pub json: String,
-    pub yaml: String,
-}
-
-/// poem-openapi's document with the paths as API.md writes them: poem-openapi drops trailing
-/// slashes from operation paths, so they are put back here. Routing accepts both forms.
-pub fn spec() -> Spec {
-    let mut doc: serde_json::Value = serde_json::from_str(&service().spec()).unwrap_or_default();
-    if let Some(paths) = doc
-        .get_mut("paths")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        for operation in paths
-            .values_mut()
-            .filter_map(serde_json::Value::as_object_mut)
-            .flat_map(|item| item.values_mut())
-        {
-            describe_responses(operation);
-            mark_websocket(operation);
-            document_event_position(operation);
-        }
-        *paths = std::mem::take(paths)
-            .into_iter()
-            .map(|(path, item)| {
-                let documented = if path.ends_with('/') || SLASHLESS_PATHS.contains(&path.as_str())
-                {
-                    path
-                } else {
-                    format!("{path}/")
-                };
-                (documented, item)
-            })
-            .collect();
-    }
-    Spec {
-        json: serde_json::to_string_pretty(&doc).unwrap_or_default(),
-        yaml: serde_yaml::to_string(&doc).unwrap_or_default(),
-    }
-}
-
-/// poem-openapi leaves a plain `Json<T>` response's description empty: use the status's name.
-fn describe_responses(operation: &mut serde_json::Value) {
-    let Some(responses) = operation
-        .get_mut("responses")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    for (status, response) in responses.iter_mut() {
-        let reason = status
-            .parse::<u16>()
-            .ok()
-            .and_then(|code| poem::http::StatusCode::from_u16(code).ok())
-            .and_then(|code| code.canonical_reason());
-        if let (Some(reason), Some(description)) = (reason, response.get_mut("description"))
-            && description.as_str() == Some("")
-        {
-            *description = reason.into();
-        }
-    }
-}
-
-/// The writes that store events: their successes carry `X-Event-Position`
-/// ([`middleware::echo_position`]).
-const EVENT_WRITES: &[&str] = &[
-    "rooms_create",
-    "rooms_update",
-    "rooms_partial_update",
-    "rooms_destroy",
-    "messages_create",
-    "messages_update",
-    "messages_partial_update",
-    "messages_destroy",
-    "rooms_read_create",
-    "messages_reactions_create",
-    "messages_reactions_destroy",
-    "legacy_rooms_create",
-    "legacy_rooms_update",
-    "legacy_rooms_destroy",
-    "legacy_messages_create",
-    "legacy_messages_update",
-    "legacy_messages_destroy",
-    "direct_messages_create",
-    "rooms_invitations_create",
-    "rooms_invitations_destroy",
-    "invitations_accept",
-    "invitations_decline",
-];
-
-fn document_event_position(operation: &mut serde_json::Value) {
-    let writes = operation
-        .get("operationId")
-        .and_then(serde_json::Value::as_str)
-        .is_some_and(|id| EVENT_WRITES.contains(&id));
-    let Some(responses) = operation
-        .get_mut("responses")
-        .and_then(serde_json::Value::as_object_mut)
-        .filter(|_| writes)
-    else {
-        return;
-    };
-    for (_, response) in responses
-        .iter_mut()
-        .filter(|(status, _)| status.starts_with('2'))
-    {
-        if let Some(response) = response.as_object_mut() {
-            response.insert(
-                "headers".into(),
-                serde_json::json!({
-                    "X-Event-Position": {
-                        "description": "The position of the newest event this write stored \
-                            (absent when it changed nothing, such as a `client_id` retry or a \
-                            repeated reaction): the client can tell its own change when it \
-                            comes back on the event stream (`GET /api/events/`, sockets).",
-                        "schema": {"type": "integer", "format": "int64", "minimum": 1}
-                    }
-                }),
-            );
-        }
-    }
-}
-
-/// progenitor sends the WebSocket handshake headers (and returns the upgraded connection)
-/// only for operations carrying dropshot's extension.
-fn mark_websocket(operation: &mut serde_json::Value) {
-    let upgrades = operation
-        .get("responses")
-        .is_some_and(|responses| responses.get("101").is_some());
-    if let (true, Some(operation)) = (upgrades, operation.as_object_mut()) {
-        operation.insert("x-dropshot-websocket".into(), serde_json::json!({}));
-    }
-}
-
-/// The OpenAPI document as YAML: what `chat-server openapi` prints and `openapi.yaml` holds.
-pub fn spec_yaml() -> String {
-    spec().yaml
 }
 
 /// Every route of the server.
 pub fn routes(state: Arc<AppState>) -> impl Endpoint {
     let Spec { json, yaml } = spec();
+    let bundled_asyncapi = docs::BundledAsyncApi(
+        serde_json::from_str(&json)
+            .map_err(|err| err.to_string())
+            .and_then(|openapi| asyncapi::bundle(docs::ASYNCAPI_DOCUMENT, &openapi))
+            .unwrap_or_else(|err| {
+                // Checked by a unit test; the page then reports it instead of the server.
+                tracing::error!(error = %err, "bundling asyncapi.yaml for /docs/asyncapi/");
+                serde_json::json!({ "error": err }).to_string()
+            })
+            .into(),
+    );
     let allowed = middleware::AllowedMethods::from_spec(&json);
     let cors = cors(&state.config.cors_origins);
     let request_timeout = std::time::Duration::from_secs(state.config.request_timeout_secs.max(1));
@@ -274,8 +157,15 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
             "/openapi.yaml",
             get(docs::spec.data(docs::SpecDocument::yaml(yaml))),
         )
+        .at("/asyncapi.yaml", get(docs::asyncapi_document))
         .at("/docs", get(docs::redirect))
-        .at("/docs/", get(docs::index.data(docs::config())))
+        .at("/docs/", get(docs::index))
+        .at("/docs/asyncapi", get(docs::asyncapi_redirect))
+        .at("/docs/asyncapi/", get(docs::asyncapi_page))
+        .at(
+            "/docs/asyncapi/:file",
+            get(docs::asyncapi_asset.data(bundled_asyncapi)),
+        )
         .at("/docs/*tail", get(docs::asset_file.data(docs::config())))
         .nest("/", service().with(middleware::TrailingSlash))
         .around(middleware::echo_position)

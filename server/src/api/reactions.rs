@@ -67,7 +67,9 @@ impl ReactionsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         room_id: Path<i64>,
+        /// The message's id, in that room.
         id: Path<i64>,
         body: JsonBody<ReactionWrite>,
     ) -> Result<ReactionAdded, Errors<{ BODY | E401 | E403 | E404 | E429 }>> {
@@ -91,8 +93,11 @@ impl ReactionsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         room_id: Path<i64>,
+        /// The message's id, in that room.
         id: Path<i64>,
+        /// The emoji, URL-encoded (`%F0%9F%91%8D` for 👍).
         emoji: Path<String>,
     ) -> Result<ReactionRemoved, Errors<{ E401 | E403 | E404 }>> {
         service::remove(&state, &auth.0, room_id.0, id.0, &emoji.0).await?;

@@ -84,6 +84,7 @@ impl ReadsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         id: Path<i64>,
         body: JsonBody<ReadMarkerWrite>,
     ) -> Result<SerdeJson<ReadMarker>, Errors<{ BODY | E401 | E404 }>> {

@@ -120,9 +120,12 @@ impl RealtimeApi {
         &self,
         auth: SocketAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         room_id: Path<i64>,
-        /// Resume after this position (see `GET /api/events/`): the room's stored events
-        /// after it come first, then live ones.
+        /// Resume after this position (an event frame's `position`, an `X-Event-Position`
+        /// header, or the `position` of `GET /api/events/`; 400 if past the newest):
+        /// the room's stored events after it come first, then live ones. A position older than
+        /// the log keeps gets one `resync` frame instead.
         since: Query<Option<BoundedInt<0, { i64::MAX }>>>,
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<ROOM_ERRORS> {
@@ -143,8 +146,10 @@ impl RealtimeApi {
         &self,
         auth: SocketAuth,
         state: Data<&Arc<AppState>>,
-        /// Resume after this position (see `GET /api/events/`): the stored events after it
-        /// that the caller may see come first, then live ones.
+        /// Resume after this position (an event frame's `position`, an `X-Event-Position`
+        /// header, or the `position` of `GET /api/events/`; 400 if past the newest):
+        /// the stored events after it that the caller may see come first, then live ones. A
+        /// position older than the log keeps gets one `resync` frame instead.
         since: Query<Option<BoundedInt<0, { i64::MAX }>>>,
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<{ E400 | E401 | E429_SOCKETS }> {
@@ -155,11 +160,12 @@ impl RealtimeApi {
         accept(&state, ws, user, registration, None, since)
     }
 
-    /// Chat with one user (WebSocket, seed 002)
+    /// Chat with one user (WebSocket)
     ///
-    /// The caller must be `user_id`; the ONE_TO_ONE room of the pair is found or created,
-    /// and the socket carries its events. Actions may name `sender` (the caller),
-    /// `chat_room` (that room) and `other_user` (`other_user_id`), as seed 002 lists them.
+    /// The one-to-one chat route keyed by the two users' ids. The caller must be `user_id`;
+    /// the ONE_TO_ONE room of the pair is found or created, and the socket carries its
+    /// events. Actions may also name `sender` (the caller), `chat_room` (that room) and
+    /// `other_user` (`other_user_id`).
     #[oai(
         path = "/ws/chat/:user_id/:other_user_id/",
         method = "get",
@@ -169,10 +175,14 @@ impl RealtimeApi {
         &self,
         auth: SocketAuth,
         state: Data<&Arc<AppState>>,
+        /// The caller's own user id (403 otherwise).
         user_id: Path<i64>,
+        /// The other user's id (404 if there is no such user).
         other_user_id: Path<i64>,
-        /// Resume after this position (see `GET /api/events/`): the pair room's stored
-        /// events after it come first, then live ones.
+        /// Resume after this position (an event frame's `position`, an `X-Event-Position`
+        /// header, or the `position` of `GET /api/events/`; 400 if past the newest):
+        /// the pair room's stored events after it come first, then live ones. A position older
+        /// than the log keeps gets one `resync` frame instead.
         since: Query<Option<BoundedInt<0, { i64::MAX }>>>,
         ws: poem::Result<WebSocket>,
     ) -> Upgrade<ROOM_ERRORS> {

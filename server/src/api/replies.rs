@@ -43,10 +43,20 @@ impl RepliesApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        /// The room's id.
         room_id: Path<i64>,
+        /// The id of the message whose replies to list, in that room.
         id: Path<i64>,
+        /// Where to continue: the opaque `cursor` of a `next` or `previous` URL (follow
+        /// those links as they are rather than building one). A cursor that was altered, or
+        /// that was issued for another listing (another thread, a room's messages) or for the
+        /// other order (`after` given or not), is 404 `Invalid cursor`.
         cursor: Query<Option<String>>,
+        /// Replies per page: default 50, at most 100 (a larger value counts as 100, zero or
+        /// less as the default).
         page_size: Query<Option<i64>>,
+        /// A message id: only the replies newer than it (exclusive), oldest first, to catch up
+        /// after a reconnect. The `next` and `previous` links keep it.
         after: Query<Option<i64>>,
     ) -> Result<SerdeJson<MessagePage>, Errors<{ E400 | E401 | E403 | E404 }>> {
         let caller = auth.0.id;

@@ -56,8 +56,8 @@ impl Example for Room {
             messages: vec![Message::example()],
             unread_count: 3,
             mention_count: 1,
-            created_at: "2025-07-05T16:44:51.889737Z".into(),
-            updated_at: "2025-07-05T16:44:51.889737Z".into(),
+            created_at: "2023-10-01T08:57:13.402518Z".into(),
+            updated_at: "2023-10-01T08:57:13.402518Z".into(),
         }
     }
 }
@@ -84,7 +84,7 @@ pub fn rooms(views: Vec<views::Room>) -> Vec<Room> {
     views.into_iter().map(Room::from).collect()
 }
 
-/// The kind of a room (seed 003).
+/// The kind of a room: ONE_TO_ONE (exactly two participants), GROUP or COURSE.
 #[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[oai(
@@ -101,7 +101,8 @@ pub enum RoomTypeObject {
 numbered_page!(
     RoomPage,
     Room,
-    "A page of rooms (seed 003's envelope; `limit`/`offset` fill it too)."
+    "A page of rooms: DRF's page-number envelope (`limit`/`offset` fill it too).",
+    example = ("/api/chat/rooms/?page=2", 11)
 );
 
 /// A room to create, or (PUT) the whole of a room's editable state.
@@ -128,6 +129,7 @@ impl Example for RoomWrite {
 
 /// A partial update: absent fields stay as they are.
 #[derive(Object)]
+#[oai(example, skip_serializing_if_is_none)]
 pub struct RoomPatch {
     pub name: Option<TrimmedText<{ RoomName::MAX }>>,
     pub room_type: Option<RoomTypeObject>,
@@ -135,6 +137,16 @@ pub struct RoomPatch {
     /// as leaving it out; `[]` leaves only the creator.
     #[oai(nullable, validator(max_items = 500))]
     pub participants: Option<Vec<i64>>,
+}
+
+impl Example for RoomPatch {
+    fn example() -> Self {
+        Self {
+            name: Some("General discussion".into()),
+            room_type: None,
+            participants: None,
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -172,10 +184,22 @@ impl RoomsApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        /// Page number, from 1 (default 1), or `last`. A page past the end, or text that is
+        /// not a page number, is 404 `Invalid page.`. When given, `limit` and `offset` are
+        /// ignored.
         page: Query<Option<LenientInt>>,
+        /// Rooms per page in the page-number style (ignored when `limit` or `offset` is given
+        /// without `page`): default 10, at most 100 (a larger value counts as 100, zero or
+        /// less as the default).
         page_size: Query<Option<i64>>,
+        /// Rooms per page in the limit/offset style, used when `page` is absent: default 10,
+        /// at most 100 (a larger value counts as 100, zero or less as the default).
         limit: Query<Option<i64>>,
+        /// How many rooms to skip in the limit/offset style: default 0 (a negative value
+        /// counts as 0).
         offset: Query<Option<i64>>,
+        /// How many of each room's newest messages its `messages` preview holds: 0 to 50
+        /// (default 1).
         #[oai(validator(minimum(value = "0"), maximum(value = "50")))]
         messages_limit: MessagesLimit,
     ) -> Result<SerdeJson<RoomPage>, Errors<{ E400 | E401 | E404 }>> {
@@ -226,7 +250,10 @@ impl RoomsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         id: Path<i64>,
+        /// How many of the room's newest messages its `messages` preview holds: 0 to 50
+        /// (default 1).
         #[oai(validator(minimum(value = "0"), maximum(value = "50")))]
         messages_limit: MessagesLimit,
     ) -> Result<SerdeJson<Room>, Errors<{ E400 | E401 | E404 }>> {
@@ -244,6 +271,7 @@ impl RoomsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         id: Path<i64>,
         body: JsonBody<RoomWrite>,
     ) -> Result<SerdeJson<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
@@ -263,6 +291,7 @@ impl RoomsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         id: Path<i64>,
         body: JsonBody<RoomPatch, false>,
     ) -> Result<SerdeJson<Room>, Errors<{ BODY | E401 | E403 | E404 }>> {
@@ -279,6 +308,7 @@ impl RoomsApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The room's id.
         id: Path<i64>,
     ) -> Result<RoomDeleted, Errors<{ E401 | E403 | E404 }>> {
         service::delete(&state, auth.0.id, id.0).await?;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Query;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use serde::Serialize;
 
@@ -29,6 +30,7 @@ use crate::store::SearchAfter;
 
 /// A page of search results (the cursor envelope of `messages_list`).
 #[derive(Object, Serialize)]
+#[oai(example)]
 pub struct SearchPage {
     /// URL of the next page: less relevant results; null at the end.
     #[oai(nullable)]
@@ -38,6 +40,17 @@ pub struct SearchPage {
     pub previous: Option<String>,
     /// Best first; among equally relevant messages, newest first.
     pub results: Vec<Message>,
+}
+
+impl Example for SearchPage {
+    /// `?q=how are` finding the example message, and nothing else.
+    fn example() -> Self {
+        Self {
+            next: None,
+            previous: None,
+            results: vec![Message::example()],
+        }
+    }
 }
 
 const DEFAULT_PAGE_SIZE: i64 = 50;
@@ -65,12 +78,18 @@ impl SearchApi {
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
-        /// Required: the words to find, at most 200 characters as sent (a missing `q` is
-        /// answered with a field error, as DRF would, rather than a bare parameter error).
+        /// Required: the words to find, at most 200 characters as sent. Missing, or without a
+        /// letter or digit: 400 under `q`.
         q: Query<Option<TrimmedText<MAX_QUERY_CHARS>>>,
-        /// Only this room's messages; it must be one of the caller's rooms.
+        /// A room id: only that room's messages. It must be one of the caller's rooms (400
+        /// under `room` otherwise).
         room: Query<Option<LenientInt>>,
+        /// Where to continue: the opaque `cursor` of the previous page's `next` URL (follow
+        /// it as it is). It holds only for the same caller, words and `room`; otherwise, or
+        /// altered, 404 `Invalid cursor`.
         cursor: Query<Option<String>>,
+        /// Results per page: default 50, at most 100 (a larger value counts as 100, zero or
+        /// less as the default).
         page_size: Query<Option<i64>>,
     ) -> Result<SerdeJson<SearchPage>, Errors<{ E400 | E401 | E404 }>> {
         let user_id = auth.0.id;

@@ -37,16 +37,47 @@ impl Example for TokenObtainRequest {
 }
 
 #[derive(Object)]
+#[oai(example)]
 pub struct TokenRefreshRequest {
     /// A refresh token; each one can be exchanged once (rotation).
     pub refresh: TrimmedText,
 }
 
+impl Example for TokenRefreshRequest {
+    /// The refresh token of the example pair.
+    fn example() -> Self {
+        Self {
+            refresh: EXAMPLE_REFRESH.into(),
+        }
+    }
+}
+
 /// An access token (short-lived, for `Authorization: Bearer`) and a refresh token.
 #[derive(Object)]
+#[oai(example)]
 pub struct TokenPairResponse {
     pub access: String,
     pub refresh: String,
+}
+
+// The example pair: user 2's tokens as the server shapes them (HS256; `token_type`, `exp`,
+// `iat`, `jti`, `user_id`; 5 minutes and 1 day), signed with a throwaway key, not a secret.
+const EXAMPLE_ACCESS: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.\
+    eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNjk2MTcwOTAwLCJpYXQiOjE2OTYxNzA2MDAsImp0aSI6IjBiOWU0\
+    YzU3LTVkMmYtNGE4ZS05YzYxLTNmN2EyZDFlOGI0MCIsInVzZXJfaWQiOjJ9.\
+    KzQVqJBKXxqFRiYR7z9Dpp9O1JDI_mv1DwDh3zIZkio";
+const EXAMPLE_REFRESH: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.\
+    eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsImV4cCI6MTY5NjI1NzAwMCwiaWF0IjoxNjk2MTcwNjAwLCJqdGkiOiI3ZDNm\
+    MWE5Mi1jNGU4LTRiNmQtYTA1Zi1lMjkxOGI3YzZkMTMiLCJ1c2VyX2lkIjoyfQ.\
+    rPmIA1xHdIJuNSkQTYSS-LPlHXT9m5lKSJ8VulUVuEA";
+
+impl Example for TokenPairResponse {
+    fn example() -> Self {
+        Self {
+            access: EXAMPLE_ACCESS.into(),
+            refresh: EXAMPLE_REFRESH.into(),
+        }
+    }
 }
 
 impl From<TokenPair> for TokenPairResponse {

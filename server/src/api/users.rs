@@ -46,11 +46,23 @@ impl Example for RegisterRequest {
 }
 
 #[derive(Object)]
+#[oai(example)]
 pub struct User {
     pub id: i64,
     pub username: String,
     /// Empty when none was given.
     pub email: String,
+}
+
+impl Example for User {
+    /// The account the example registration creates.
+    fn example() -> Self {
+        Self {
+            id: 2,
+            username: "edulite".into(),
+            email: "edulite@example.com".into(),
+        }
+    }
 }
 
 impl From<UserRow> for User {
@@ -64,15 +76,26 @@ impl From<UserRow> for User {
 }
 
 #[derive(Object, serde::Serialize)]
+#[oai(example)]
 pub struct UserSummary {
     pub id: i64,
     pub username: String,
 }
 
+impl Example for UserSummary {
+    fn example() -> Self {
+        Self {
+            id: 2,
+            username: "edulite".into(),
+        }
+    }
+}
+
 numbered_page!(
     UserPage,
     UserSummary,
-    "A page of users (seed 003's envelope)."
+    "A page of users (the room list's page-number envelope).",
+    example = ("/api/users/?search=edu", 1)
 );
 
 /// Whether a user holds a WebSocket open right now.
@@ -93,7 +116,7 @@ impl Example for UserPresence {
         Self {
             user_id: 2,
             online: false,
-            last_seen_at: Some("2025-07-05T16:44:51.889737Z".into()),
+            last_seen_at: Some("2023-10-01T14:41:07.215930Z".into()),
         }
     }
 }
@@ -181,6 +204,7 @@ impl UsersApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        /// The user's id.
         id: Path<i64>,
     ) -> Result<Json<UserPresence>, Errors<{ E401 | E404 }>> {
         Ok(Json(
@@ -199,10 +223,22 @@ impl UsersApi {
         _auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         req: &Request,
+        /// Only users whose username contains this text, ignoring case; without it, every
+        /// user.
         search: Query<Option<String>>,
+        /// Page number, from 1 (default 1), or `last`. A page past the end, or text that is
+        /// not a page number, is 404 `Invalid page.`. When given, `limit` and `offset` are
+        /// ignored.
         page: Query<Option<LenientInt>>,
+        /// Users per page in the page-number style (ignored when `limit` or `offset` is given
+        /// without `page`): default 10, at most 100 (a larger value counts as 100, zero or
+        /// less as the default).
         page_size: Query<Option<i64>>,
+        /// Users per page in the limit/offset style, used when `page` is absent: default 10,
+        /// at most 100 (a larger value counts as 100, zero or less as the default).
         limit: Query<Option<i64>>,
+        /// How many users to skip in the limit/offset style: default 0 (a negative value
+        /// counts as 0).
         offset: Query<Option<i64>>,
     ) -> Result<Json<UserPage>, Errors<{ E400 | E401 | E404 }>> {
         let pages = PageRequest::parse(&PageParams {

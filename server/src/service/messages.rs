@@ -20,6 +20,9 @@ use crate::store::{
     Announce, CreateOutcome, Extras, MessageRow, MessageWindow, NewMessage, ParentPreview, Store,
 };
 
+/// The 409 of a `client_id` sent again with a different message.
+pub const CLIENT_ID_CONFLICT: &str = "client_id was already used for a different message.";
+
 /// The outcome of a send.
 pub enum Sent {
     /// Stored now (REST 201); subscribers have been told.
@@ -224,9 +227,7 @@ pub async fn send_parsed(
         CreateOutcome::Replayed(row) => Ok(Sent::Replayed(
             render_one(&state.store, Some(caller), row).await?,
         )),
-        CreateOutcome::ClientIdConflict => Err(Error::Conflict(
-            "client_id was already used for a different message.",
-        )),
+        CreateOutcome::ClientIdConflict => Err(Error::Conflict(CLIENT_ID_CONFLICT)),
         // Changed between the membership check and the insert: as if it had been before.
         CreateOutcome::RoomGone => Err(Error::NotFound),
         CreateOutcome::NotMember => Err(Error::Forbidden),

@@ -117,8 +117,47 @@ async fn the_server_serves_its_spec_and_swagger_ui() {
         "Swagger UI reads the served spec"
     );
     assert!(
-        init.contains("\"persistAuthorization\": true"),
+        init.contains("persistAuthorization: true"),
         "the Bearer token survives reloads"
+    );
+}
+
+#[tokio::test]
+async fn the_server_serves_the_asyncapi_document_and_its_page() {
+    let Some(app) = spawn_app().await else { return };
+    let get = |path: &str| app.client.get(app.url(path)).send();
+    let document = get("/asyncapi.yaml").await.expect("asyncapi.yaml");
+    assert_eq!(document.status(), 200);
+    let text = document.text().await.expect("yaml");
+    assert_eq!(
+        text,
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../asyncapi.yaml"))
+            .expect("the checked-in asyncapi.yaml"),
+        "served as checked in"
+    );
+
+    assert_eq!(get("/docs/asyncapi").await.expect("redirect").status(), 308);
+    let page = get("/docs/asyncapi/").await.expect("page");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .contains("AsyncApiStandalone")
+    );
+    let bundle = get("/docs/asyncapi/asyncapi-standalone.js")
+        .await
+        .expect("bundle");
+    assert_eq!(bundle.status(), 200);
+    let whole = get("/docs/asyncapi/asyncapi.json").await.expect("bundled");
+    let whole: serde_json::Value = whole.json().await.expect("JSON");
+    assert!(whole["components"]["schemas"]["Message"].is_object());
+    assert_eq!(
+        get("/docs/asyncapi/nothing.js")
+            .await
+            .expect("404")
+            .status(),
+        404
     );
 }
 

@@ -45,9 +45,9 @@ pub fn positive_capped(size: Option<i64>, max: i64) -> Option<i64> {
     size.filter(|n| *n > 0).map(|n| n.min(max))
 }
 
-/// `(limit, offset)` of the seed routes' message listings: `limit` defaults to, and stops
-/// at, [`MAX_PAGE_SIZE`]; a negative `offset` is 0.
-pub fn seed_window(limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
+/// `(limit, offset)` of the legacy and `/{chat_room_id}/messages/` listings: `limit` defaults
+/// to, and stops at, [`MAX_PAGE_SIZE`]; a negative `offset` is 0.
+pub fn offset_window(limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
     let limit = positive_capped(limit, MAX_PAGE_SIZE).unwrap_or(MAX_PAGE_SIZE);
     (limit, offset.filter(|n| *n > 0).unwrap_or(0))
 }
@@ -220,11 +220,52 @@ impl RequestUrl {
     }
 }
 
-/// Declares a page-number envelope (seed 003) of `$item`s under its own schema name.
+/// Where the examples' absolute URLs point: the server's default address.
+pub const EXAMPLE_ORIGIN: &str = "http://127.0.0.1:8000";
+
+/// The envelope the server answers to `path_and_query` over a list of `count` items. Page
+/// examples are built by the code that builds real pages, so their links cannot disagree
+/// with it.
+pub fn example_links(path_and_query: &str, count: i64) -> PageLinks {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let text = |name: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    let number = |name: &str| text(name).and_then(|value| value.parse().ok());
+    let params = PageParams {
+        page: text("page"),
+        page_size: number("page_size"),
+        limit: number("limit"),
+        offset: number("offset"),
+    };
+    let url = RequestUrl {
+        base: format!("{EXAMPLE_ORIGIN}{path}"),
+        query,
+    };
+    PageRequest::parse(&params)
+        .unwrap_or(PageRequest::Number {
+            page: PageNumber::Nth(1),
+            size: DEFAULT_PAGE_SIZE,
+        })
+        .links(count, &url)
+}
+
+/// Declares DRF's page-number envelope of `$item`s under its own schema name, with an example:
+/// the answer to `$example_url` over `$count` items, holding one item's example (so the page
+/// asked for must hold exactly one).
 macro_rules! numbered_page {
-    ($name:ident, $item:ty, $doc:literal) => {
+    ($name:ident, $item:ty, $doc:literal, example = ($example_url:literal, $count:literal)) => {
         #[doc = $doc]
         #[derive(poem_openapi::Object, serde::Serialize)]
+        #[oai(example)]
         pub struct $name {
             /// How many items there are in all.
             pub count: i64,
@@ -251,6 +292,15 @@ macro_rules! numbered_page {
                     page_size: links.page_size,
                     results,
                 }
+            }
+        }
+
+        impl poem_openapi::types::Example for $name {
+            fn example() -> Self {
+                Self::new(
+                    $crate::api::pagination::example_links($example_url, $count),
+                    vec![<$item as poem_openapi::types::Example>::example()],
+                )
             }
         }
     };
@@ -308,6 +358,32 @@ mod tests {
             Some((10, 0)),
             "an empty first page is valid"
         );
+    }
+
+    /// A page's example holds one item's example: the page it shows must hold exactly one.
+    #[test]
+    fn page_examples_hold_what_their_links_say() {
+        use poem_openapi::types::Example;
+        macro_rules! holds_one {
+            ($page:ty) => {{
+                let page = <$page>::example();
+                let skipped = (page.current_page - 1) * page.page_size;
+                let expected = (page.count - skipped).clamp(0, page.page_size);
+                assert_eq!(expected, 1, "{}", stringify!($page));
+                assert_eq!(page.results.len(), 1, "{}", stringify!($page));
+            }};
+        }
+        holds_one!(crate::api::rooms::RoomPage);
+        holds_one!(crate::api::users::UserPage);
+        holds_one!(crate::api::history::MessageVersionPage);
+        holds_one!(crate::api::invitations::InvitationPage);
+        let rooms = crate::api::rooms::RoomPage::example();
+        assert_eq!(
+            rooms.previous.as_deref(),
+            Some("http://127.0.0.1:8000/api/chat/rooms/"),
+            "DRF drops `page` from the first page's link"
+        );
+        assert_eq!(rooms.next, None);
     }
 
     #[test]
