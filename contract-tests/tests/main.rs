@@ -23,3 +23,4 @@ mod spec_docs;
 mod spec_rules;
 mod string_limits;
 mod swagger_ui;
+mod typescript;
