@@ -4,6 +4,7 @@ mod asyncapi;
 mod bearer;
 pub mod body;
 mod client_address;
+mod cors;
 mod direct_messages;
 mod docs;
 pub mod error;
@@ -32,8 +33,8 @@ mod users;
 
 use std::sync::Arc;
 
-use poem::middleware::{CatchPanic, Cors, RequestId, ReuseId};
-use poem::{Endpoint, EndpointExt, Route, get};
+use poem::middleware::{CatchPanic, RequestId, ReuseId};
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::startup::AppState;
@@ -146,7 +147,8 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
             .into(),
     );
     let allowed = middleware::AllowedMethods::from_spec(&json);
-    let cors = cors(&state.config.cors_origins);
+    let cors = cors::policy(&state.config.cors_origins);
+    let poem_cors = cors.as_ref().map(cors::CorsPolicy::cors);
     let request_timeout = std::time::Duration::from_secs(state.config.request_timeout_secs.max(1));
     Route::new()
         .at(
@@ -192,28 +194,18 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         .with(middleware::DrfErrors::new(allowed))
         .with(observe::Observe)
         .data(state)
-        .with_if(cors.is_some(), cors.unwrap_or_default())
+        .with_if(poem_cors.is_some(), poem_cors.unwrap_or_default())
+        .around(move |endpoint, request| {
+            let cors = cors.clone();
+            async move {
+                match cors {
+                    Some(cors) => cors.screen(&endpoint, request).await,
+                    None => endpoint
+                        .call(request)
+                        .await
+                        .map(IntoResponse::into_response),
+                }
+            }
+        })
         .with(RequestId::default().reuse_id(ReuseId::Use))
-}
-
-/// CORS for the configured origins (`*`: any), or `None` when none are configured.
-fn cors(origins: &[String]) -> Option<Cors> {
-    let origins: Vec<&str> = origins
-        .iter()
-        .map(|o| o.trim())
-        .filter(|o| !o.is_empty())
-        .collect();
-    if origins.is_empty() {
-        return None;
-    }
-    // Bearer tokens, not cookies: no credentials mode is needed.
-    let cors = Cors::new()
-        .allow_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allow_headers(["authorization", "content-type"])
-        .expose_headers(["retry-after", "x-request-id", middleware::EVENT_POSITION]);
-    Some(if origins.contains(&"*") {
-        cors
-    } else {
-        cors.allow_origins(origins)
-    })
 }

@@ -259,6 +259,13 @@ async fn cors_is_off_unless_origins_are_configured() {
         listed.headers()["access-control-allow-origin"],
         "https://app.example"
     );
+    assert_eq!(
+        listed.headers()["vary"],
+        "origin",
+        "caches keep origins apart"
+    );
+    // Another origin is served as if it sent none: a browser keeps the answer from its page,
+    // a server-side client that happens to send `Origin` gets its answer.
     let other = open
         .client
         .get(open.url("/healthz"))
@@ -266,7 +273,44 @@ async fn cors_is_off_unless_origins_are_configured() {
         .send()
         .await
         .unwrap();
+    assert_eq!(other.status(), 200);
     assert!(other.headers().get("access-control-allow-origin").is_none());
+    assert_eq!(other.headers()["vary"], "origin");
+
+    // An app may send its own request id, and read why a 401 happened.
+    let preflight = open
+        .client
+        .request(reqwest::Method::OPTIONS, open.url("/api/chat/rooms/"))
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "GET")
+        .header(
+            "access-control-request-headers",
+            "authorization, x-request-id",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 200);
+    let refused = open
+        .client
+        .get(open.url("/api/chat/rooms/"))
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let exposed = refused.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in [
+        "www-authenticate",
+        "x-event-position",
+        "retry-after",
+        "x-request-id",
+    ] {
+        assert!(exposed.contains(header), "{header} not in {exposed}");
+    }
 }
 
 /// DRF's CharField refuses NUL in every string field, and PostgreSQL could not store it.
