@@ -171,7 +171,12 @@ fn tags_come_in_the_order_a_developer_meets_them() {
 fn the_text_speaks_of_behaviour_not_of_seed_documents() {
     let spec = Spec::load();
     let mut offenders = Vec::new();
-    texts(&spec.document, "", &mut offenders);
+    texts(&spec.document, "openapi.yaml#", &mut offenders);
+    let path = contract_tests::server::workspace_root().join("asyncapi.yaml");
+    let asyncapi: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&path).expect("asyncapi.yaml"))
+            .expect("asyncapi.yaml parses");
+    texts(&asyncapi, "asyncapi.yaml#", &mut offenders);
     assert_none("no description or summary mentions a seed", offenders);
 }
 
@@ -218,6 +223,53 @@ fn only_websocket_routes_speak_of_handshakes() {
         .collect();
     assert_none(
         "a plain HTTP operation's 400 does not mention WebSocket",
+        offenders,
+    );
+}
+
+/// A WebSocket operation's description names every event its channel in `asyncapi.yaml`
+/// sends: the reader of `openapi.yaml` learns what the socket carries without a second
+/// document.
+#[test]
+fn websocket_operations_name_every_event_their_channel_sends() {
+    let spec = Spec::load();
+    let path = contract_tests::server::workspace_root().join("asyncapi.yaml");
+    let asyncapi: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&path).expect("asyncapi.yaml"))
+            .expect("asyncapi.yaml parses");
+    let mut offenders = Vec::new();
+    for (channel, item) in asyncapi["channels"].as_object().into_iter().flatten() {
+        let Some(op) = spec.operations.iter().find(|op| op.path == *channel) else {
+            offenders.push(format!("{channel}: no operation in openapi.yaml"));
+            continue;
+        };
+        let description = op.raw["description"].as_str().unwrap_or_default();
+        let messages = item["subscribe"]["message"]["oneOf"]
+            .as_array()
+            .into_iter()
+            .flatten();
+        for reference in messages.filter_map(|m| m["$ref"].as_str()) {
+            let message = reference
+                .strip_prefix('#')
+                .and_then(|pointer| asyncapi.pointer(pointer))
+                .unwrap_or(&Value::Null);
+            let ty = &message["payload"]["properties"]["type"];
+            let names = ty["const"].as_str().into_iter().chain(
+                ty["enum"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str),
+            );
+            for name in names {
+                if !description.contains(&format!("`{name}`")) {
+                    offenders.push(format!("{} does not name `{name}`", op.id));
+                }
+            }
+        }
+    }
+    assert_none(
+        "each socket's description names the events it sends",
         offenders,
     );
 }

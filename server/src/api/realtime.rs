@@ -106,11 +106,19 @@ pub struct RealtimeApi;
 impl RealtimeApi {
     /// Events of one room (WebSocket)
     ///
-    /// Upgrades to a WebSocket carrying the room's events (stored ones with their `position`:
-    /// `message.*`, `reaction.*`, `read`, `room.*`, `member.*`; ephemeral ones: `typing`,
-    /// `presence`, `error`, `resync`) and accepting `new_message` and `typing` actions;
-    /// `asyncapi.yaml` describes every frame. Participants only (403). With `since`, the
-    /// room's stored events after it come first.
+    /// Upgrades to a WebSocket that carries every change of the room as a JSON event.
+    /// Participants only (403). Connect with a WebSocket client, the token in the query
+    /// string: `new WebSocket("ws://127.0.0.1:8000/ws/chat/rooms/1/?token=<access>")`
+    /// (Swagger UI's "Try it out" sends a plain GET, which gets 400).
+    ///
+    /// Stored events, each with its `position`: `message.created`, `message.updated`,
+    /// `message.deleted`, `reaction.added`, `reaction.removed`, `read`, `room.created`,
+    /// `room.updated`, `room.deleted`, `member.added`, `member.removed`. Ephemeral ones, never
+    /// replayed: `typing`, `presence`, `error`, `resync`. The client sends
+    /// `{"action": "new_message", "message": "..."}` (stored like a POST; its
+    /// `message.created` is the acknowledgement) and `{"action": "typing"}`. With `since`, the
+    /// room's stored events after it come first. Every frame, with examples:
+    /// [the AsyncAPI page](/docs/asyncapi/).
     #[oai(
         path = "/ws/chat/rooms/:room_id/",
         method = "get",
@@ -139,8 +147,17 @@ impl RealtimeApi {
 
     /// Events of every room of the caller (WebSocket)
     ///
-    /// Like the one-room socket for all the caller's rooms, following membership changes:
-    /// actions name their room with `chat_room`.
+    /// Like the one-room socket for all the caller's rooms, following membership changes
+    /// (a room is heard from its `room.created` or `member.added` on, up to its
+    /// `member.removed` or `room.deleted`); actions name their room with `chat_room`. Connect
+    /// with `new WebSocket("ws://127.0.0.1:8000/ws/chat/?token=<access>")`.
+    ///
+    /// Stored events, each with its `position`: `message.created`, `message.updated`,
+    /// `message.deleted`, `reaction.added`, `reaction.removed`, `read`, `room.created`,
+    /// `room.updated`, `room.deleted`, `member.added`, `member.removed`, and the caller's
+    /// `invitation.created`, `invitation.accepted`, `invitation.declined`,
+    /// `invitation.revoked`. Ephemeral ones, never replayed: `typing`, `presence`, `error`,
+    /// `resync`. Every frame, with examples: [the AsyncAPI page](/docs/asyncapi/).
     #[oai(path = "/ws/chat/", method = "get", operation_id = "ws_all_rooms")]
     async fn ws_all_rooms(
         &self,
@@ -163,9 +180,14 @@ impl RealtimeApi {
     /// Chat with one user (WebSocket)
     ///
     /// The one-to-one chat route keyed by the two users' ids. The caller must be `user_id`;
-    /// the ONE_TO_ONE room of the pair is found or created, and the socket carries its
-    /// events. Actions may also name `sender` (the caller), `chat_room` (that room) and
-    /// `other_user` (`other_user_id`).
+    /// the ONE_TO_ONE room of the pair is found or created, and the socket carries its events
+    /// as the room's socket does: `message.created`, `message.updated`, `message.deleted`,
+    /// `reaction.added`, `reaction.removed`, `read`, `room.created`, `room.updated`,
+    /// `room.deleted`, `member.added`, `member.removed` (stored, with a `position`), `typing`,
+    /// `presence`, `error`, `resync` (ephemeral). Actions may also name `sender` (the
+    /// caller), `chat_room` (that room) and `other_user` (`other_user_id`). Connect with
+    /// `new WebSocket("ws://127.0.0.1:8000/ws/chat/1/2/?token=<access>")`; every frame:
+    /// [the AsyncAPI page](/docs/asyncapi/).
     #[oai(
         path = "/ws/chat/:user_id/:other_user_id/",
         method = "get",
