@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use poem::http::{HeaderValue, header};
-use poem::middleware::Cors;
-use poem::{Endpoint, IntoResponse, Request, Response, Result};
+use poem::middleware::{Cors, CorsEndpoint};
+use poem::{Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response, Result};
 
 use super::middleware::EVENT_POSITION;
 
@@ -29,7 +29,7 @@ pub fn policy(origins: &[String]) -> Option<CorsPolicy> {
     })
 }
 
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct CorsPolicy {
     any: bool,
     origins: Arc<Vec<String>>,
@@ -44,7 +44,7 @@ impl CorsPolicy {
     }
 
     /// poem's CORS for the policy's origins.
-    pub fn cors(&self) -> Cors {
+    fn cors(&self) -> Cors {
         // Bearer tokens, not cookies: no credentials mode is needed. `x-request-id` lets an
         // app correlate its requests with the server's logs; `www-authenticate` says why a
         // 401 happened.
@@ -67,7 +67,7 @@ impl CorsPolicy {
 
     /// Runs the request through `endpoint` (poem's `Cors` and the app): an `Origin` not on
     /// the list is taken off first, and the answer varies by `Origin`.
-    pub async fn screen<E: Endpoint>(&self, endpoint: &E, mut req: Request) -> Result<Response> {
+    async fn screen<E: Endpoint>(&self, endpoint: &E, mut req: Request) -> Result<Response> {
         if req
             .headers()
             .get(header::ORIGIN)
@@ -82,5 +82,30 @@ impl CorsPolicy {
                 .insert(header::VARY, HeaderValue::from_static("origin"));
         }
         Ok(response)
+    }
+}
+
+/// Applied only when origins are configured: without them no request pays for a layer.
+impl<E: Endpoint> Middleware<E> for CorsPolicy {
+    type Output = Screened<CorsEndpoint<E>>;
+
+    fn transform(&self, endpoint: E) -> Self::Output {
+        Screened {
+            policy: self.clone(),
+            inner: endpoint.with(self.cors()),
+        }
+    }
+}
+
+pub struct Screened<E> {
+    policy: CorsPolicy,
+    inner: E,
+}
+
+impl<E: Endpoint> Endpoint for Screened<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Response> {
+        self.policy.screen(&self.inner, req).await
     }
 }

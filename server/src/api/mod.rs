@@ -34,7 +34,7 @@ mod users;
 use std::sync::Arc;
 
 use poem::middleware::{CatchPanic, RequestId, ReuseId};
-use poem::{Endpoint, EndpointExt, IntoResponse, Route, get};
+use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::startup::AppState;
@@ -148,7 +148,6 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
     );
     let allowed = middleware::AllowedMethods::from_spec(&json);
     let cors = cors::policy(&state.config.cors_origins);
-    let poem_cors = cors.as_ref().map(cors::CorsPolicy::cors);
     let request_timeout = std::time::Duration::from_secs(state.config.request_timeout_secs.max(1));
     Route::new()
         .at(
@@ -194,18 +193,6 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         .with(middleware::DrfErrors::new(allowed))
         .with(observe::Observe)
         .data(state)
-        .with_if(poem_cors.is_some(), poem_cors.unwrap_or_default())
-        .around(move |endpoint, request| {
-            let cors = cors.clone();
-            async move {
-                match cors {
-                    Some(cors) => cors.screen(&endpoint, request).await,
-                    None => endpoint
-                        .call(request)
-                        .await
-                        .map(IntoResponse::into_response),
-                }
-            }
-        })
+        .with_if(cors.is_some(), cors.unwrap_or_default())
         .with(RequestId::default().reuse_id(ReuseId::Use))
 }
