@@ -2,7 +2,8 @@
 // Do not edit: run `UPDATE_SDK=1 cargo test -p chat-sdk-codegen`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use crate::error::Error;
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
@@ -6750,7 +6751,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -6812,7 +6813,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -6962,7 +6963,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -7093,7 +7094,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -7217,7 +7218,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -7300,7 +7301,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -7386,7 +7387,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -7537,7 +7538,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -7699,7 +7700,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -7810,8 +7811,8 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
+                201u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -7938,7 +7939,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -8063,7 +8064,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -8306,7 +8307,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -8472,7 +8473,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -8609,8 +8610,8 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
+                201u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -8757,7 +8758,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -8899,7 +8900,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -9179,7 +9180,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -9339,7 +9340,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -9495,8 +9496,8 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
+                201u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -9807,7 +9808,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -9982,7 +9983,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -10133,7 +10134,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -10253,7 +10254,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                101u16 => ResponseValue::upgrade(response).await,
+                101u16 => ResponseValue::upgrade(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -10372,7 +10373,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                101u16 => ResponseValue::upgrade(response).await,
+                101u16 => ResponseValue::upgrade(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -10504,7 +10505,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                101u16 => ResponseValue::upgrade(response).await,
+                101u16 => ResponseValue::upgrade(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -10648,7 +10649,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -10765,7 +10766,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -10878,7 +10879,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11002,7 +11003,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11122,7 +11123,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11242,7 +11243,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11397,7 +11398,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11538,7 +11539,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11665,7 +11666,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11796,7 +11797,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11935,8 +11936,8 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
+                201u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -12127,7 +12128,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -12259,7 +12260,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -12531,7 +12532,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -12631,7 +12632,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -12731,7 +12732,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await.map_err(Error::from),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(

@@ -11,13 +11,13 @@ impl ClientHooks<Auth> for Client {
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
+    ) -> Result<(), progenitor_client::Error<E>> {
         let Some(session) = self.inner().get() else {
             return Ok(());
         };
         let access = session.access_token(self).await.map_err(renewal_failed)?;
         set_bearer(request, &access).ok_or_else(|| {
-            Error::Custom(
+            progenitor_client::Error::Custom(
                 "chat-sdk: the server issued an access token that is not a header value".into(),
             )
         })
@@ -62,12 +62,12 @@ fn set_bearer(request: &mut reqwest::Request, access: &str) -> Option<()> {
     Some(())
 }
 
-/// The hook's error type is generic, so a failed renewal cannot stay a typed
+/// The hook's error type is progenitor's and generic, so a failed renewal cannot stay a typed
 /// `ErrorResponse`; transport failures keep their type, the rest becomes text.
-fn renewal_failed<E>(error: Error<types::ApiError>) -> Error<E> {
+fn renewal_failed<E>(error: Error<types::ApiError>) -> progenitor_client::Error<E> {
     match error {
-        Error::CommunicationError(e) => Error::CommunicationError(e),
-        other => Error::Custom(format!(
+        Error::CommunicationError(e) => progenitor_client::Error::CommunicationError(e),
+        other => progenitor_client::Error::Custom(format!(
             "chat-sdk: the access token expired and could not be renewed: {other}"
         )),
     }

@@ -69,6 +69,7 @@
 #[rustfmt::skip]
 #[allow(clippy::all, rustdoc::all, missing_docs, unused_imports)]
 mod generated;
+mod error;
 mod hooks;
 mod jwt;
 mod pages;
