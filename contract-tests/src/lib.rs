@@ -8,6 +8,7 @@ pub mod http;
 pub mod schema;
 pub mod server;
 pub mod spec;
+pub mod tools;
 pub mod validate;
 
 pub use coverage::{Coverage, Exemption};

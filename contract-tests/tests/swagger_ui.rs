@@ -14,6 +14,7 @@ use std::process::Command;
 
 use contract_tests::Server;
 use contract_tests::server::workspace_root;
+use contract_tests::tools;
 use serde_json::{Value, json};
 
 const SCRIPT: &str = "contract-tests/browser/swagger-ui.mjs";
@@ -61,42 +62,19 @@ async fn swagger_ui_lists_every_operation_and_tries_one_with_a_bearer_token() {
     println!("{stdout}");
 }
 
-/// The Chromium to drive, or `None` (after saying what to install) when something the test
-/// needs is missing outside CI. Under CI a missing piece fails the test instead.
+/// The Chromium to drive, or `None` when something the test needs is missing (see
+/// `contract_tests::tools::ready`).
 fn prerequisites() -> Option<PathBuf> {
     let root = workspace_root();
-    let chromium = std::env::var_os("CHROMIUM")
-        .filter(|path| !path.is_empty())
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-
-    let mut missing = Vec::new();
-    let node = Command::new("node").arg("--version").output();
-    if !node.is_ok_and(|output| output.status.success()) {
-        missing.push("node (Node.js 20 or newer, with npm) on PATH".to_owned());
-    }
+    let chromium = tools::chromium();
+    let mut missing = tools::missing_commands(&["node"]);
     if !root.join(NODE_MODULES).join("playwright-core").is_dir() {
         missing.push(format!(
             "{NODE_MODULES} (playwright-core): npm ci --prefix contract-tests/browser"
         ));
     }
-    if !chromium.is_file() {
-        missing.push(format!(
-            "{} (Chromium; set CHROMIUM to use another): apt-get install chromium",
-            chromium.display()
-        ));
-    }
-    if missing.is_empty() {
-        return Some(chromium);
-    }
-
-    let list = missing.join("\n  ");
-    let in_ci = std::env::var("CI").is_ok_and(|ci| ci.eq_ignore_ascii_case("true") || ci == "1");
-    assert!(
-        !in_ci,
-        "CI=true and the Swagger UI browser test cannot run; missing:\n  {list}"
-    );
-    eprintln!("skipping the Swagger UI browser test; to run it, install:\n  {list}");
-    None
+    missing.extend(tools::missing_chromium(&chromium));
+    tools::ready("the Swagger UI browser test", &missing).then_some(chromium)
 }
 
 /// A GROUP room of the token's user.

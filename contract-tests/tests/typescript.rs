@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use contract_tests::Server;
 use contract_tests::server::workspace_root;
+use contract_tests::tools;
 
 const CLIENT: &str = "clients/typescript";
 const INSTALL: &str = "npm ci --prefix clients/typescript --no-audit --no-fund";
@@ -136,22 +137,12 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The Chromium to drive (when `browser`), or `None` (after saying what to install) when
-/// something the test needs is missing outside CI. Under CI a missing piece fails the test:
-/// a run that silently skipped the client's tests would prove nothing about it.
+/// The Chromium to drive (when `browser`), or `None` when something the test needs is
+/// missing (see `contract_tests::tools::ready`).
 fn prerequisites(browser: bool) -> Option<PathBuf> {
     let modules = workspace_root().join(CLIENT).join("node_modules");
-    let chromium = std::env::var_os("CHROMIUM")
-        .filter(|path| !path.is_empty())
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-
-    let mut missing = Vec::new();
-    for tool in ["node", "npm"] {
-        let runs = Command::new(tool).arg("--version").output();
-        if !runs.is_ok_and(|output| output.status.success()) {
-            missing.push(format!("{tool} (Node.js 20 or newer, with npm) on PATH"));
-        }
-    }
+    let chromium = tools::chromium();
+    let mut missing = tools::missing_commands(&["node", "npm"]);
     let mut packages = vec!["typescript", "openapi-typescript", "openapi-fetch", "yaml"];
     if browser {
         packages.push("playwright-core");
@@ -159,22 +150,8 @@ fn prerequisites(browser: bool) -> Option<PathBuf> {
     if let Some(package) = packages.iter().find(|p| !modules.join(p).is_dir()) {
         missing.push(format!("{CLIENT}/node_modules ({package}): {INSTALL}"));
     }
-    if browser && !chromium.is_file() {
-        missing.push(format!(
-            "{} (Chromium; set CHROMIUM to use another): apt-get install chromium",
-            chromium.display()
-        ));
+    if browser {
+        missing.extend(tools::missing_chromium(&chromium));
     }
-    if missing.is_empty() {
-        return Some(chromium);
-    }
-
-    let list = missing.join("\n  ");
-    let in_ci = std::env::var("CI").is_ok_and(|ci| ci.eq_ignore_ascii_case("true") || ci == "1");
-    assert!(
-        !in_ci,
-        "CI=true and the TypeScript client's tests cannot run; missing:\n  {list}"
-    );
-    eprintln!("skipping the TypeScript client's tests; to run them, install:\n  {list}");
-    None
+    tools::ready("the TypeScript client's tests", &missing).then_some(chromium)
 }
