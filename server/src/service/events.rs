@@ -74,14 +74,11 @@ pub async fn read(
     let deadline = Instant::now() + wait;
     let mut dispatched = state.realtime.registry.dispatched();
     loop {
-        let bounds = store.log_bounds().await?;
+        let (bounds, frames) = store.poll(user, since, limit).await?;
         check_since(since, bounds.latest)?;
         if since < bounds.pruned_through {
             return Err(Error::PositionExpired(bounds.latest));
         }
-        let frames = store
-            .replay(user, None, since, bounds.latest, limit)
-            .await?;
         let full = i64::try_from(frames.len()).unwrap_or(i64::MAX) >= limit;
         if !frames.is_empty() || Instant::now() >= deadline {
             // A full page goes on from its last event; a shorter one from the newest position
