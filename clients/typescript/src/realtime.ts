@@ -27,8 +27,16 @@ export interface RealtimeOptions {
   baseUrl: string;
   /** The access token; called before every connection, so it may renew it. */
   token: TokenSource;
-  /** One room (`/ws/chat/rooms/{room}/`); without it, every room of the user (`/ws/chat/`). */
+  /**
+   * One room (`/ws/chat/rooms/{room}/`); without it (or `direct`), every room of the user
+   * (`/ws/chat/`).
+   */
   room?: number;
+  /**
+   * The one-to-one room of `userId` and `otherUserId` (`/ws/chat/{userId}/{otherUserId}/`),
+   * which the server finds or creates at the handshake. `userId` must be the token's user.
+   */
+  direct?: { userId: number; otherUserId: number };
   /**
    * Resume after this position, e.g. the last one a previous page load handled: the stored
    * events after it come first, then live ones. Without it, the stream starts at the newest
@@ -71,8 +79,8 @@ type Listeners = { [T in EventType]: (event: EventOf<T>) => void } & {
 };
 
 /**
- * The events of one room or of every room of the user, over a WebSocket that reconnects by
- * itself and resumes where it left off: no event stored meanwhile is lost, none is delivered
+ * The events of one room, of a one-to-one pair, or of every room of the user, over a
+ * WebSocket that reconnects by itself and resumes where it left off: no event stored meanwhile is lost, none is delivered
  * twice.
  *
  * ```ts
@@ -101,6 +109,9 @@ export class Realtime {
   #first: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(options: RealtimeOptions) {
+    if (options.room !== undefined && options.direct !== undefined) {
+      throw new Error("a stream is of one room or of a one-to-one pair, not both");
+    }
     this.#options = options;
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#position = options.since;
@@ -172,7 +183,10 @@ export class Realtime {
     return this.send({ action: "new_message", message, ...options });
   }
 
-  /** Tells the room's other participants the user is typing (`chatRoom`: every-room sockets). */
+  /**
+   * Tells the room's other participants the user is typing (`chatRoom`: required on
+   * every-room sockets).
+   */
   typing(chatRoom?: number): boolean {
     return this.send(
       chatRoom === undefined ? { action: "typing" } : { action: "typing", chat_room: chatRoom },
@@ -238,8 +252,12 @@ export class Realtime {
 
   #url(token: string | null | undefined): string {
     const base = this.#options.baseUrl.replace(/\/+$/, "");
-    const path =
-      this.#options.room === undefined ? "/ws/chat/" : `/ws/chat/rooms/${this.#options.room}/`;
+    const { room, direct } = this.#options;
+    const path = direct
+      ? `/ws/chat/${direct.userId}/${direct.otherUserId}/`
+      : room === undefined
+        ? "/ws/chat/"
+        : `/ws/chat/rooms/${room}/`;
     const url = new URL(base + path);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     // Browsers cannot set headers on a WebSocket handshake.
@@ -274,7 +292,8 @@ export class Realtime {
       this.#first.reject(
         new RealtimeError(
           `the socket closed before it opened (${code}${reason ? ` ${reason}` : ""}): a refused ` +
-            "handshake (a room the user is not in, a `since` newer than the server's) or the network",
+            "handshake (a room the user is not in, a pair not theirs, a `since` newer than the " +
+            "server's) or the network",
           code,
           reason,
         ),

@@ -341,3 +341,68 @@ test("connect() reports a bad token and a refused socket, and retries neither", 
   await assert.rejects(outsider.connect(), RealtimeError);
   assert.equal(outsider.status.state, "closed");
 });
+
+test("a one-to-one stream carries the pair's room, and resumes what it missed", async () => {
+  const [alice, bob] = await Promise.all([newUser("alice"), newUser("bob")]);
+  const pair = (me: { id: number }, other: { id: number }) => ({
+    direct: { userId: me.id, otherUserId: other.id },
+  });
+
+  const streams: Realtime[] = [];
+  const open = async (...args: Parameters<typeof connect>) => {
+    const stream = await connect(...args);
+    streams.push(stream.live);
+    return stream;
+  };
+  try {
+    // Alice's handshake creates the pair's room: its room.created comes first, with its id.
+    const alices = await open(alice, pair(alice, bob));
+    const created = await alices.recorder.event("room.created");
+    assert.equal(created.room.room_type, "ONE_TO_ONE");
+    assert.deepEqual([...created.room.participants].sort(), [alice.id, bob.id].sort());
+    const room = created.room.id;
+
+    // Bob's side of the pair is the same room.
+    const bobs = await open(bob, pair(bob, alice));
+    assert.ok(bobs.live.typing());
+    const typing = await alices.recorder.event("typing", (e) => e.user_id === bob.id);
+    assert.equal(typing.chat_room, room);
+    assert.ok(alices.live.sendMessage("Hi Bob"));
+    const hi = await bobs.recorder.event("message.created", (e) => e.message.content === "Hi Bob");
+    assert.equal(hi.message.chat_room, room);
+    assert.deepEqual(shapeProblems(hi), []);
+
+    // Bob goes away; what Alice says meanwhile is replayed when he comes back with `since`.
+    const left = bobs.live.position!;
+    bobs.live.close();
+    ok(
+      await alice.api.POST("/api/chat/rooms/{room_id}/messages/", {
+        params: { path: { room_id: room } },
+        body: { content: "While you were away" },
+      }),
+      "send over REST",
+    );
+    const back = await open(bob, { ...pair(bob, alice), since: left });
+    const missed = await back.recorder.event(
+      "message.created",
+      (e) => e.message.content === "While you were away",
+    );
+    assert.equal(missed.message.sender_id, alice.id);
+    assert.deepEqual(back.recorder.positions(), await storedSince(bob, left));
+
+    // The caller must be the pair's first user: the socket is refused before it opens.
+    const impostor = new Realtime({
+      baseUrl: API,
+      token: () => alice.session.accessToken(),
+      ...pair(bob, alice),
+      ...QUICK,
+    });
+    await assert.rejects(impostor.connect(), RealtimeError);
+    assert.throws(
+      () => new Realtime({ baseUrl: API, token: () => null, room: room, ...pair(alice, bob) }),
+      /not both/,
+    );
+  } finally {
+    for (const live of streams) live.close();
+  }
+});
