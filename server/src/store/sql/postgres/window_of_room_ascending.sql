@@ -8,7 +8,9 @@
 -- belong to other rooms (a quiet room beside busy ones), then one page read thousands of
 -- pages (bench: p99 482 ms). Comparing (room_id, id) as a row binds the scan to
 -- messages_by_room, whatever the statistics say.
-WITH params AS MATERIALIZED (SELECT $1::bigint AS room, $2::bigint AS above, $3::bigint AS below, $4::bigint AS size, $5::bigint AS viewer),
+WITH params AS MATERIALIZED (
+  SELECT $1::bigint AS room, $2::bigint AS above, $3::bigint AS below, $4::bigint AS size,
+  $5::bigint AS viewer),
 page AS MATERIALIZED (
   SELECT m.* FROM params CROSS JOIN LATERAL (
     SELECT * FROM messages WHERE (room_id, id) > (params.room, params.above)

@@ -12,7 +12,9 @@
 -- The parameters are read through `params`, materialized, so that no plan depends on their
 -- values: PostgreSQL keeps one generic plan instead of planning every page afresh (planning
 -- was two thirds of a page's database time, 0.49 of 0.75 ms, in chat-bench page-cost).
-WITH params AS MATERIALIZED (SELECT $1::bigint AS room, $2::bigint AS above, $3::bigint AS below, $4::bigint AS size, $5::bigint AS viewer),
+WITH params AS MATERIALIZED (
+  SELECT $1::bigint AS room, $2::bigint AS above, $3::bigint AS below, $4::bigint AS size,
+  $5::bigint AS viewer),
 page AS MATERIALIZED (
   SELECT m.* FROM params CROSS JOIN LATERAL (
     SELECT * FROM messages WHERE (room_id, id) > (params.room, params.above)
